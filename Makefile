@@ -1,0 +1,108 @@
+# rt: init system and container runtime for the droplet.
+#
+#   make            build build/rtinit and build/rtctl
+#   make check      build and run every test suite (ends with "N passed, N failed")
+#   make asan       build with AddressSanitizer and UBSan into build/asan
+#   make fuzz       run the conf parser fuzzer for FUZZ_SECONDS (default 60)
+#   make deps       install the Debian packages the build, tests and demo need
+#   make demo       the main job (today: check the shipped stack in conf.d)
+#   make install PREFIX=/usr DESTDIR=...
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+BUILD      ?= build
+CC         ?= gcc
+FUZZ_SECONDS ?= 60
+
+PKGS := libcap libseccomp libmnl libarchive inih jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing -fstack-protector-strong \
+           -DRT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS += $(EXTRA_LDFLAGS)
+LDLIBS  += $(PKG_LIBS)
+DEPFLAGS = -MMD -MP
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+RTCTL_SRC := $(sort $(wildcard tools/*.c))
+RTINIT_SRC:= $(sort $(wildcard init/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_OBJ   := $(call obj,$(LIB_SRC))
+RTCTL_OBJ := $(call obj,$(RTCTL_SRC))
+RTINIT_OBJ:= $(call obj,$(RTINIT_SRC))
+UNIT_OBJ  := $(call obj,$(UNIT_SRC))
+
+.PHONY: all check asan fuzz deps demo install clean unit
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/rtinit $(BUILD)/rtctl
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/librt.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/rtctl: $(RTCTL_OBJ) $(BUILD)/librt.a
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(RTCTL_OBJ) $(BUILD)/librt.a $(LDLIBS)
+
+$(BUILD)/rtinit: $(RTINIT_OBJ) $(BUILD)/librt.a
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(RTINIT_OBJ) $(BUILD)/librt.a $(LDLIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/librt.a
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/librt.a $(LDLIBS)
+
+unit: $(BUILD)/unit-tests
+
+# The test runner takes the build directory to test from BUILD; CI adds
+# CHECK_ASAN=1 (run the suites again under ASan+UBSan) and FUZZ_SECONDS.
+check: all unit
+	@if [ "$(CHECK_ASAN)" = 1 ]; then $(MAKE) --no-print-directory asan >/dev/null; fi
+	@BUILD=$(BUILD) CHECK_ASAN=$(CHECK_ASAN) FUZZ=$(FUZZ) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run
+
+asan:
+	$(MAKE) BUILD=build/asan CC=gcc \
+	    EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all unit
+
+# libFuzzer needs clang; the fuzz target links the same library sources.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
+$(BUILD)/fuzz/fuzz-conf: tests/fuzz/fuzz_conf.c $(LIB_SRC) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_conf.c $(LIB_SRC) $(PKG_LIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz-conf
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz-conf -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	    -dict=tests/fuzz/conf.dict $(BUILD)/fuzz/corpus tests/fuzz/seeds
+
+deps:
+	bash tools/deps.sh
+
+demo: all
+	./$(BUILD)/rtctl config check --conf conf.d
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/rt/conf.d
+	install -m 0755 $(BUILD)/rtinit $(BUILD)/rtctl $(DESTDIR)$(SBINDIR)/
+	@# Never overwrite a service file the administrator already has.
+	@for f in conf.d/*.conf; do \
+	    d=$(DESTDIR)$(SYSCONFDIR)/rt/conf.d/$$(basename $$f); \
+	    if [ -e "$$d" ]; then echo "kept existing $$d"; else install -m 0644 $$f "$$d"; echo "installed $$d"; fi; \
+	done
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(RTCTL_OBJ:.o=.d) $(RTINIT_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,680 @@
+/* plan.c - checks across services, start order, and the `config check`
+ * listing. */
+#include "plan.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "envfile.h"
+#include "fileio.h"
+#include "util.h"
+#include "value.h"
+
+struct builder {
+    struct conf *c;
+    struct plan *p;
+    size_t n;
+    size_t **edges;    /* edges[i] = indices of svcs i depends on (-1 when unknown) */
+    /* Tarjan's strongly connected components */
+    int *index, *low, *comp;
+    bool *on_stack;
+    size_t *stack, sp;
+    int next_index, ncomp;
+};
+
+static struct arena *AR(struct builder *b)
+{
+    return &b->c->arena;
+}
+
+static size_t svc_index(const struct conf *c, const char *name)
+{
+    for (size_t i = 0; i < c->nsvcs; i++)
+        if (streq(c->svcs[i]->name, name))
+            return i;
+    return (size_t)-1;
+}
+
+static void resolve_deps(struct builder *b)
+{
+    struct conf *c = b->c;
+    const char **names = arena_alloc(AR(b), (c->nsvcs + 1) * sizeof(char *));
+    for (size_t i = 0; i < c->nsvcs; i++)
+        names[i] = c->svcs[i]->name;
+    b->edges = arena_alloc(AR(b), (c->nsvcs + 1) * sizeof(size_t *));
+    for (size_t i = 0; i < c->nsvcs; i++) {
+        const struct svc_conf *s = c->svcs[i];
+        b->edges[i] = arena_alloc(AR(b), (s->ndeps + 1) * sizeof(size_t));
+        for (size_t d = 0; d < s->ndeps; d++) {
+            const struct dep *dep = &s->deps[d];
+            size_t j = svc_index(c, dep->name);
+            b->edges[i][d] = j;
+            if (j == (size_t)-1) {
+                const char *dym = did_you_mean(dep->name, names, c->nsvcs);
+                if (dym)
+                    diag_error(&c->diags, dep->at, "depends_on", "unknown service '%s' (did you mean '%s'?)",
+                               dep->name, dym);
+                else
+                    diag_error(&c->diags, dep->at, "depends_on", "unknown service '%s'", dep->name);
+                b->p->ordered = false;
+                continue;
+            }
+            const struct svc_conf *t = c->svcs[j];
+            if (dep->cond == DEP_COMPLETED &&
+                (t->restart == RESTART_ALWAYS || t->restart == RESTART_UNLESS_STOPPED))
+                diag_error(&c->diags, dep->at, "depends_on",
+                           "%s:completed can never happen: %s has restart = %s, so it is restarted "
+                           "whenever it exits",
+                           dep->name, dep->name, restart_name(t->restart));
+            if (dep->cond == DEP_HEALTHY && t->hc.kind == HC_NONE)
+                diag_warn(&c->diags, dep->at, "depends_on",
+                          "%s has no [healthcheck]; unless its image defines one, %s waits forever", dep->name,
+                          s->name);
+            if (dep->cond == DEP_COMPLETED && t->hc.kind != HC_NONE)
+                diag_warn(&c->diags, dep->at, "depends_on",
+                          "%s has a [healthcheck] but %s waits for it to exit (did you mean %s:healthy?)",
+                          dep->name, s->name, dep->name);
+        }
+    }
+}
+
+static void strongconnect(struct builder *b, size_t v)
+{
+    b->index[v] = b->low[v] = b->next_index++;
+    b->stack[b->sp++] = v;
+    b->on_stack[v] = true;
+    const struct svc_conf *s = b->c->svcs[v];
+    for (size_t d = 0; d < s->ndeps; d++) {
+        size_t w = b->edges[v][d];
+        if (w == (size_t)-1)
+            continue;
+        if (b->index[w] < 0) {
+            strongconnect(b, w);
+            if (b->low[w] < b->low[v])
+                b->low[v] = b->low[w];
+        } else if (b->on_stack[w] && b->index[w] < b->low[v]) {
+            b->low[v] = b->index[w];
+        }
+    }
+    if (b->low[v] == b->index[v]) {
+        size_t w;
+        do {
+            w = b->stack[--b->sp];
+            b->on_stack[w] = false;
+            b->comp[w] = b->ncomp;
+        } while (w != v);
+        b->ncomp++;
+    }
+}
+
+/* Find a path start -> ... -> start inside one component, depth first,
+ * trying dependencies in the order they are written. */
+static bool cycle_path(struct builder *b, size_t v, size_t start, size_t *path, size_t *len, bool *seen)
+{
+    path[(*len)++] = v;
+    const struct svc_conf *s = b->c->svcs[v];
+    for (size_t d = 0; d < s->ndeps; d++) {
+        size_t w = b->edges[v][d];
+        if (w == (size_t)-1 || b->comp[w] != b->comp[start])
+            continue;
+        if (w == start) {
+            path[(*len)++] = w;
+            return true;
+        }
+        if (seen[w])
+            continue;
+        seen[w] = true;
+        if (cycle_path(b, w, start, path, len, seen))
+            return true;
+    }
+    (*len)--;
+    return false;
+}
+
+static void find_cycles(struct builder *b)
+{
+    size_t n = b->n;
+    b->index = arena_alloc(AR(b), (n + 1) * sizeof(int));
+    b->low = arena_alloc(AR(b), (n + 1) * sizeof(int));
+    b->comp = arena_alloc(AR(b), (n + 1) * sizeof(int));
+    b->on_stack = arena_alloc(AR(b), (n + 1) * sizeof(bool));
+    b->stack = arena_alloc(AR(b), (n + 1) * sizeof(size_t));
+    for (size_t i = 0; i < n; i++)
+        b->index[i] = -1;
+    for (size_t i = 0; i < n; i++)
+        if (b->index[i] < 0)
+            strongconnect(b, i);
+
+    /* Report each cyclic component once, from its first service by name,
+     * at the depends_on line that starts the cycle. */
+    bool *reported = arena_alloc(AR(b), ((size_t)b->ncomp + 1) * sizeof(bool));
+    size_t *path = arena_alloc(AR(b), (n + 2) * sizeof(size_t));
+    bool *seen = arena_alloc(AR(b), (n + 1) * sizeof(bool));
+    for (size_t i = 0; i < n; i++) {
+        if (reported[b->comp[i]])
+            continue;
+        size_t len = 0;
+        memset(seen, 0, n * sizeof(bool));
+        if (!cycle_path(b, i, i, path, &len, seen))
+            continue; /* a component of one service without a self-loop */
+        reported[b->comp[i]] = true;
+        b->p->ordered = false;
+        size_t cap = 64;
+        for (size_t k = 0; k < len; k++)
+            cap += strlen(b->c->svcs[path[k]]->name) + 4;
+        char *txt = arena_alloc(AR(b), cap);
+        size_t tl = 0;
+        for (size_t k = 0; k < len; k++)
+            tl += (size_t)snprintf(txt + tl, cap - tl, "%s%s", k ? " -> " : "", b->c->svcs[path[k]]->name);
+        const struct svc_conf *s = b->c->svcs[i];
+        struct src at = s->header;
+        for (size_t d = 0; d < s->ndeps; d++)
+            if (b->edges[i][d] == path[1]) {
+                at = s->deps[d].at;
+                break;
+            }
+        diag_error(&b->c->diags, at, "depends_on", "dependency cycle: %s", txt);
+    }
+}
+
+static void order(struct builder *b)
+{
+    struct plan *p = b->p;
+    size_t n = b->n;
+    unsigned *stage = arena_alloc(AR(b), (n + 1) * sizeof(unsigned));
+    /* Stage = 1 + the latest stage among dependencies. Services are few,
+     * so repeated relaxation (at most n rounds on an acyclic graph) is
+     * simpler than a queue and just as exact. */
+    for (size_t i = 0; i < n; i++)
+        stage[i] = 1;
+    for (size_t round = 0; round < n; round++) {
+        bool changed = false;
+        for (size_t i = 0; i < n; i++) {
+            const struct svc_conf *s = b->c->svcs[i];
+            for (size_t d = 0; d < s->ndeps; d++) {
+                size_t j = b->edges[i][d];
+                if (j != (size_t)-1 && stage[j] + 1 > stage[i]) {
+                    stage[i] = stage[j] + 1;
+                    changed = true;
+                }
+            }
+        }
+        if (!changed)
+            break;
+    }
+    /* Sort indices by (stage, name); services are already sorted by name,
+     * so a stable pass per stage is enough. */
+    p->svcs = arena_alloc(AR(b), (n + 1) * sizeof(struct plan_svc));
+    size_t *pos = arena_alloc(AR(b), (n + 1) * sizeof(size_t));
+    size_t k = 0;
+    unsigned max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (stage[i] > max)
+            max = stage[i];
+    for (unsigned st = 1; st <= max; st++)
+        for (size_t i = 0; i < n; i++)
+            if (stage[i] == st) {
+                pos[i] = k;
+                p->svcs[k].svc = b->c->svcs[i];
+                p->svcs[k].stage = st;
+                k++;
+            }
+    for (size_t i = 0; i < n; i++) {
+        const struct svc_conf *s = b->c->svcs[i];
+        struct plan_svc *ps = &p->svcs[pos[i]];
+        ps->deps = arena_alloc(AR(b), (s->ndeps + 1) * sizeof(size_t));
+        for (size_t d = 0; d < s->ndeps; d++)
+            ps->deps[d] = pos[b->edges[i][d]];
+    }
+    p->n = n;
+    p->nstages = max;
+}
+
+static const char *proto_name(int proto)
+{
+    return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static void check_ports(struct builder *b)
+{
+    struct conf *c = b->c;
+    /* Ports people publish by accident: data stores and admin APIs. */
+    static const struct {
+        uint16_t port;
+        const char *what;
+    } internal[] = {
+        {6379, "Redis"}, {5672, "RabbitMQ AMQP"}, {15672, "the RabbitMQ management UI"},
+        {7700, "Meilisearch"}, {8001, "the Kong admin API"}, {5432, "PostgreSQL"},
+    };
+    for (size_t i = 0; i < c->nsvcs; i++) {
+        const struct svc_conf *s = c->svcs[i];
+        for (size_t k = 0; k < s->nports; k++) {
+            const struct port_map *m = &s->ports[k];
+            for (size_t w = 0; !m->host_ip && w < ARRAY_SIZE(internal); w++)
+                if (m->host_port == internal[w].port)
+                    diag_warn(&c->diags, m->at, "ports",
+                              "%u is %s's usual port and is published on every address, so anyone who "
+                              "can reach this host can reach it; publish it as 127.0.0.1:%u:%u or not at all",
+                              m->host_port, internal[w].what, m->host_port, m->ctr_port);
+            for (size_t j = 0; j < i; j++) {
+                const struct svc_conf *o = c->svcs[j];
+                for (size_t l = 0; l < o->nports; l++) {
+                    const struct port_map *q = &o->ports[l];
+                    if (q->host_port != m->host_port || q->proto != m->proto)
+                        continue;
+                    if (q->host_ip && m->host_ip && q->host_ip != m->host_ip)
+                        continue;
+                    char ip[16];
+                    format_ipv4(m->host_ip, ip, sizeof(ip));
+                    diag_error(&c->diags, m->at, "ports", "%s:%u/%s is already published by %s (%s:%d)", ip,
+                               m->host_port, proto_name(m->proto), o->name, q->at.file, q->at.line);
+                }
+            }
+        }
+    }
+}
+
+/* ---------- secrets ---------- */
+
+struct secrets {
+    bool available;          /* the file was read: undefined names are errors */
+    struct envfile vars;
+};
+
+static void load_secrets(struct builder *b, struct secrets *sec)
+{
+    struct conf *c = b->c;
+    const struct droplet_conf *d = &c->droplet;
+    memset(sec, 0, sizeof(*sec));
+    if (!d->secrets)
+        return;
+    struct envfile_result res;
+    envfile_read(AR(b), d->secrets, &sec->vars, &res);
+    struct src at = d->set[K_D_SECRETS];
+    if (res.errnum == ENOENT) {
+        diag_warn(&c->diags, at, "secrets",
+                  "%s does not exist yet; services that use ${...} will not start until it does", d->secrets);
+        return;
+    }
+    if (res.errnum == EACCES) {
+        diag_warn(&c->diags, at, "secrets", "%s is not readable by this user; run as root to check it",
+                  d->secrets);
+        return;
+    }
+    if (res.errnum) {
+        diag_error(&c->diags, at, "secrets", "%s: %s", d->secrets,
+                   read_small_file_error(res.errnum));
+        return;
+    }
+    if (res.readable_by_others)
+        diag_error(&c->diags, at, "secrets",
+                   "%s is readable by users other than root (mode %04o, owner uid %u); chown root and chmod 600 it",
+                   d->secrets, res.mode, res.uid);
+    for (size_t i = 0; i < res.nproblems; i++)
+        diag_error(&c->diags, at, "secrets", "%s:%d: %s", d->secrets, res.problems[i].line, res.problems[i].msg);
+    sec->available = true;
+}
+
+struct ref_check {
+    struct builder *b;
+    const struct secrets *sec;
+    struct src at;
+    const char *key;
+    bool no_file_reported;
+};
+
+static void on_ref(void *ud, const char *name, size_t len, bool has_default)
+{
+    struct ref_check *rc = ud;
+    struct conf *c = rc->b->c;
+    char *n = arena_strndup(&c->arena, name, len);
+    if (has_default)
+        return;
+    if (!c->droplet.secrets) {
+        if (!rc->no_file_reported)
+            diag_error(&c->diags, rc->at, rc->key,
+                       "${%s} needs a value, but droplet.conf sets no [droplet] secrets file", n);
+        rc->no_file_reported = true;
+        return;
+    }
+    if (rc->sec->available && !envfile_get(&rc->sec->vars, n))
+        diag_error(&c->diags, rc->at, rc->key, "${%s} is not defined in %s", n, c->droplet.secrets);
+}
+
+static void check_refs(struct builder *b, const struct secrets *sec)
+{
+    struct conf *c = b->c;
+    for (size_t i = 0; i < c->nsvcs; i++) {
+        const struct svc_conf *s = c->svcs[i];
+        struct ref_check rc = {b, sec, {0}, NULL, false};
+        const char *why;
+        for (size_t k = 0; k < s->nenv; k++) {
+            rc.at = s->env[k].at;
+            rc.key = "environment";
+            interp_scan(s->env[k].value, on_ref, &rc, &why);
+        }
+        struct {
+            char **argv;
+            size_t argc;
+            enum conf_key key;
+        } lists[] = {
+            {s->entrypoint, s->entrypoint_argc, K_ENTRYPOINT},
+            {s->command, s->command_argc, K_COMMAND},
+            {s->hc.argv, s->hc.argc, K_HC_EXEC},
+        };
+        for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+            rc.at = s->set[lists[l].key];
+            rc.key = conf_key_name(lists[l].key);
+            for (size_t k = 0; k < lists[l].argc; k++)
+                interp_scan(lists[l].argv[k], on_ref, &rc, &why);
+        }
+    }
+}
+
+static void check_env_files(struct builder *b)
+{
+    struct conf *c = b->c;
+    for (size_t i = 0; i < c->nsvcs; i++) {
+        const struct svc_conf *s = c->svcs[i];
+        for (size_t k = 0; k < s->nenv_files; k++) {
+            const struct env_file *ef = &s->env_files[k];
+            struct envfile vars;
+            struct envfile_result res;
+            envfile_read(AR(b), ef->path, &vars, &res);
+            if (res.errnum == ENOENT) {
+                diag_warn(&c->diags, ef->at, "env_file", "%s does not exist yet; %s will not start until it does",
+                          ef->path, s->name);
+                continue;
+            }
+            if (res.errnum == EACCES) {
+                diag_warn(&c->diags, ef->at, "env_file", "%s is not readable by this user; run as root to check it",
+                          ef->path);
+                continue;
+            }
+            if (res.errnum) {
+                diag_error(&c->diags, ef->at, "env_file", "%s: %s", ef->path,
+                           read_small_file_error(res.errnum));
+                continue;
+            }
+            if (res.readable_by_others)
+                diag_error(&c->diags, ef->at, "env_file",
+                           "%s is readable by users other than root (mode %04o, owner uid %u); chown root and "
+                           "chmod 600 it",
+                           ef->path, res.mode, res.uid);
+            for (size_t j = 0; j < res.nproblems; j++)
+                diag_error(&c->diags, ef->at, "env_file", "%s:%d: %s", ef->path, res.problems[j].line,
+                           res.problems[j].msg);
+        }
+    }
+}
+
+struct plan *plan_build(struct conf *c)
+{
+    jmp_buf jb, *saved = c->arena.oom;
+    if (ARENA_TRY(&c->arena, jb)) {
+        c->arena.oom = saved;
+        return NULL;
+    }
+    struct plan *p = arena_alloc(&c->arena, sizeof(*p));
+    p->conf = c;
+    p->ordered = true;
+    struct builder b = {.c = c, .p = p, .n = c->nsvcs};
+    if (c->nsvcs == 0)
+        diag_warn(&c->diags, (struct src){c->dir, 0}, NULL, "no services defined (no NAME.conf files)");
+    resolve_deps(&b);
+    find_cycles(&b);
+    check_ports(&b);
+    check_env_files(&b);
+    struct secrets sec;
+    load_secrets(&b, &sec);
+    check_refs(&b, &sec);
+    if (p->ordered)
+        order(&b);
+    diag_sort(&c->diags);
+    c->arena.oom = saved;
+    return p;
+}
+
+/* ---------- printing ---------- */
+
+static void kv_str(FILE *f, const char *k, const char *v)
+{
+    fprintf(f, "%s = %s\n", k, v);
+}
+
+static void kv_words(FILE *f, const char *k, char *const *v, size_t n)
+{
+    fprintf(f, "%s =", k);
+    for (size_t i = 0; i < n; i++) {
+        fputc(' ', f);
+        print_shell_word(f, v[i]);
+    }
+    fputc('\n', f);
+}
+
+static void kv_dur(FILE *f, const char *k, uint64_t ms)
+{
+    fprintf(f, "%s = ", k);
+    print_duration(f, ms);
+    fputc('\n', f);
+}
+
+static void kv_argv(FILE *f, const char *k, char *const *v, size_t n)
+{
+    fprintf(f, "%s = ", k);
+    print_json_string_array(f, v, n);
+    fputc('\n', f);
+}
+
+static void print_droplet(const struct conf *c, FILE *f)
+{
+    const struct droplet_conf *d = &c->droplet;
+    char ip[16];
+    fprintf(f, "# %s%s\n", d->file, d->present ? "" : " (absent: all defaults)");
+    fputs("[droplet]\n", f);
+    kv_str(f, "hostname", d->hostname);
+    kv_words(f, "modules", d->modules, d->nmodules);
+    if (d->secrets)
+        kv_str(f, "secrets", d->secrets);
+    else
+        fputs("# secrets: none (no ${VAR} values)\n", f);
+    fputs("\n[volume]\n", f);
+    if (d->volume.device)
+        kv_str(f, "device", d->volume.device);
+    else
+        fputs("# device: none (relative volume paths live on the root disk)\n", f);
+    kv_str(f, "fstype", d->volume.fstype);
+    kv_str(f, "mountpoint", d->volume.mountpoint);
+    kv_str(f, "options", d->volume.options);
+    kv_dur(f, "timeout", d->volume.timeout_ms);
+    fputs("\n[network]\n", f);
+    kv_str(f, "bridge", d->network.bridge);
+    format_ipv4(d->network.subnet, ip, sizeof(ip));
+    fprintf(f, "subnet = %s/%d\n", ip, d->network.prefix);
+    format_ipv4(d->network.gateway, ip, sizeof(ip));
+    kv_str(f, "gateway", ip);
+    fprintf(f, "mtu = %u\n", d->network.mtu);
+    if (d->network.ndns) {
+        fputs("dns =", f);
+        for (size_t i = 0; i < d->network.ndns; i++) {
+            format_ipv4(d->network.dns[i], ip, sizeof(ip));
+            fprintf(f, " %s", ip);
+        }
+        fputc('\n', f);
+    } else {
+        fputs("# dns: the host's /etc/resolv.conf\n", f);
+    }
+    fputs("\n[logging]\n", f);
+    kv_str(f, "dir", d->logging.dir);
+    fputs("max_size = ", f);
+    print_size(f, d->logging.max_size);
+    fprintf(f, "\nmax_files = %u\n", d->logging.max_files);
+}
+
+static void print_caps(FILE *f, const char *k, uint64_t mask, bool all)
+{
+    if (!all && !mask)
+        return;
+    fprintf(f, "%s =", k);
+    if (all)
+        fputs(" ALL", f);
+    for (int i = 0; i < 64; i++) {
+        if (!(mask & (1ULL << i)))
+            continue;
+        char name[64];
+        fprintf(f, " %s", capability_name(i, name, sizeof(name)));
+    }
+    fputc('\n', f);
+}
+
+static void print_service(const struct plan *p, const struct plan_svc *ps, FILE *f)
+{
+    const struct svc_conf *s = ps->svc;
+    char buf[64];
+    fprintf(f, "\n# %s (stage %u)\n[service]\n", s->file, ps->stage);
+    kv_str(f, "name", s->name);
+    kv_str(f, "image", s->image ? s->image : "");
+    if (s->set[K_ENTRYPOINT].line)
+        kv_argv(f, "entrypoint", s->entrypoint, s->entrypoint_argc);
+    else
+        fputs("# entrypoint: the image's\n", f);
+    if (s->set[K_COMMAND].line)
+        kv_argv(f, "command", s->command, s->command_argc);
+    else
+        fputs("# command: the image's\n", f);
+    for (size_t i = 0; i < s->nenv; i++) {
+        const struct env_var *e = &s->env[i];
+        fputs("environment = ", f);
+        if (conf_env_is_secret(e)) {
+            fprintf(f, "%s=<redacted>\n", e->name);
+            continue;
+        }
+        char name[256];
+        snprintf(name, sizeof(name), "%s=", e->name);
+        print_shell_word2(f, name, e->value);
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < s->nenv_files; i++) {
+        fputs("# values hidden\n", f);
+        kv_str(f, "env_file", s->env_files[i].path);
+    }
+    if (s->user)
+        kv_str(f, "user", s->user);
+    else
+        fputs("# user: the image's\n", f);
+    if (s->working_dir)
+        kv_str(f, "working_dir", s->working_dir);
+    else
+        fputs("# working_dir: the image's\n", f);
+    kv_str(f, "hostname", s->hostname);
+    for (size_t i = 0; i < s->nports; i++) {
+        const struct port_map *m = &s->ports[i];
+        fputs("ports = ", f);
+        if (m->host_ip) {
+            format_ipv4(m->host_ip, buf, sizeof(buf));
+            fprintf(f, "%s:", buf);
+        }
+        fprintf(f, "%u:%u%s\n", m->host_port, m->ctr_port, m->proto == IPPROTO_UDP ? "/udp" : "");
+    }
+    for (size_t i = 0; i < s->nvolumes; i++) {
+        const struct volume *v = &s->volumes[i];
+        fputs("volumes = ", f);
+        print_shell_word2(f, v->host_path, ":");
+        print_shell_word2(f, v->dst, v->ro ? ":ro" : "");
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < s->ntmpfs; i++) {
+        const struct tmpfs_mount *t = &s->tmpfs[i];
+        fprintf(f, "tmpfs = %s:%s%s%s%s%s\n", t->path, t->options, *t->options ? "," : "",
+                t->flags & MS_NOEXEC ? "noexec" : "exec", t->flags & MS_NOSUID ? ",nosuid" : ",suid",
+                t->flags & MS_NODEV ? ",nodev" : ",dev");
+    }
+    fprintf(f, "read_only = %s\n", s->read_only ? "true" : "false");
+    print_caps(f, "cap_add", s->cap_add, s->cap_add_all);
+    print_caps(f, "cap_drop", s->cap_drop, s->cap_drop_all);
+    kv_str(f, "seccomp",
+           s->seccomp == SECCOMP_DEFAULT ? "default" : s->seccomp == SECCOMP_UNCONFINED ? "unconfined" : s->seccomp_profile);
+    kv_str(f, "network", net_mode_name(s->network));
+    for (size_t i = 0; i < s->ndeps; i++)
+        fprintf(f, "depends_on = %s:%s\n", s->deps[i].name, dep_cond_name(s->deps[i].cond));
+    if (s->restart == RESTART_ON_FAILURE && s->restart_max)
+        fprintf(f, "restart = on-failure:%u\n", s->restart_max);
+    else
+        kv_str(f, "restart", restart_name(s->restart));
+    kv_str(f, "stop_signal", signal_name(s->stop_signal, buf, sizeof(buf)));
+    kv_dur(f, "stop_timeout", s->stop_timeout_ms);
+    if (s->memory_max) {
+        fputs("memory_max = ", f);
+        print_size(f, s->memory_max);
+        fputc('\n', f);
+    } else {
+        fputs("# memory_max: no limit\n", f);
+    }
+    if (s->cpus_milli) {
+        fprintf(f, "cpus = %llu", (unsigned long long)(s->cpus_milli / 1000));
+        if (s->cpus_milli % 1000) {
+            snprintf(buf, sizeof(buf), "%03llu", (unsigned long long)(s->cpus_milli % 1000));
+            for (size_t l = strlen(buf); l > 0 && buf[l - 1] == '0'; l--)
+                buf[l - 1] = '\0';
+            fprintf(f, ".%s", buf);
+        }
+        fputc('\n', f);
+    } else {
+        fputs("# cpus: no limit\n", f);
+    }
+    if (s->pids_max)
+        fprintf(f, "pids_max = %llu\n", (unsigned long long)s->pids_max);
+    else
+        fputs("# pids_max: no limit\n", f);
+    for (size_t i = 0; i < s->nulimits; i++) {
+        const struct ulimit *u = &s->ulimits[i];
+        fprintf(f, "ulimits = %s=", ulimit_name(u->resource));
+        if (u->soft == UNLIMITED)
+            fputs("unlimited", f);
+        else
+            fprintf(f, "%llu", (unsigned long long)u->soft);
+        if (u->hard == UNLIMITED)
+            fputs(":unlimited\n", f);
+        else
+            fprintf(f, ":%llu\n", (unsigned long long)u->hard);
+    }
+    (void)p;
+    if (s->hc.kind == HC_NONE) {
+        fputs("# healthcheck: none (the image's, if it has one)\n", f);
+        return;
+    }
+    fputs("\n[healthcheck]\n", f);
+    if (s->hc.kind == HC_HTTP)
+        kv_str(f, "http", s->hc.url);
+    else if (s->hc.kind == HC_TCP)
+        fprintf(f, "tcp = %s:%u\n", s->hc.host, s->hc.port);
+    else
+        kv_argv(f, "exec", s->hc.argv, s->hc.argc);
+    kv_dur(f, "interval", s->hc.interval_ms);
+    kv_dur(f, "timeout", s->hc.timeout_ms);
+    fprintf(f, "retries = %u\n", s->hc.retries);
+    kv_dur(f, "start_period", s->hc.start_period_ms);
+}
+
+void plan_print(const struct plan *p, FILE *f)
+{
+    const struct conf *c = p->conf;
+    fprintf(f, "# rtctl config check: %s: %zu file%s, %zu service%s\n", c->dir, c->nfiles, c->nfiles == 1 ? "" : "s",
+            c->nsvcs, c->nsvcs == 1 ? "" : "s");
+    if (p->ordered && p->n) {
+        fputs("# start order (services of one stage start together):\n", f);
+        for (unsigned st = 1; st <= p->nstages; st++) {
+            fprintf(f, "#   %u.", st);
+            for (size_t i = 0; i < p->n; i++)
+                if (p->svcs[i].stage == st)
+                    fprintf(f, " %s", p->svcs[i].svc->name);
+            fputc('\n', f);
+        }
+    }
+    fputs("# secret values (env_file, [droplet] secrets) are never printed\n\n", f);
+    print_droplet(c, f);
+    for (size_t i = 0; i < p->n; i++)
+        print_service(p, &p->svcs[i], f);
+}

@@ -1,0 +1,47 @@
+/* util.h - small helpers shared by every module: cleanup attributes,
+ * growable vectors, string predicates.
+ *
+ * The cleanup attributes follow crun's style: a variable declared with
+ * `_cleanup_close_ int fd = -1;` is closed on every return path, so error
+ * paths cannot leak descriptors. */
+#ifndef RT_UTIL_H
+#define RT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void rt_freep(void *p);
+void rt_closep(int *fd);
+void rt_fclosep(void *fp);
+
+#define _cleanup_free_ __attribute__((cleanup(rt_freep)))
+#define _cleanup_close_ __attribute__((cleanup(rt_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(rt_fclosep)))
+
+static inline bool streq(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0;
+}
+
+static inline bool startswith(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool endswith(const char *s, const char *suffix);
+
+/* Returns s with leading and trailing ASCII whitespace removed, in place. */
+char *strstrip(char *s);
+
+/* Edit distance between a and b (case-insensitive), capped at 255. */
+unsigned edit_distance(const char *a, const char *b);
+
+/* The candidate closest to word by edit distance, or NULL if none is
+ * close enough to be a plausible typo. */
+const char *did_you_mean(const char *word, const char *const *candidates, size_t n);
+
+#endif

@@ -1,0 +1,149 @@
+# rtctl config check and rtinit --check, as a user runs them.
+
+test_shipped_stack_checks_in_dependency_order() {
+    run "$RTCTL" config check --conf "$SHIPPED"
+    assert_rc 0
+    assert_in "$out" "#   1. mq redis search"
+    assert_in "$out" "#   2. api"
+    # gateway starts beside the API, as in the Docker setup
+    assert_in "$out" "#   1. gateway mq redis search"
+    assert_in "$err" "conf.d: OK, 5 services"
+}
+
+test_shipped_stack_keeps_internal_ports_private() {
+    run "$RTCTL" config check --conf "$SHIPPED"
+    assert_rc 0
+    assert_in "$out" "ports = 127.0.0.1:8001:8001"
+    assert_in "$out" "ports = 127.0.0.1:15672:15672"
+    for p in 6379 5672 7700 3001; do
+        assert_not_in "$out" "ports = $p:"
+    done
+    assert_not_in "$err" "usual port"
+}
+
+test_global_options_before_or_after_the_command() {
+    run "$RTCTL" --conf "$SHIPPED" config check
+    local a=$out
+    run "$RTCTL" config check --conf "$SHIPPED"
+    [ "$a" = "$out" ] || { say "outputs differ"; return 1; }
+    run "$RTCTL" --root /tmp/x config check --conf "$SHIPPED/"
+    assert_rc 0
+    assert_in "$out" "# $SHIPPED/droplet.conf"
+    assert_not_in "$out" "conf.d//"
+}
+
+test_quiet_prints_only_problems() {
+    run "$RTCTL" config check --quiet --conf "$SHIPPED"
+    assert_rc 0
+    [ -z "$out" ] || { say "stdout not empty"; return 1; }
+    assert_in "$err" "OK, 5 services"
+}
+
+test_rtinit_check_matches_rtctl() {
+    run "$RTCTL" config check --conf "$SHIPPED"
+    local a=$out b=$err
+    run "$RTINIT" --check --conf "$SHIPPED"
+    assert_rc 0
+    [ "$a" = "$out" ] && [ "$b" = "$err" ] || { say "rtinit --check differs from rtctl config check"; return 1; }
+}
+
+test_errors_exit_1_and_print_nothing_on_stdout() {
+    mkconf web "[service]
+image = nginx
+ports = 80"
+    run "$RTCTL" config check --conf conf.d
+    assert_rc 1
+    [ -z "$out" ] || { say "plan printed despite errors"; return 1; }
+    assert_in "$err" "conf.d/web.conf:3: ports: '80': expected [HOSTIP:]HOST:CONTAINER"
+    assert_in "$err" "conf.d: 1 error, 0 warnings"
+}
+
+test_missing_conf_dir() {
+    run "$RTCTL" config check --conf /nonexistent/conf.d
+    assert_rc 1
+    assert_in "$err" "rtctl: error: /nonexistent/conf.d: No such file or directory"
+}
+
+test_usage_errors_exit_2() {
+    run "$RTCTL" confg check
+    assert_rc 2
+    assert_in "$err" "unknown command 'confg' (did you mean 'config'?)"
+    run "$RTCTL" config chek
+    assert_rc 2
+    assert_in "$err" "unknown subcommand 'config chek'"
+    run "$RTCTL" config check --frobnicate
+    assert_rc 2
+    assert_in "$err" "unknown option '--frobnicate'"
+    run "$RTCTL" config check --conf
+    assert_rc 2
+    assert_in "$err" "option '--conf' needs a value"
+    run "$RTCTL" config check extra
+    assert_rc 2
+    run "$RTCTL"
+    assert_rc 2
+    assert_in "$err" "usage: rtctl"
+    run "$RTINIT" --bogus
+    assert_rc 2
+}
+
+test_help_and_version() {
+    run "$RTCTL" help
+    assert_rc 0
+    assert_in "$out" "config"
+    run "$RTCTL" --version
+    assert_rc 0
+    assert_in "$out" "rtctl "
+    run "$RTCTL" config check --help
+    assert_rc 0
+    assert_in "$out" "usage: rtctl config check"
+    run "$RTINIT" --version
+    assert_rc 0
+}
+
+test_secret_values_never_printed() {
+    mkdir -p conf.d
+    printf 'REDIS_PASSWORD=correct-horse-battery\n' >conf.d/secrets.env
+    chmod 600 conf.d/secrets.env
+    printf 'TOKEN=staple-9f8e7d\n' >conf.d/api.env
+    chmod 600 conf.d/api.env
+    printf '[droplet]\nsecrets = secrets.env\n' >conf.d/droplet.conf
+    printf '[service]\nimage = r\ncommand = redis-server --requirepass ${REDIS_PASSWORD}\nenv_file = api.env\nenvironment = API_KEY=literal-key-123\n' >conf.d/redis.conf
+    run "$RTCTL" config check --conf conf.d
+    assert_rc 0
+    for secret in correct-horse-battery staple-9f8e7d literal-key-123; do
+        assert_not_in "$out" "$secret"
+        assert_not_in "$err" "$secret"
+    done
+    assert_in "$out" '"${REDIS_PASSWORD}"'
+    assert_in "$out" "API_KEY=<redacted>"
+    assert_in "$err" "API_KEY looks like a secret"
+    # the same file readable by others is refused
+    chmod 644 conf.d/secrets.env
+    run "$RTCTL" config check --conf conf.d
+    assert_rc 1
+    assert_in "$err" "conf.d/droplet.conf:2: secrets: conf.d/secrets.env is readable by users other than root (mode 0644"
+    assert_not_in "$err" "correct-horse-battery"
+}
+
+test_config_check_never_hangs_on_fifos() {
+    mkdir -p conf.d
+    mkfifo conf.d/env.fifo conf.d/x.conf
+    printf '[service]\nimage = a\nenv_file = env.fifo\nseccomp = env.fifo\n' >conf.d/svc.conf
+    run timeout 10 "$RTCTL" config check --conf conf.d
+    assert_rc 1
+    assert_in "$err" "conf.d/x.conf:0: cannot read: not a regular file"
+    assert_in "$err" "conf.d/svc.conf:4: seccomp: conf.d/env.fifo: not a regular file"
+    assert_in "$err" "conf.d/svc.conf:3: env_file: conf.d/env.fifo: not a regular file"
+}
+
+test_make_install_keeps_existing_files() {
+    local dest=$PWD/dest
+    mkdir -p "$dest/etc/rt/conf.d"
+    echo "# mine" >"$dest/etc/rt/conf.d/redis.conf"
+    run make -s -C "$TOP" install PREFIX=/usr DESTDIR="$dest" BUILD="$BUILD"
+    assert_rc 0
+    [ -x "$dest/usr/sbin/rtinit" ] && [ -x "$dest/usr/sbin/rtctl" ] || { say "binaries not installed"; return 1; }
+    [ "$(cat "$dest/etc/rt/conf.d/redis.conf")" = "# mine" ] || { say "overwrote redis.conf"; return 1; }
+    [ -f "$dest/etc/rt/conf.d/api.conf" ] || { say "api.conf not installed"; return 1; }
+    assert_in "$out" "kept existing"
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# tests/cli/lib.sh FILE - run every function test_* defined in FILE, each in
+# its own subshell and scratch directory, printing "ok NAME" or "FAIL NAME"
+# with the reason. Helpers for the tests are defined here.
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-build}
+RTCTL="$TOP/$BUILD/rtctl"
+RTINIT="$TOP/$BUILD/rtinit"
+SHIPPED="$TOP/conf.d"
+
+# run CMD... : capture stdout in $out, stderr in $err, status in $rc
+run() {
+    local o e
+    o=$(mktemp) e=$(mktemp)
+    "$@" >"$o" 2>"$e"
+    rc=$?
+    out=$(cat "$o") err=$(cat "$e")
+    rm -f "$o" "$e"
+}
+
+say() { printf '%s\n' "$*" >&2; }
+assert_rc() { [ "$rc" = "$1" ] || { say "exit status $rc, expected $1"; say "stderr: $err"; return 1; }; }
+assert_in() { # assert_in "$haystack" needle
+    grep -qF -- "$2" <<<"$1" || { say "missing: $2"; say "in: $(head -c 2000 <<<"$1")"; return 1; }
+}
+assert_not_in() {
+    ! grep -qF -- "$2" <<<"$1" || { say "unexpected: $2"; return 1; }
+}
+
+# A conf.d with droplet.conf and the given service files, each given as
+# NAME followed by its text, in $PWD/conf.d.
+mkconf() {
+    mkdir -p conf.d
+    : >conf.d/droplet.conf
+    while [ $# -gt 0 ]; do
+        printf '%s\n' "$2" >"conf.d/$1.conf"
+        shift 2
+    done
+}
+
+# shellcheck disable=SC1090
+source "$1"
+for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+    dir=$(mktemp -d "${TMP:-/tmp}/cli.XXXXXX")
+    log="$dir.log"
+    if (cd "$dir" && set -e && "$t") 2>"$log"; then
+        echo "ok $(basename "$1" .sh): ${t#test_}"
+    else
+        echo "FAIL $(basename "$1" .sh): ${t#test_}"
+        sed 's/^/  /' "$log"
+    fi
+    rm -rf "$dir" "$log"
+done

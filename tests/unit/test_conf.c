@@ -1,0 +1,814 @@
+/* The conf.d language: every key, every default, and the errors each key
+ * can give, checked on the parsed structures and the FILE:LINE messages. */
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../lib/util.h"
+#include "helpers.h"
+#include "t.h"
+
+static const struct svc_conf *only(const struct conf *c)
+{
+    return c->nsvcs ? c->svcs[0] : NULL;
+}
+
+/* A service with an image and one more line; returns its conf. */
+static struct conf *with(const char *line)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof(buf), "[service]\nimage = alpine:3\n%s\n", line);
+    return t_svc(buf);
+}
+
+/* The message for a one-line service: error expected on line 3. */
+static const char *err_of(const char *line)
+{
+    struct conf *c = with(line);
+    static char msg[4096];
+    snprintf(msg, sizeof(msg), "%s", t_diags(c));
+    if (c->diags.errors == 0 || t_count_at(c, 3) == 0)
+        snprintf(msg, sizeof(msg), "(no error at line 3 for '%s': %s)", line, t_diags(c));
+    conf_free(c);
+    return msg;
+}
+
+TEST(droplet_defaults)
+{
+    struct conf *c = t_load("", NULL);
+    const struct droplet_conf *d = &c->droplet;
+    CHECK_INT(c->diags.n, 0);
+    CHECK_STR(d->hostname, "droplet");
+    CHECK(d->nmodules >= 4);
+    bool has_overlay = false;
+    for (size_t i = 0; i < d->nmodules; i++)
+        has_overlay |= streq(d->modules[i], "overlay");
+    CHECK(has_overlay);
+    CHECK(d->secrets == NULL);
+    CHECK(d->volume.device == NULL);
+    CHECK_STR(d->volume.fstype, "ext4");
+    CHECK_STR(d->volume.mountpoint, "/mnt/volume");
+    CHECK_STR(d->volume.options, "defaults");
+    CHECK_INT(d->volume.timeout_ms, 30000);
+    CHECK_STR(d->network.bridge, "rt0");
+    CHECK_INT(d->network.subnet, 0x0a580000);
+    CHECK_INT(d->network.prefix, 24);
+    CHECK_INT(d->network.gateway, 0x0a580001);
+    CHECK_INT(d->network.mtu, 1500);
+    CHECK_INT(d->network.ndns, 0);
+    CHECK_STR(d->logging.dir, "/tmp/rt-unit-root/log"); /* --root moves the default */
+    CHECK_INT(d->logging.max_size, 10 << 20);
+    CHECK_INT(d->logging.max_files, 5);
+    conf_free(c);
+}
+
+TEST(droplet_absent_is_defaults)
+{
+    struct conf *c = t_load(NULL, NULL);
+    CHECK(!c->droplet.present);
+    CHECK_STR(c->droplet.hostname, "droplet");
+    CHECK_INT(c->droplet.network.gateway, 0x0a580001);
+    conf_free(c);
+}
+
+TEST(droplet_every_key)
+{
+    struct conf *c = t_load("[droplet]\n"
+                            "hostname = codecave\n"
+                            "modules = bridge veth\n"
+                            "modules = overlay\n"
+                            "secrets = secrets.env\n"
+                            "[volume]\n"
+                            "device = LABEL=vol1\n"
+                            "fstype = xfs\n"
+                            "mountpoint = /mnt/volume_nyc3_01/\n"
+                            "options = defaults,noatime\n"
+                            "timeout = 1m\n"
+                            "[network]\n"
+                            "bridge = br-cc\n"
+                            "subnet = 172.30.0.0/16\n"
+                            "gateway = 172.30.0.254\n"
+                            "mtu = 1400\n"
+                            "dns = 1.1.1.1 9.9.9.9\n"
+                            "[logging]\n"
+                            "dir = /var/log/cc\n"
+                            "max_size = 1M\n"
+                            "max_files = 3\n",
+                            NULL);
+    const struct droplet_conf *d = &c->droplet;
+    CHECK_STR(t_diags(c), "");
+    CHECK_STR(d->hostname, "codecave");
+    CHECK_INT(d->nmodules, 3);
+    CHECK_STR(d->modules[2], "overlay");
+    CHECK_STR(d->secrets, "conf.d/secrets.env");
+    CHECK_STR(d->volume.device, "LABEL=vol1");
+    CHECK_STR(d->volume.fstype, "xfs");
+    CHECK_STR(d->volume.mountpoint, "/mnt/volume_nyc3_01");
+    CHECK_STR(d->volume.options, "defaults,noatime");
+    CHECK_INT(d->volume.timeout_ms, 60000);
+    CHECK_STR(d->network.bridge, "br-cc");
+    CHECK_INT(d->network.subnet, 0xac1e0000);
+    CHECK_INT(d->network.prefix, 16);
+    CHECK_INT(d->network.gateway, 0xac1e00fe);
+    CHECK_INT(d->network.mtu, 1400);
+    CHECK_INT(d->network.ndns, 2);
+    CHECK_INT(d->network.dns[1], 0x09090909);
+    CHECK_STR(d->logging.dir, "/var/log/cc");
+    CHECK_INT(d->logging.max_size, 1 << 20);
+    CHECK_INT(d->logging.max_files, 3);
+    conf_free(c);
+}
+
+TEST(droplet_modules_empty_means_none)
+{
+    struct conf *c = t_load("[droplet]\nmodules =\n", NULL);
+    CHECK_INT(c->diags.n, 0);
+    CHECK_INT(c->droplet.nmodules, 0);
+    conf_free(c);
+}
+
+TEST(droplet_gateway_default_follows_subnet)
+{
+    struct conf *c = t_load("[network]\nsubnet = 192.168.50.0/24\n", NULL);
+    CHECK_INT(c->droplet.network.gateway, 0xc0a83201);
+    conf_free(c);
+}
+
+TEST(droplet_errors)
+{
+    struct {
+        const char *text;
+        int line;
+        const char *want;
+    } cases[] = {
+        {"[droplet]\nhostname = Bad_Host\n", 2, "hostname: 'Bad_Host' is not a valid hostname"},
+        {"[droplet]\nmodules = br/idge\n", 2, "modules: 'br/idge' is not a kernel module name"},
+        {"[volume]\ndevice = sda1\n", 2, "device: expected a device path under /dev"},
+        {"[volume]\ndevice = LABEL=\n", 2, "device: 'LABEL=' names no label"},
+        {"[volume]\nfstype = EXT4\n", 2, "fstype: 'EXT4' is not a file system type"},
+        {"[volume]\nmountpoint = mnt/vol\n", 2, "mountpoint: the mountpoint must be an absolute path"},
+        {"[volume]\nmountpoint = /\n", 2, "mountpoint: the block volume cannot be mounted on /"},
+        {"[volume]\nmountpoint = /mnt/../etc\n", 2, "mountpoint: '..' is not allowed"},
+        {"[volume]\noptions = a b\n", 2, "options: unexpected character ' '"},
+        {"[volume]\ntimeout = 30\n", 2, "timeout: missing unit"},
+        {"[network]\nbridge = averyveryverylongname\n", 2, "bridge: 'averyveryverylongname' is too long"},
+        {"[network]\nbridge = a/b\n", 2, "bridge: 'a/b' is not a valid interface name"},
+        {"[network]\nsubnet = 10.88.0.1/24\n", 2, "subnet: host bits are set"},
+        {"[network]\nsubnet = 10.0.0.0/31\n", 2, "subnet: prefix length must be between /8 and /29"},
+        {"[network]\nsubnet = 10.88.0.0/24\ngateway = 10.89.0.1\n", 3, "gateway: 10.89.0.1 is not a host address in 10.88.0.0/24"},
+        {"[network]\ngateway = 10.88.0.255\n", 2, "gateway: 10.88.0.255 is not a host address"},
+        {"[network]\ngateway = ten\n", 2, "gateway: 'ten' is not an IPv4 address"},
+        {"[network]\nmtu = 100\n", 2, "mtu: number out of range (576 to 65535)"},
+        {"[network]\ndns = 1.1.1\n", 2, "dns: '1.1.1' is not an IPv4 address"},
+        {"[logging]\ndir = logs\n", 2, "dir: the log directory must be an absolute path"},
+        {"[logging]\nmax_size = 1K\n", 2, "max_size: at least 64K"},
+        {"[logging]\nmax_files = 0\n", 2, "max_files: number out of range (1 to 1000)"},
+        {"[service]\nimage = x\n", 1, "[service] belongs in a service file (NAME.conf), not in droplet.conf"},
+        {"[logs]\ndir = /x\n", 1, "unknown section [logs] (did you mean [logging]?)"},
+        {"[volume]\nmount = /x\n", 2, "mount: unknown key in [volume] (did you mean 'mountpoint'?)"},
+        {"[droplet]\ndevice = /dev/sdb\n", 2, "device: unknown key in [droplet]; it belongs in [volume]"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct conf *c = t_load(cases[i].text, NULL);
+        char want[512];
+        snprintf(want, sizeof(want), "conf.d/droplet.conf:%d: %s", cases[i].line, cases[i].want);
+        CHECK_CONTAINS(t_diags(c), want);
+        CHECK(c->diags.errors >= 1);
+        conf_free(c);
+    }
+}
+
+TEST(service_defaults)
+{
+    struct conf *c = t_svc("[service]\nimage = alpine:3\n");
+    const struct svc_conf *s = only(c);
+    CHECK_STR(t_diags(c), "");
+    CHECK_STR(s->name, "svc");
+    CHECK_STR(s->file, "conf.d/svc.conf");
+    CHECK_STR(s->image, "alpine:3");
+    CHECK(!s->set[K_ENTRYPOINT].line && !s->set[K_COMMAND].line); /* the image's */
+    CHECK_INT(s->nenv, 0);
+    CHECK_INT(s->nenv_files, 0);
+    CHECK(s->user == NULL && s->working_dir == NULL);
+    CHECK_STR(s->hostname, "svc");
+    CHECK_INT(s->nports + s->nvolumes + s->ntmpfs + s->ndeps + s->nulimits, 0);
+    CHECK(!s->read_only);
+    CHECK(!s->cap_add && !s->cap_drop && !s->cap_add_all && !s->cap_drop_all);
+    CHECK_INT(s->seccomp, SECCOMP_DEFAULT);
+    CHECK_INT(s->network, NET_BRIDGE);
+    CHECK_INT(s->restart, RESTART_NO);
+    CHECK_INT(s->stop_signal, SIGTERM);
+    CHECK_INT(s->stop_timeout_ms, 10000);
+    CHECK_INT(s->memory_max, 0);
+    CHECK_INT(s->cpus_milli, 0);
+    CHECK_INT(s->pids_max, 0);
+    CHECK_INT(s->hc.kind, HC_NONE);
+    CHECK_INT(s->hc.interval_ms, 30000);
+    CHECK_INT(s->hc.timeout_ms, 30000);
+    CHECK_INT(s->hc.retries, 3);
+    CHECK_INT(s->hc.start_period_ms, 0);
+    conf_free(c);
+}
+
+TEST(service_every_key)
+{
+    struct conf *c = t_load("[volume]\ndevice = /dev/vdb\nmountpoint = /mnt/vol\n", "api",
+                            "[service]\n"
+                            "name = backend\n"
+                            "image = registry.example:5000/codecave/api:1.2@sha256:"
+                            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+                            "entrypoint = [\"/sbin/tini\", \"--\"]\n"
+                            "command = node dist/main.js --port \"30 01\"\n"
+                            "environment = A=1 'B=two words'\n"
+                            "environment = URL=redis://:${PW}@redis:6379\n"
+                            "env_file = api.env\n"
+                            "env_file = /etc/rt/shared.env\n"
+                            "user = nestjs:nestjs\n"
+                            "working_dir = /app/\n"
+                            "hostname = api.internal\n"
+                            "ports = 80:8000 127.0.0.1:8001:8001 53:53/udp\n"
+                            "volumes = data:/data /etc/ssl:/etc/ssl:ro\n"
+                            "tmpfs = /tmp:size=64M,mode=1777 /run:exec\n"
+                            "read_only = yes\n"
+                            "cap_add = NET_BIND_SERVICE\n"
+                            "cap_drop = ALL\n"
+                            "seccomp = unconfined\n"
+                            "network = bridge\n"
+                            "depends_on = redis:healthy db migrate:completed\n"
+                            "restart = on-failure:5\n"
+                            "stop_signal = SIGQUIT\n"
+                            "stop_timeout = 1m30s\n"
+                            "memory_max = 1G\n"
+                            "cpus = 1.5\n"
+                            "pids_max = 512\n"
+                            "ulimits = nofile=1024:65536 core=0\n"
+                            "[healthcheck]\n"
+                            "http = http://localhost:3001/health?deep=1\n"
+                            "interval = 10s\n"
+                            "timeout = 2s\n"
+                            "retries = 5\n"
+                            "start_period = 1m\n",
+                            NULL);
+    const struct svc_conf *s = only(c);
+    CHECK_STR(t_diags(c), "");
+    if (!s)
+        return;
+    CHECK_STR(s->name, "backend");
+    CHECK_STR(s->file, "conf.d/api.conf");
+    CHECK_INT(s->entrypoint_argc, 2);
+    CHECK_STR(s->entrypoint[0], "/sbin/tini");
+    CHECK_INT(s->command_argc, 4);
+    CHECK_STR(s->command[3], "30 01");
+    CHECK_INT(s->nenv, 3);
+    CHECK_STR(s->env[1].name, "B");
+    CHECK_STR(s->env[1].value, "two words");
+    CHECK_STR(s->env[2].value, "redis://:${PW}@redis:6379");
+    CHECK_INT(s->env[2].at.line, 7);
+    CHECK_INT(s->nenv_files, 2);
+    CHECK_STR(s->env_files[0].path, "conf.d/api.env");
+    CHECK_STR(s->env_files[1].path, "/etc/rt/shared.env");
+    CHECK_STR(s->user, "nestjs:nestjs");
+    CHECK_STR(s->working_dir, "/app");
+    CHECK_STR(s->hostname, "api.internal");
+    CHECK_INT(s->nports, 3);
+    CHECK_INT(s->ports[0].host_ip, 0);
+    CHECK_INT(s->ports[0].host_port, 80);
+    CHECK_INT(s->ports[0].ctr_port, 8000);
+    CHECK_INT(s->ports[1].host_ip, 0x7f000001);
+    CHECK_INT(s->ports[2].proto, IPPROTO_UDP);
+    CHECK_INT(s->nvolumes, 2);
+    CHECK_STR(s->volumes[0].host_path, "/mnt/vol/data");
+    CHECK_STR(s->volumes[0].dst, "/data");
+    CHECK(!s->volumes[0].ro);
+    CHECK(s->volumes[1].ro);
+    CHECK_STR(s->volumes[1].host_path, "/etc/ssl");
+    CHECK_INT(s->ntmpfs, 2);
+    CHECK_STR(s->tmpfs[0].options, "size=64M,mode=1777");
+    CHECK(s->tmpfs[0].flags & MS_NOEXEC);
+    CHECK(!(s->tmpfs[1].flags & MS_NOEXEC));
+    CHECK(s->read_only);
+    CHECK_INT(s->cap_add, 1ULL << 10); /* CAP_NET_BIND_SERVICE */
+    CHECK(s->cap_drop_all);
+    CHECK_INT(s->seccomp, SECCOMP_UNCONFINED);
+    CHECK_INT(s->network, NET_BRIDGE);
+    CHECK_INT(s->ndeps, 3);
+    CHECK_INT(s->deps[0].cond, DEP_HEALTHY);
+    CHECK_INT(s->deps[1].cond, DEP_STARTED);
+    CHECK_INT(s->deps[2].cond, DEP_COMPLETED);
+    CHECK_INT(s->restart, RESTART_ON_FAILURE);
+    CHECK_INT(s->restart_max, 5);
+    CHECK_INT(s->stop_signal, SIGQUIT);
+    CHECK_INT(s->stop_timeout_ms, 90000);
+    CHECK_INT(s->memory_max, 1ULL << 30);
+    CHECK_INT(s->cpus_milli, 1500);
+    CHECK_INT(s->pids_max, 512);
+    CHECK_INT(s->nulimits, 2);
+    CHECK_INT(s->ulimits[0].resource, RLIMIT_NOFILE);
+    CHECK_INT(s->ulimits[0].soft, 1024);
+    CHECK_INT(s->ulimits[0].hard, 65536);
+    CHECK_INT(s->ulimits[1].hard, 0);
+    CHECK_INT(s->hc.kind, HC_HTTP);
+    CHECK_INT(s->hc.addr, 0x7f000001);
+    CHECK_INT(s->hc.port, 3001);
+    CHECK_STR(s->hc.path, "/health?deep=1");
+    CHECK_INT(s->hc.interval_ms, 10000);
+    CHECK_INT(s->hc.timeout_ms, 2000);
+    CHECK_INT(s->hc.retries, 5);
+    CHECK_INT(s->hc.start_period_ms, 60000);
+    CHECK_INT(s->hc.at.line, 29);
+    CHECK_INT(s->env[0].at.line, 6);
+    conf_free(c);
+}
+
+TEST(healthcheck_tcp_and_exec)
+{
+    struct conf *c = t_svc("[service]\nimage = a\n[healthcheck]\ntcp = 6379\n");
+    CHECK_INT(only(c)->hc.kind, HC_TCP);
+    CHECK_INT(only(c)->hc.port, 6379);
+    CHECK_INT(only(c)->hc.addr, 0x7f000001);
+    conf_free(c);
+    c = t_svc("[service]\nimage = a\n[healthcheck]\ntcp = 127.0.0.2:80\n");
+    CHECK_INT(only(c)->hc.addr, 0x7f000002);
+    conf_free(c);
+    c = t_svc("[service]\nimage = a\n[healthcheck]\nexec = sh -c 'redis-cli ping | grep -q PONG'\n");
+    CHECK_INT(only(c)->hc.kind, HC_EXEC);
+    CHECK_INT(only(c)->hc.argc, 3);
+    CHECK_STR(only(c)->hc.argv[2], "redis-cli ping | grep -q PONG");
+    conf_free(c);
+    c = t_svc("[service]\nimage = a\n[healthcheck]\nhttp = http://127.0.0.1\n");
+    CHECK_INT(only(c)->hc.port, 80);
+    CHECK_STR(only(c)->hc.path, "/");
+    conf_free(c);
+}
+
+TEST(network_restart_seccomp_variants)
+{
+    struct {
+        const char *line;
+        int net, restart;
+    } v[] = {
+        {"network = none", NET_NONE, RESTART_NO},
+        {"network = host", NET_HOST, RESTART_NO},
+        {"restart = always", NET_BRIDGE, RESTART_ALWAYS},
+        {"restart = unless-stopped", NET_BRIDGE, RESTART_UNLESS_STOPPED},
+        {"restart = on-failure", NET_BRIDGE, RESTART_ON_FAILURE},
+        {"restart = no", NET_BRIDGE, RESTART_NO},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+        struct conf *c = with(v[i].line);
+        CHECK_INT(c->diags.n, 0);
+        CHECK_INT(only(c)->network, v[i].net);
+        CHECK_INT(only(c)->restart, v[i].restart);
+        conf_free(c);
+    }
+    struct conf *c = with("seccomp = default");
+    CHECK_INT(only(c)->seccomp, SECCOMP_DEFAULT);
+    conf_free(c);
+    c = with("pids_max = max");
+    CHECK_INT(only(c)->pids_max, 0);
+    conf_free(c);
+    c = with("depends_on = db:service_healthy");
+    CHECK_INT(only(c)->deps[0].cond, DEP_HEALTHY);
+    conf_free(c);
+    c = with("ulimits = nofile=unlimited");
+    CHECK(only(c)->ulimits[0].soft == UNLIMITED && only(c)->ulimits[0].hard == UNLIMITED);
+    conf_free(c);
+}
+
+TEST(seccomp_profile_file)
+{
+    char dir[] = "/tmp/rt-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char good[300], bad[300];
+    snprintf(good, sizeof(good), "%s/good.json", dir);
+    snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+    FILE *f = fopen(good, "w");
+    fputs("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}", f);
+    fclose(f);
+    f = fopen(bad, "w");
+    fputs("{\"defaultAction\": \n", f);
+    fclose(f);
+    char line[400];
+    snprintf(line, sizeof(line), "seccomp = %s", good);
+    struct conf *c = with(line);
+    CHECK_STR(t_diags(c), "");
+    CHECK_INT(only(c)->seccomp, SECCOMP_PROFILE);
+    CHECK_STR(only(c)->seccomp_profile, good);
+    conf_free(c);
+    snprintf(line, sizeof(line), "seccomp = %s", bad);
+    c = with(line);
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:3: seccomp: ");
+    CHECK_CONTAINS(t_diags(c), "bad.json:2:");
+    conf_free(c);
+    c = with("seccomp = /nonexistent/profile.json");
+    CHECK_CONTAINS(t_diags(c), "seccomp: /nonexistent/profile.json:");
+    conf_free(c);
+    unlink(good);
+    unlink(bad);
+    rmdir(dir);
+}
+
+TEST(service_value_errors)
+{
+    struct {
+        const char *line, *want;
+    } cases[] = {
+        {"name = Web", "name: 'Web' is not a valid service name: must be lowercase"},
+        {"name = -web", "must not begin or end with '-'"},
+        {"entrypoint = [\"a\",", "entrypoint: invalid JSON array at column"},
+        {"command = sh -c 'unterminated", "command: unterminated single quote"},
+        {"command = echo ${", "command: unterminated ${"},
+        {"command = echo ${1X}", "command: invalid variable name in ${...}"},
+        {"environment = JUSTNAME", "expected NAME=VALUE; to take JUSTNAME from [droplet] secrets write JUSTNAME=${JUSTNAME}"},
+        {"environment = =v", "environment: missing variable name before '='"},
+        {"environment = 1A=v", "environment: '1A' is not a valid variable name"},
+        {"environment = A=1 A=2", "environment: A is set twice (first at line 3)"},
+        {"environment = A=${", "environment: unterminated ${"},
+        {"env_file = a.env a.env", "env_file: a.env is listed twice"},
+        {"user = bad user", "user: 'bad user' is neither a uid nor a user name"},
+        {"user = \"app\"", "user: '\"app\"' is neither a uid nor a user name"}, /* scalars are not unquoted */
+        {"user = app:bad group", "user: 'bad group' is neither a gid nor a group name"},
+        {"user = 4294967295", "neither a uid nor a user name"},
+        {"working_dir = app", "working_dir: working_dir must be an absolute path"},
+        {"working_dir = /app/../etc", "working_dir: '..' is not allowed in working_dir"},
+        {"hostname = my_host", "hostname: 'my_host' is not a valid hostname: may contain only a-z, 0-9 and '-'"},
+        {"ports = 80", "a random host port is not supported"},
+        {"ports = 80:8000/sctp", "protocol must be tcp or udp"},
+        {"ports = [::1]:80:80", "IPv6 host addresses are not supported"},
+        {"ports = 8000-8010:8000-8010", "port ranges are not supported"},
+        {"ports = 0:80", "host port '0' must be 1 to 65535"},
+        {"ports = 80:70000", "container port '70000' must be 1 to 65535"},
+        {"ports = 1.2.3:80:80", "'1.2.3' is not an IPv4 address"},
+        {"ports = 80:80 0.0.0.0:80:81", "host port 80/tcp is already published at line 3"},
+        {"ports = a:b:c:d", "expected [HOSTIP:]HOST:CONTAINER[/tcp|/udp]"},
+        {"volumes = /data", "volumes: '/data': expected SRC:DST[:ro]"},
+        {"volumes = ../etc:/etc", "source escapes the block volume (/mnt/volume)"},
+        {"volumes = a/../../x:/x", "source escapes the block volume"},
+        {"volumes = data:data", "the container path must be absolute"},
+        {"volumes = data:/a/../b", "'..' is not allowed in the container path"},
+        {"volumes = data:/", "cannot mount over the container's root"},
+        {"volumes = data:/d:z", "unknown option 'z' (ro or rw)"},
+        {"volumes = /x/../y:/d", "'..' is not allowed in an absolute source path"},
+        {"volumes = a:/d b:/d/", "/d is already mounted at line 3"},
+        {"volumes = :/d", "empty source path"},
+        {"tmpfs = tmp", "tmpfs: 'tmp': the path must be absolute"},
+        {"tmpfs = /tmp:size=1", "size must be at least 4K"},
+        {"tmpfs = /tmp:mode=999", "mode must be octal"},
+        {"tmpfs = /tmp:uid=x", "uid and gid must be numbers"},
+        {"tmpfs = /tmp:huge", "unknown tmpfs option 'huge'"},
+        {"tmpfs = /tmp /tmp", "/tmp is already a tmpfs at line 3"},
+        {"tmpfs = /tmp:size=200%", "size percentage must be 1% to 100%"},
+        {"read_only = maybe", "read_only: expected true or false"},
+        {"cap_add = NET_ADMINS", "cap_add: 'NET_ADMINS': unknown capability"},
+        {"cap_drop = chownn", "cap_drop: 'chownn': unknown capability"},
+        {"network = overlay", "network: 'overlay': expected bridge, none or host"},
+        {"depends_on = db:ready", "condition must be started, healthy or completed"},
+        {"depends_on = Db", "'Db' is not a valid service name"},
+        {"depends_on = db db:healthy", "db is already a dependency at line 3"},
+        {"restart = sometimes", "expected no, always, on-failure[:N] or unless-stopped"},
+        {"restart = on-failure:x", "the retry count must be a number"},
+        {"stop_signal = SIGWHAT", "stop_signal: 'SIGWHAT': unknown signal"},
+        {"stop_timeout = 10", "stop_timeout: missing unit (ms, s, m or h), e.g. 30s"},
+        {"memory_max = 1X", "memory_max: unknown size unit"},
+        {"memory_max = 1M", "memory_max: at least 6M"},
+        {"cpus = 0", "cpus: must be between 0.01 and 1024"},
+        {"cpus = one", "cpus: expected a number"},
+        {"pids_max = 0", "pids_max: number out of range (1 to 4194304, or max)"},
+        {"ulimits = nofile", "expected NAME=SOFT[:HARD]"},
+        {"ulimits = nofiles=10", "unknown limit 'nofiles' (did you mean 'nofile'?)"},
+        {"ulimits = nofile=10:5", "the soft limit is above the hard limit"},
+        {"ulimits = nofile=ten", "limits must be numbers or unlimited"},
+        {"ulimits = nofile=1 nofile=2", "nofile is already limited at line 3"},
+        {"image = other", "image: set twice (first at line 2)"},
+        {"imagee = x", "imagee: unknown key in [service] (did you mean 'image'?)"},
+        {"mem_limit = 1G", "mem_limit: unknown key in [service]: use memory_max"},
+        {"container_name = x", "container_name: unknown key in [service]: the service is named after its file"},
+        {"interval = 5s", "interval: unknown key in [service]; it belongs in [healthcheck]"},
+        {"command =", NULL}, /* explicitly empty: allowed */
+        {"user =", "user: empty value"},
+        {"ports =", "ports: warning: empty value: nothing is listed"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        if (!cases[i].want) {
+            struct conf *c = with(cases[i].line);
+            CHECK_INT(c->diags.errors, 0);
+            conf_free(c);
+            continue;
+        }
+        const char *got = err_of(cases[i].line);
+        CHECK_CONTAINS(got, cases[i].want);
+        CHECK_CONTAINS(got, "conf.d/svc.conf:3: ");
+    }
+}
+
+TEST(image_references)
+{
+    const char *ok[] = {"alpine", "alpine:3.19", "redis:7-alpine", "getmeili/meilisearch:v1.10",
+                        "localhost:5000/x/y:1", "ghcr.io/a/b", "kong@sha256:"
+                        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
+    for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+        char line[256];
+        snprintf(line, sizeof(line), "[service]\nimage = %s\n", ok[i]);
+        struct conf *c = t_svc(line);
+        CHECK_INT(c->diags.n, 0);
+        if (c->diags.n)
+            t_fail(__FILE__, __LINE__, "%s: %s", ok[i], t_diags(c));
+        conf_free(c);
+    }
+    struct {
+        const char *ref, *want;
+    } bad[] = {
+        {"Redis:7", "repository names must be lowercase"},
+        {"redis:", "a tag must be 1 to 128 characters"},
+        {"redis:-x", "a tag must not begin"},
+        {"redis:a/b", "invalid registry host"}, /* the tag is after the last '/' */
+        {"host:/b", "invalid registry host"},
+        {"a//b", "empty path component"},
+        {"kong@sha256:abc", "the digest must be sha256: followed by 64 hex digits"},
+        {":tag", "missing repository name"},
+        {"re dis", "invalid character in repository name"},
+        {"img:${TAG}", "${...} is expanded only in"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char line[256];
+        snprintf(line, sizeof(line), "[service]\nimage = %s\n", bad[i].ref);
+        struct conf *c = t_svc(line);
+        CHECK_CONTAINS(t_diags(c), bad[i].want);
+        conf_free(c);
+    }
+}
+
+TEST(healthcheck_errors)
+{
+    struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[healthcheck]\nhttp = https://localhost/", "conf.d/svc.conf:4: http: https is not supported"},
+        {"[healthcheck]\nhttp = localhost:80", "http: 'localhost:80': expected a URL such as"},
+        {"[healthcheck]\nhttp = http://api:3001/", "http: 'api': use localhost or an IPv4 address"},
+        {"[healthcheck]\nhttp = http://localhost:99999/", "port must be 1 to 65535"},
+        {"[healthcheck]\nhttp = http://u:p@localhost/", "credentials in the URL are not supported"},
+        {"[healthcheck]\nhttp = http:///x", "missing host"},
+        {"[healthcheck]\nhttp = http://localhost/a b", "spaces and control characters"},
+        {"[healthcheck]\ntcp = 0", "tcp: '0': expected PORT or HOST:PORT"},
+        {"[healthcheck]\ntcp = 6379\nexec = true", "conf.d/svc.conf:5: exec: only one of http, tcp and exec may be set (tcp is already set)"},
+        {"[healthcheck]\nexec = []", "exec: empty command"},
+        {"[healthcheck]\ninterval = 30s", "conf.d/svc.conf:3: [healthcheck] has no check: set http, tcp or exec"},
+        {"[healthcheck]\ntcp = 1\ninterval = 10ms", "interval: must be at least 100ms"},
+        {"[healthcheck]\ntcp = 1\ntimeout = 1ms", "timeout: must be at least 10ms"},
+        {"[healthcheck]\ntcp = 1\nretries = 0", "retries: number out of range (1 to 1000)"},
+        {"[healthcheck]\ntcp = 1\nstart_period = x", "start_period: expected a duration"},
+        {"[healthcheck]\ntcp = 1\nimage = x", "image: unknown key in [healthcheck]; it belongs in [service]"},
+        {"[healthcheck]\ntest = [\"CMD\", \"true\"]", "test: unknown key in [healthcheck]: use http = URL, tcp = PORT or exec = CMD"},
+        {"[healthcheck]\ntcp = 1\ntimeout = 1m", "timeout: warning: longer than the interval"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char text[512];
+        snprintf(text, sizeof(text), "[service]\nimage = a\n%s\n", cases[i].text);
+        struct conf *c = t_svc(text);
+        CHECK_CONTAINS(t_diags(c), cases[i].want);
+        conf_free(c);
+    }
+}
+
+TEST(file_level_errors)
+{
+    struct {
+        const char *text, *want;
+    } cases[] = {
+        {"", "conf.d/svc.conf:1: no [service] section"},
+        {"# only a comment\n", "conf.d/svc.conf:1: no [service] section"},
+        {"[service]\nname = svc\n", "conf.d/svc.conf:1: image: missing: every service needs an image"},
+        {"image = a\n[service]\nimage = a\n", "conf.d/svc.conf:1: image: key outside any section; start the file with [service]"},
+        {"[service\nimage = a\n", "conf.d/svc.conf:1: section header is missing ']'"},
+        {"[service]\nimage a\n", "conf.d/svc.conf:2: expected 'key = value'"},
+        {"[service]\n= a\n", "conf.d/svc.conf:2: missing key name before '='"},
+        {"[service]\nimage = a\n[servce]\n", "conf.d/svc.conf:3: unknown section [servce] (did you mean [service]?)"},
+        {"[service]\nimage = a\n[network]\n", "conf.d/svc.conf:3: [network] belongs in droplet.conf, not in a service file"},
+        {"[service]\nimage = a\n[service]\n", "conf.d/svc.conf:3: section [service] appears twice (first at line 1)"},
+        {"[service] junk\nimage = a\n", "conf.d/svc.conf:1: unexpected text after ']'"},
+        {"[service]\nimage = a\n  b\n", "conf.d/svc.conf:3: image: 'image' takes one value, and this indented line continues it"},
+        {"[service]\nimage = a\n[healthcheck]\n", "conf.d/svc.conf:3: [healthcheck] has no check"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct conf *c = t_svc(cases[i].text);
+        CHECK_CONTAINS(t_diags(c), cases[i].want);
+        CHECK(c->diags.errors >= 1);
+        conf_free(c);
+    }
+}
+
+TEST(every_error_reported_at_once)
+{
+    struct conf *c = t_svc("[service]\n"
+                           "image = Bad\n"
+                           "ports = 80\n"
+                           "oops\n"
+                           "restart = sometimes\n"
+                           "memory_max = 1\n"
+                           "[healthcheck]\n"
+                           "interval = 1\n");
+    CHECK_INT(c->diags.errors, 7);
+    for (int line = 2; line <= 8; line++)
+        if (line != 7)
+            CHECK_INT(t_count_at(c, line), 1);
+    CHECK_INT(t_count_at(c, 7), 1); /* [healthcheck] without a check */
+    conf_free(c);
+}
+
+TEST(continuation_lines)
+{
+    struct conf *c = t_svc("[service]\n"
+                           "image = a\n"
+                           "environment =\n"
+                           "    A=1\n"
+                           "    B=2 C=3\n"
+                           "\n"
+                           "    # a comment between does not end the list\n"
+                           "    D=4\n"
+                           "command = redis-server\n"
+                           "    --appendonly yes\n");
+    const struct svc_conf *s = only(c);
+    CHECK_STR(t_diags(c), "");
+    CHECK_INT(s->nenv, 4);
+    CHECK_INT(s->env[3].at.line, 8);
+    CHECK_INT(s->command_argc, 3);
+    CHECK_STR(s->command[2], "yes");
+    conf_free(c);
+    c = t_svc("[service]\nimage = a\ncommand = [\"a\"]\n  [\"b\"]\n");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:4: command: a JSON array must be written on one line");
+    conf_free(c);
+}
+
+TEST(syntax_details)
+{
+    /* no inline comments: ';' and '#' after text are part of the value */
+    struct conf *c = t_svc("[service]\nimage = a\ncommand = sh -c 'a ; b # c'\n");
+    CHECK_STR(only(c)->command[2], "a ; b # c");
+    conf_free(c);
+    /* "key: value" works, CRLF line ends work, a BOM is skipped */
+    c = t_svc("\xEF\xBB\xBF[service]\r\nimage: alpine\r\nuser: 1000\r\n");
+    CHECK_STR(t_diags(c), "");
+    CHECK_STR(only(c)->image, "alpine");
+    CHECK_STR(only(c)->user, "1000");
+    conf_free(c);
+    /* section names are trimmed */
+    c = t_svc("[ service ]\nimage = a\n");
+    CHECK_STR(t_diags(c), "");
+    conf_free(c);
+}
+
+TEST(long_lines_and_nul)
+{
+    size_t n = CONF_MAX_LINE + 100;
+    char *text = malloc(n + 64);
+    strcpy(text, "[service]\nimage = a\nenvironment = A=");
+    size_t l = strlen(text);
+    memset(text + l, 'x', n);
+    strcpy(text + l + n, "\nuser = 1\n");
+    struct conf *c = t_svc(text);
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:3: line is longer than 8192 bytes");
+    CHECK_INT(c->diags.errors, 1);
+    CHECK_STR(only(c)->user, "1"); /* the next line is still read */
+    conf_free(c);
+    /* a line just under the limit is fine */
+    memset(text + l, 'y', CONF_MAX_LINE - 20);
+    strcpy(text + l + CONF_MAX_LINE - 20, "\n");
+    c = t_svc(text);
+    CHECK_STR(t_diags(c), "");
+    conf_free(c);
+    free(text);
+    static const char nul[] = "[service]\nimage = a\nuser = a\0b\n";
+    struct rt_paths p;
+    struct rt_err e;
+    rt_paths_init(&p, "conf.d", NULL, &e);
+    c = conf_new(&p, &e);
+    conf_parse_service(c, "conf.d/svc.conf", "svc", nul, sizeof(nul) - 1);
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:3: line contains a NUL byte");
+    conf_free(c);
+}
+
+TEST(service_name_from_file)
+{
+    struct conf *c = t_load(NULL, "Bad_Name", "[service]\nimage = a\n", NULL);
+    CHECK_CONTAINS(t_diags(c), "conf.d/Bad_Name.conf:1: name: the file name makes 'Bad_Name' the service name");
+    conf_free(c);
+    c = t_load(NULL, "Bad_Name", "[service]\nimage = a\nname = good\n", NULL);
+    CHECK_STR(t_diags(c), "");
+    CHECK_STR(only(c)->name, "good");
+    conf_free(c);
+}
+
+TEST(duplicate_service_names)
+{
+    struct conf *c = t_load(NULL, "cache", "[service]\nname = redis\nimage = a\n", "redis", "[service]\nimage = b\n",
+                            NULL);
+    CHECK_CONTAINS(t_diags(c), "conf.d/redis.conf:1: name: duplicate service 'redis' (also defined in conf.d/cache.conf)");
+    CHECK_INT(c->nsvcs, 1);
+    conf_free(c);
+}
+
+TEST(single_service_cross_key_checks)
+{
+    struct conf *c = with("network = host\nports = 80:80");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:4: ports: publishing ports needs network = bridge");
+    conf_free(c);
+    c = with("volumes = data:/tmp\ntmpfs = /tmp");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:4: tmpfs: /tmp is also a volume (line 3)");
+    conf_free(c);
+    c = with("volumes = data:/data");
+    CHECK_CONTAINS(t_diags(c), "volumes: warning: 'data' is on the block volume, but droplet.conf sets no [volume] device");
+    CHECK_INT(c->diags.errors, 0);
+    conf_free(c);
+    c = t_load("[volume]\ndevice = /dev/vdb\n", "svc", "[service]\nimage = a\nvolumes = data:/data\n", NULL);
+    CHECK_STR(t_diags(c), "");
+    conf_free(c);
+}
+
+TEST(secret_looking_literals)
+{
+    struct conf *c = with("environment = DB_PASSWORD=hunter2 JWT_SECRET=${JWT_SECRET} TLS_KEY=/etc/tls/key.pem "
+                          "PASSTHROUGH=1");
+    CHECK_CONTAINS(t_diags(c), "environment: warning: DB_PASSWORD looks like a secret");
+    CHECK_INT(c->diags.warnings, 1);
+    CHECK(conf_env_is_secret(&only(c)->env[0]));
+    CHECK(!conf_env_is_secret(&only(c)->env[1]));
+    CHECK(!conf_env_is_secret(&only(c)->env[2]));
+    CHECK(!conf_env_is_secret(&only(c)->env[3]));
+    conf_free(c);
+}
+
+TEST(conf_load_directory)
+{
+    char dir[] = "/tmp/rt-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[400];
+    const char *files[][2] = {
+        {"droplet.conf", "[volume]\nmountpoint = /srv\n"},
+        {"web.conf", "[service]\nimage = nginx\nvolumes = www:/www\n"},
+        {"web.conf~", "garbage"},
+        {".hidden.conf", "garbage"},
+        {"notes.txt", "garbage"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
+        FILE *f = fopen(path, "w");
+        fputs(files[i][1], f);
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "%s/sub.conf", dir);
+    mkdir(path, 0755); /* a directory named like a conf file */
+    char fifo[400];
+    snprintf(fifo, sizeof(fifo), "%s/fifo.conf", dir);
+    CHECK(mkfifo(fifo, 0644) == 0); /* must not block the load */
+    struct rt_paths p;
+    struct rt_err e;
+    char withslash[300];
+    snprintf(withslash, sizeof(withslash), "%s/", dir);
+    rt_paths_init(&p, withslash, NULL, &e);
+    struct conf *c = conf_load(&p, &e);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(c->nfiles, 4);
+        CHECK_INT(c->nsvcs, 1);
+        CHECK_STR(c->svcs[0]->volumes[0].host_path, "/srv/www");
+        snprintf(path, sizeof(path), "%s/sub.conf:0: cannot read: not a regular file", dir);
+        CHECK_CONTAINS(t_diags(c), path);
+        snprintf(path, sizeof(path), "%s/fifo.conf:0: cannot read: not a regular file", dir);
+        CHECK_CONTAINS(t_diags(c), path);
+        conf_free(c);
+    }
+    rmdir(path);
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/sub.conf", dir);
+    rmdir(path);
+    unlink(fifo);
+    rmdir(dir);
+    rt_paths_init(&p, "/nonexistent/conf.d", NULL, &e);
+    CHECK(conf_load(&p, &e) == NULL);
+    CHECK_STR(e.msg, "/nonexistent/conf.d: No such file or directory");
+}
+
+TEST(paths_and_root)
+{
+    struct rt_paths p;
+    struct rt_err e;
+    CHECK(rt_paths_init(&p, NULL, NULL, &e) == 0);
+    CHECK_STR(p.conf_dir, "/etc/rt/conf.d");
+    CHECK_STR(p.state_dir, "/var/lib/rt");
+    CHECK_STR(p.run_dir, "/run/rt");
+    CHECK_STR(p.socket, "/run/rt/control.sock");
+    CHECK_STR(p.log_dir, "/var/log/rt");
+    CHECK(rt_paths_init(&p, "x", "/tmp/r//", &e) == 0);
+    CHECK_STR(p.state_dir, "/tmp/r/state");
+    CHECK_STR(p.run_dir, "/tmp/r/run");
+    CHECK_STR(p.socket, "/tmp/r/run/control.sock");
+    CHECK_STR(p.log_dir, "/tmp/r/log");
+}

@@ -1,0 +1,298 @@
+/* Checks across services and the start order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../lib/util.h"
+#include "helpers.h"
+#include "t.h"
+
+static const char *order_of(const struct plan *p)
+{
+    static char buf[1024];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < p->n; i++)
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s/%u", i ? " " : "", p->svcs[i].svc->name,
+                              p->svcs[i].stage);
+    return buf;
+}
+
+TEST(order_by_stage_then_name)
+{
+    struct conf *c = t_load(NULL, "gateway", "[service]\nimage = kong\ndepends_on = api:healthy\n", "api",
+                            "[service]\nimage = api\ndepends_on = search:healthy mq:healthy redis:healthy\n"
+                            "[healthcheck]\ntcp = 3001\n",
+                            "search", "[service]\nimage = s\n[healthcheck]\ntcp = 7700\n", "mq",
+                            "[service]\nimage = m\n[healthcheck]\ntcp = 5672\n", "redis",
+                            "[service]\nimage = r\n[healthcheck]\ntcp = 6379\n", NULL);
+    struct plan *p = plan_build(c);
+    CHECK_STR(t_diags(c), "");
+    CHECK(p->ordered);
+    CHECK_STR(order_of(p), "mq/1 redis/1 search/1 api/2 gateway/3");
+    CHECK_INT(p->nstages, 3);
+    /* deps are indices into the ordered list */
+    CHECK_STR(p->svcs[p->svcs[3].deps[0]].svc->name, "search");
+    conf_free(c);
+}
+
+TEST(order_diamond_and_long_chain)
+{
+    struct conf *c = t_load(NULL, "a", "[service]\nimage = x\n", "b", "[service]\nimage = x\ndepends_on = a\n", "c",
+                            "[service]\nimage = x\ndepends_on = a\n", "d", "[service]\nimage = x\ndepends_on = b c\n",
+                            "e", "[service]\nimage = x\ndepends_on = d a\n", NULL);
+    struct plan *p = plan_build(c);
+    CHECK_STR(order_of(p), "a/1 b/2 c/2 d/3 e/4");
+    conf_free(c);
+}
+
+TEST(unknown_dependency)
+{
+    struct conf *c = t_load(NULL, "api", "[service]\nimage = x\ndepends_on = reddis:healthy\n", "redis",
+                            "[service]\nimage = r\n", NULL);
+    struct plan *p = plan_build(c);
+    CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:3: depends_on: unknown service 'reddis' (did you mean 'redis'?)");
+    CHECK(!p->ordered);
+    conf_free(c);
+}
+
+TEST(cycles_are_printed)
+{
+    struct conf *c = t_load(NULL, "a", "[service]\nimage = x\ndepends_on = b\n", "b",
+                            "[service]\nimage = x\ndepends_on = c\n", "c", "[service]\nimage = x\ndepends_on = a\n",
+                            "d", "[service]\nimage = x\ndepends_on = a\n", NULL);
+    struct plan *p = plan_build(c);
+    CHECK_STR(t_diags(c), "conf.d/a.conf:3: depends_on: dependency cycle: a -> b -> c -> a\n");
+    CHECK(!p->ordered);
+    conf_free(c);
+    c = t_load(NULL, "self", "[service]\nimage = x\ndepends_on = self\n", NULL);
+    plan_build(c);
+    CHECK_STR(t_diags(c), "conf.d/self.conf:3: depends_on: dependency cycle: self -> self\n");
+    conf_free(c);
+    /* two separate cycles: both reported */
+    c = t_load(NULL, "a", "[service]\nimage = x\ndepends_on = b\n", "b", "[service]\nimage = x\ndepends_on = a\n",
+               "x", "[service]\nimage = x\ndepends_on = y\n", "y", "[service]\nimage = x\ndepends_on = x\n", NULL);
+    plan_build(c);
+    CHECK_INT(c->diags.errors, 2);
+    CHECK_CONTAINS(t_diags(c), "a -> b -> a");
+    CHECK_CONTAINS(t_diags(c), "x -> y -> x");
+    conf_free(c);
+}
+
+TEST(dependency_condition_checks)
+{
+    struct conf *c = t_load(NULL, "api", "[service]\nimage = x\ndepends_on = migrate:completed cache:healthy\n",
+                            "migrate", "[service]\nimage = x\nrestart = always\n", "cache", "[service]\nimage = x\n",
+                            NULL);
+    plan_build(c);
+    CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:3: depends_on: migrate:completed can never happen: migrate has "
+                               "restart = always");
+    CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:3: depends_on: warning: cache has no [healthcheck]");
+    CHECK_INT(c->diags.errors, 1);
+    conf_free(c);
+    c = t_load(NULL, "api", "[service]\nimage = x\ndepends_on = migrate:completed\n", "migrate",
+               "[service]\nimage = x\nrestart = on-failure:3\n", NULL);
+    plan_build(c);
+    CHECK_STR(t_diags(c), "");
+    conf_free(c);
+}
+
+TEST(port_clashes_between_services)
+{
+    struct conf *c = t_load(NULL, "a", "[service]\nimage = x\nports = 8080:80 127.0.0.1:9000:9000\n", "b",
+                            "[service]\nimage = x\nports = 127.0.0.1:8080:80\nports = 9000:9000\nports = 8080:80/udp\n"
+                            "ports = 127.0.0.2:9001:9000\n",
+                            NULL);
+    plan_build(c);
+    CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:3: ports: 127.0.0.1:8080/tcp is already published by a (conf.d/a.conf:3)");
+    CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:4: ports: 0.0.0.0:9000/tcp is already published by a (conf.d/a.conf:3)");
+    CHECK_INT(c->diags.errors, 2); /* udp, and another specific address, do not clash */
+    conf_free(c);
+}
+
+TEST(internal_ports_published_everywhere_warn)
+{
+    struct conf *c = t_load(NULL, "redis", "[service]\nimage = r\nports = 6379:6379\n", "mq",
+                            "[service]\nimage = m\nports = 127.0.0.1:15672:15672\n", NULL);
+    plan_build(c);
+    CHECK_CONTAINS(t_diags(c), "conf.d/redis.conf:3: ports: warning: 6379 is Redis's usual port");
+    CHECK_INT(c->diags.warnings, 1);
+    CHECK_INT(c->diags.errors, 0);
+    conf_free(c);
+}
+
+static char tmpdir[64];
+
+static const char *write_file(const char *name, const char *text, mode_t mode)
+{
+    static char path[256];
+    if (!tmpdir[0]) {
+        snprintf(tmpdir, sizeof(tmpdir), "/tmp/rt-unit-XXXXXX");
+        if (!mkdtemp(tmpdir))
+            abort();
+    }
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+    return path;
+}
+
+TEST(secrets_references)
+{
+    char drop[512];
+    const char *sec = write_file("secrets.env", "# secrets\nREDIS_PASSWORD=s3cret\nexport JWT='quoted'\n", 0600);
+    snprintf(drop, sizeof(drop), "[droplet]\nsecrets = %s\n", sec);
+    struct conf *c = t_load(drop, "api",
+                            "[service]\nimage = x\n"
+                            "environment = A=${REDIS_PASSWORD} B=${JWT} C=${MISSING} D=${OPT:-x} E=$$HOME F=$HOME\n"
+                            "command = run ${NOPE}\n"
+                            "[healthcheck]\nexec = check ${ALSO_NOPE}\n",
+                            NULL);
+    plan_build(c);
+    char want[512];
+    snprintf(want, sizeof(want), "conf.d/api.conf:3: environment: ${MISSING} is not defined in %s", sec);
+    CHECK_CONTAINS(t_diags(c), want);
+    CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:4: command: ${NOPE} is not defined");
+    CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:6: exec: ${ALSO_NOPE} is not defined");
+    CHECK_INT(c->diags.errors, 3);
+    CHECK(!strstr(t_diags(c), "s3cret"));
+    conf_free(c);
+
+    /* no secrets file at all */
+    c = t_load(NULL, "api", "[service]\nimage = x\nenvironment = A=${X} B=${Y}\n", NULL);
+    plan_build(c);
+    CHECK_STR(t_diags(c), "conf.d/api.conf:3: environment: ${X} needs a value, but droplet.conf sets no [droplet] "
+                          "secrets file\n");
+    conf_free(c);
+
+    /* missing file: a warning, and references cannot be checked */
+    c = t_load("[droplet]\nsecrets = /nonexistent/secrets.env\n", "api", "[service]\nimage = x\nenvironment = A=${X}\n",
+               NULL);
+    plan_build(c);
+    CHECK_STR(t_diags(c), "conf.d/droplet.conf:2: secrets: warning: /nonexistent/secrets.env does not exist yet; "
+                          "services that use ${...} will not start until it does\n");
+    conf_free(c);
+
+    /* readable by others, and a bad line: errors that never quote values */
+    sec = write_file("open.env", "GOOD=1\nthis is not an assignment hunter2\n", 0644);
+    snprintf(drop, sizeof(drop), "[droplet]\nsecrets = %s\n", sec);
+    c = t_load(drop, NULL);
+    plan_build(c);
+    CHECK_CONTAINS(t_diags(c), "is readable by users other than root (mode 0644");
+    CHECK_CONTAINS(t_diags(c), "open.env:2: expected NAME=VALUE");
+    CHECK(!strstr(t_diags(c), "hunter2"));
+    conf_free(c);
+}
+
+TEST(env_file_checks)
+{
+    char ok[256], open[256], bad[256];
+    snprintf(ok, sizeof(ok), "%s", write_file("ok.env", "A=1\n", 0600));
+    snprintf(open, sizeof(open), "%s", write_file("open.env", "A=1\n", 0640));
+    snprintf(bad, sizeof(bad), "%s", write_file("bad.env", "A=1\nA=2\n1B=3\n", 0600));
+    char text[1024];
+    snprintf(text, sizeof(text), "[service]\nimage = x\nenv_file = %s\nenv_file = %s\nenv_file = %s\nenv_file = /nonexistent.env\n",
+             ok, open, bad);
+    struct conf *c = t_load(NULL, "svc", text, NULL);
+    plan_build(c);
+    const char *d = t_diags(c);
+    CHECK_CONTAINS(d, "conf.d/svc.conf:4: env_file: ");
+    CHECK_CONTAINS(d, "is readable by users other than root (mode 0640, owner uid 0); chown root and chmod 600 it");
+    CHECK_CONTAINS(d, "bad.env:2: A is set twice (first at line 1)");
+    CHECK_CONTAINS(d, "bad.env:3: invalid variable name");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:6: env_file: warning: /nonexistent.env does not exist yet");
+    CHECK_INT(c->diags.errors, 3);
+    CHECK_INT(c->diags.warnings, 1);
+    conf_free(c);
+    if (geteuid() == 0) {
+        const char *theirs = write_file("theirs.env", "A=1\n", 0600);
+        if (chown(theirs, 1000, 1000) == 0) {
+            snprintf(text, sizeof(text), "[service]\nimage = x\nenv_file = %s\n", theirs);
+            c = t_load(NULL, "svc", text, NULL);
+            plan_build(c);
+            CHECK_CONTAINS(t_diags(c), "(mode 0600, owner uid 1000)");
+            conf_free(c);
+        }
+    }
+}
+
+TEST(plan_print_hides_secrets)
+{
+    char sec[256], envf[256];
+    snprintf(sec, sizeof(sec), "%s", write_file("print.env", "PW=topsecret\n", 0600));
+    snprintf(envf, sizeof(envf), "%s", write_file("svc.env", "TOKEN=alsosecret\n", 0600));
+    char drop[512], svc[1024];
+    snprintf(drop, sizeof(drop), "[droplet]\nsecrets = %s\n", sec);
+    snprintf(svc, sizeof(svc),
+             "[service]\nimage = x\nenvironment = URL=redis://:${PW}@r API_TOKEN=literal-secret 'MSG=hi there'\n"
+             "env_file = %s\ncommand = sh -c 'echo $HOME'\n",
+             envf);
+    struct conf *c = t_load(drop, "svc", svc, NULL);
+    struct plan *p = plan_build(c);
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    plan_print(p, f);
+    fclose(f);
+    CHECK(!strstr(buf, "topsecret"));
+    CHECK(!strstr(buf, "alsosecret"));
+    CHECK(!strstr(buf, "literal-secret"));
+    CHECK_CONTAINS(buf, "environment = API_TOKEN=<redacted>\n");
+    CHECK_CONTAINS(buf, "environment = URL=redis://:${PW}@r\n");
+    CHECK_CONTAINS(buf, "environment = 'MSG=hi there'\n");
+    CHECK_CONTAINS(buf, "command = [\"sh\", \"-c\", \"echo $HOME\"]\n");
+    CHECK_CONTAINS(buf, "# start order (services of one stage start together):\n#   1. svc\n");
+    free(buf);
+    conf_free(c);
+}
+
+/* What config check prints must itself be a valid configuration that
+ * means the same: parse the printed service back and compare. */
+TEST(plan_print_round_trips)
+{
+    const char *text = "[service]\nimage = redis:7\nentrypoint = []\ncommand = a 'b c' ${X:-d}\n"
+                       "environment = K='v w'\nuser = 999:999\nworking_dir = /data\nhostname = cache\n"
+                       "ports = 127.0.0.1:6380:6379 53:53/udp\nvolumes = data:/data /etc/x:/x:ro\n"
+                       "tmpfs = /tmp:size=1M,mode=1777,exec\nread_only = true\ncap_add = NET_ADMIN SYS_TIME\n"
+                       "cap_drop = ALL\nseccomp = unconfined\nnetwork = bridge\nrestart = on-failure:3\n"
+                       "stop_signal = SIGINT\nstop_timeout = 1500ms\nmemory_max = 1536M\ncpus = 0.25\n"
+                       "pids_max = 100\nulimits = nofile=10:20 core=unlimited\n[healthcheck]\ntcp = 6379\n"
+                       "interval = 5s\ntimeout = 1s\nretries = 2\nstart_period = 90s\n";
+    static const char drop[] = "[volume]\ndevice = /dev/vdb\n";
+    struct conf *c = t_load(drop, "cache", text, NULL);
+    struct plan *p = plan_build(c);
+    CHECK_STR(t_diags(c), "");
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    plan_print(p, f);
+    fclose(f);
+    char *svc = strstr(buf, "[service]");
+    CHECK(svc != NULL);
+    if (svc) {
+        struct conf *c2 = t_load(drop, "cache", svc, NULL);
+        CHECK_STR(t_diags(c2), "");
+        char *buf2;
+        size_t len2;
+        struct plan *p2 = plan_build(c2);
+        f = open_memstream(&buf2, &len2);
+        plan_print(p2, f);
+        fclose(f);
+        CHECK_STR(strstr(buf2, "[service]"), svc);
+        free(buf2);
+        conf_free(c2);
+    }
+    free(buf);
+    conf_free(c);
+}
+
+TEST(empty_conf_warns)
+{
+    struct conf *c = t_load(NULL, NULL);
+    plan_build(c);
+    CHECK_STR(t_diags(c), "conf.d:0: warning: no services defined (no NAME.conf files)\n");
+    conf_free(c);
+}

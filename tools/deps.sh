@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the Debian packages that building, testing and the demo need.
+# Idempotent: does nothing (and needs no network) when all are present.
+set -euo pipefail
+
+packages=(
+    # build
+    make gcc pkg-config git
+    libcap-dev libseccomp-dev libmnl-dev libarchive-dev libinih-dev libjansson-dev
+    # fuzzing (libFuzzer ships with clang's runtime)
+    clang libclang-rt-14-dev
+    # tests
+    python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then sudo=sudo; else
+        echo "deps: missing ${missing[*]}; run this as root" >&2
+        exit 1
+    fi
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,27 @@
+/* rtctl.h - what the rtctl subcommands share. */
+#ifndef RTCTL_H
+#define RTCTL_H
+
+#include "../lib/log.h"
+
+/* Exit statuses: 0 success, 1 the request failed (bad configuration,
+ * missing image...), 2 the command line itself was wrong. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct rtctl {
+    struct logger log;
+    const char *conf_dir;  /* --conf, NULL = default */
+    const char *root;      /* --root, NULL = system paths */
+};
+
+/* Parse the options every subcommand accepts (--conf, --root) plus the
+ * subcommand's own, given as a getopt_long spec. Returns the index of the
+ * first operand, or -1 after printing a usage error. */
+struct option;
+int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts, const struct option *longopts,
+                 int (*on_opt)(struct rtctl *ctl, int opt, const char *arg, void *ud), void *ud,
+                 const char *usage);
+
+int cmd_config(struct rtctl *ctl, int argc, char **argv);
+
+#endif
