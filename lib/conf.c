@@ -56,12 +56,19 @@ struct pctx {
     bool sec_unknown;             /* inside a section we reported as unknown */
     struct src sec_at[SEC_COUNT];
     bool outside_reported;
+    bool subnet_bad;              /* [network] subnet was refused: skip checks against it */
 
     /* key being handled */
     int key;                      /* enum conf_key, or -1 */
     int prev_key;                 /* key a continuation line continues, -1 if unknown */
     struct src empty_at;          /* a list key with an empty value, until a continuation fills it */
     const char *empty_key;
+    bool empty_is_error;          /* a command may not stay empty; a list may */
+    int value_col;                /* 1-based column where the value starts in its line */
+
+    /* the words of the list value being handled, for messages about neighbours */
+    char **words;
+    size_t nwords, word_index;
     bool cont;
     struct src at;
     const char *keyname;
@@ -73,6 +80,7 @@ enum {
     KF_LIST = 1,      /* repeatable; value is split into shell words, fn gets each */
     KF_ARGV = 2,      /* command line; continuation lines append words */
     KF_EMPTY = 4,     /* an empty value is meaningful */
+    KF_INTERP = 8,    /* ${VAR} is expanded in this key's value at start */
 };
 
 struct keydef {
@@ -204,6 +212,8 @@ static char *normalize_path(struct arena *a, const char *path, bool *escapes, bo
  * against the conf directory. */
 static const char *conf_relative(struct pctx *p, const char *v)
 {
+    if (v[0] == '~')
+        bad(p, "'~' is not expanded; write the absolute path");
     if (v[0] == '/')
         return arena_strdup(A(p), v);
     return arena_printf(A(p), "%s/%s", p->c->dir, v);
@@ -229,12 +239,6 @@ static void check_interp(struct pctx *p, const char *v)
     const char *why;
     if (interp_scan(v, NULL, NULL, &why) < 0)
         bad(p, "%s", why);
-}
-
-static void no_interp(struct pctx *p, const char *v)
-{
-    if (strstr(v, "${"))
-        bad(p, "${...} is expanded only in environment, command, entrypoint and healthcheck exec");
 }
 
 /* ---------- droplet.conf keys ---------- */
@@ -350,7 +354,15 @@ static void k_n_subnet(struct pctx *p, const char *v)
     const char *why;
     uint32_t net;
     int prefix;
-    if (parse_cidr(v, &net, &prefix, &why) < 0) {
+    int r = parse_cidr(v, &net, &prefix, &why);
+    p->subnet_bad = true; /* until proven good: the gateway is checked against it */
+    if (r == -2) {
+        char buf[16];
+        format_ipv4(net, buf, sizeof(buf));
+        bad(p, "host bits are set; the network is %s/%d", buf, prefix);
+        return;
+    }
+    if (r < 0) {
         bad(p, "%s", why);
         return;
     }
@@ -358,6 +370,7 @@ static void k_n_subnet(struct pctx *p, const char *v)
         bad(p, "prefix length must be between /8 and /29");
         return;
     }
+    p->subnet_bad = false;
     p->c->droplet.network.subnet = net;
     p->c->droplet.network.prefix = prefix;
 }
@@ -506,7 +519,6 @@ static void k_image(struct pctx *p, const char *v)
     const char *why = check_image_ref(v);
     if (why)
         bad(p, "'%s' is not a valid image reference: %s", v, why);
-    no_interp(p, v);
     p->svc->image = arena_strdup(A(p), v);
 }
 
@@ -520,7 +532,7 @@ static void set_argv(struct pctx *p, const char *v, char ***argv, size_t *argc)
         bad(p, "a JSON array must be written on one line");
         return;
     }
-    char **words = parse_argv(A(p), v, &n, &why);
+    char **words = parse_argv(A(p), v, p->value_col, &n, &why);
     if (!words) {
         bad(p, "%s", why);
         return;
@@ -585,10 +597,28 @@ static void k_environment(struct pctx *p, const char *v)
 {
     const char *eq = strchr(v, '=');
     if (!eq) {
-        if (interp_name_ok(v, strlen(v)))
-            bad(p, "expected NAME=VALUE; to take %s from [droplet] secrets write %s=${%s}", v, v, v);
-        else
-            bad(p, "expected NAME=VALUE");
+        /* Most often a value with spaces that was not quoted: the words
+         * after "NAME=first" arrive here on their own. Report the run once,
+         * at its first word, with the quoted form that was meant. */
+        size_t i = p->word_index;
+        size_t j = i;
+        while (j > 0 && !strchr(p->words[j - 1], '='))
+            j--;
+        if (j > 0 && j < i)
+            return; /* same run, already reported */
+        if (j > 0) {
+            const char *head = p->words[j - 1];
+            const char *heq = strchr(head, '=');
+            char *joined = arena_strdup(A(p), heq + 1);
+            for (size_t k = i; k < p->nwords && !strchr(p->words[k], '='); k++)
+                joined = arena_printf(A(p), "%s %s", joined, p->words[k]);
+            bad(p, "'%s' is not NAME=VALUE; quote a value that contains spaces: %.*s=\"%s\"", v, (int)(heq - head),
+                head, joined);
+        } else if (interp_name_ok(v, strlen(v))) {
+            bad(p, "'%s' is not NAME=VALUE; to take %s from [droplet] secrets write %s=${%s}", v, v, v, v);
+        } else {
+            bad(p, "'%s' is not NAME=VALUE", v);
+        }
         return;
     }
     size_t nl = (size_t)(eq - v);
@@ -714,9 +744,9 @@ static void k_ports(struct pctx *p, const char *v)
     char *slash = strchr(s, '/');
     if (slash) {
         *slash = '\0';
-        if (streq(slash + 1, "udp"))
+        if (!strcasecmp(slash + 1, "udp"))
             m.proto = IPPROTO_UDP;
-        else if (!streq(slash + 1, "tcp")) {
+        else if (strcasecmp(slash + 1, "tcp")) {
             bad(p, "'%s': protocol must be tcp or udp", v);
             return;
         }
@@ -807,6 +837,11 @@ static void k_volumes(struct pctx *p, const char *v)
     }
     if (!*buf) {
         bad(p, "'%s': empty source path", v);
+        return;
+    }
+    if (buf[0] == '~') {
+        bad(p, "'%s': '~' is not expanded; write the absolute path, or a path relative to the block volume (%s)",
+            v, p->c->droplet.volume.mountpoint);
         return;
     }
     if (!*dst || dst[0] != '/') {
@@ -1291,10 +1326,32 @@ static void k_hc_tcp(struct pctx *p, const char *v)
 
 static void k_hc_exec(struct pctx *p, const char *v)
 {
+    struct healthcheck *h = &p->svc->hc;
     hc_kind(p, HC_EXEC);
-    set_argv(p, v, &p->svc->hc.argv, &p->svc->hc.argc);
-    if (p->svc->hc.argc == 0 && !p->cont)
+    size_t before = h->argc;
+    set_argv(p, v, &h->argv, &h->argc);
+    if (h->argc == 0 && !p->cont) {
         bad(p, "empty command");
+        return;
+    }
+    /* docker's test: ["CMD", ...] / ["CMD-SHELL", "..."] pasted in would
+     * run a program called CMD. */
+    if (before != 0 || h->argc == 0)
+        return;
+    if (streq(h->argv[0], "CMD-SHELL") && h->argc == 2) {
+        bad(p, "'CMD-SHELL' is docker compose's test syntax, not a program; write exec = sh -c '%s'", h->argv[1]);
+    } else if (streq(h->argv[0], "CMD") || streq(h->argv[0], "CMD-SHELL") || streq(h->argv[0], "NONE")) {
+        char *rest = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&rest, &len);
+        if (f) {
+            print_json_string_array(f, h->argv + 1, h->argc - 1);
+            fclose(f);
+        }
+        bad(p, "'%s' is docker compose's test syntax, not a program; write exec = %s", h->argv[0],
+            rest ? rest : "[...]");
+        free(rest);
+    }
 }
 
 static void hc_duration(struct pctx *p, const char *v, uint64_t *out, uint64_t min)
@@ -1356,9 +1413,9 @@ static const struct keydef keys[K_COUNT] = {
 
     [K_NAME] = {"name", SEC_SERVICE, 0, k_name},
     [K_IMAGE] = {"image", SEC_SERVICE, 0, k_image},
-    [K_ENTRYPOINT] = {"entrypoint", SEC_SERVICE, KF_ARGV | KF_EMPTY, k_entrypoint},
-    [K_COMMAND] = {"command", SEC_SERVICE, KF_ARGV | KF_EMPTY, k_command},
-    [K_ENVIRONMENT] = {"environment", SEC_SERVICE, KF_LIST, k_environment},
+    [K_ENTRYPOINT] = {"entrypoint", SEC_SERVICE, KF_ARGV | KF_EMPTY | KF_INTERP, k_entrypoint},
+    [K_COMMAND] = {"command", SEC_SERVICE, KF_ARGV | KF_EMPTY | KF_INTERP, k_command},
+    [K_ENVIRONMENT] = {"environment", SEC_SERVICE, KF_LIST | KF_INTERP, k_environment},
     [K_ENV_FILE] = {"env_file", SEC_SERVICE, KF_LIST, k_env_file},
     [K_USER] = {"user", SEC_SERVICE, 0, k_user},
     [K_WORKING_DIR] = {"working_dir", SEC_SERVICE, 0, k_working_dir},
@@ -1382,7 +1439,7 @@ static const struct keydef keys[K_COUNT] = {
 
     [K_HC_HTTP] = {"http", SEC_HEALTHCHECK, 0, k_hc_http},
     [K_HC_TCP] = {"tcp", SEC_HEALTHCHECK, 0, k_hc_tcp},
-    [K_HC_EXEC] = {"exec", SEC_HEALTHCHECK, KF_ARGV, k_hc_exec},
+    [K_HC_EXEC] = {"exec", SEC_HEALTHCHECK, KF_ARGV | KF_INTERP, k_hc_exec},
     [K_HC_INTERVAL] = {"interval", SEC_HEALTHCHECK, 0, k_hc_interval},
     [K_HC_TIMEOUT] = {"timeout", SEC_HEALTHCHECK, 0, k_hc_timeout},
     [K_HC_RETRIES] = {"retries", SEC_HEALTHCHECK, 0, k_hc_retries},
@@ -1416,6 +1473,13 @@ static const struct {
     {"deploy", "use memory_max, cpus and pids_max"},
     {"build", "images are built elsewhere and imported with rtctl image import"},
     {"container", "use name"},
+    {"stop_grace_period", "use stop_timeout"},
+    {"privileged", "not supported: add only the capabilities the service needs with cap_add"},
+    {"secrets", "use env_file, or ${VAR} with [droplet] secrets in droplet.conf"},
+    {"dns", "set dns in the [network] section of droplet.conf"},
+    {"logging", "logs are set for all services in the [logging] section of droplet.conf"},
+    {"labels", "not supported"},
+    {"volumes_from", "not supported: list the volumes"},
 };
 
 const char *conf_key_name(enum conf_key k)
@@ -1516,8 +1580,14 @@ static int on_value(void *user, const char *section, const char *name, const cha
     }
     if (p->sec == SEC_NONE) {
         if (!p->outside_reported) {
-            bad(p, "key outside any section; start the file with [%s]",
-                p->droplet ? "droplet" : "service");
+            enum conf_section home = SEC_NONE;
+            for (int k = 0; k < K_COUNT; k++)
+                if (section_in_file(p, keys[k].sec) && streq(keys[k].name, name))
+                    home = keys[k].sec;
+            if (home != SEC_NONE)
+                bad(p, "key outside any section; put it under [%s]", section_names[home]);
+            else
+                bad(p, "key outside any section; start the file with [%s]", p->droplet ? "droplet" : "service");
             p->outside_reported = true;
         }
         p->prev_key = -1;
@@ -1550,6 +1620,7 @@ static int on_value(void *user, const char *section, const char *name, const cha
             return 1;
         }
     }
+    unsigned flags = keys[k].flags;
     p->key = k;
     p->keyname = keys[k].name;
     if (!p->set[k].line)
@@ -1557,17 +1628,24 @@ static int on_value(void *user, const char *section, const char *name, const cha
 
     if (p->cont)
         p->empty_at.line = 0; /* "environment =" followed by indented lines */
-    if (!*value && (keys[k].flags & KF_LIST) && !(keys[k].flags & KF_EMPTY)) {
-        p->empty_at = p->at;
-        p->empty_key = keys[k].name;
-        return 1;
-    }
-    if (!*value && !(keys[k].flags & KF_EMPTY)) {
-        if (!p->cont)
+    if (!*value) {
+        if (flags & KF_EMPTY) {
+            keys[k].fn(p, "");
+        } else if (flags & (KF_LIST | KF_ARGV)) {
+            /* Fine if indented lines follow; flush_empty() decides. */
+            p->empty_at = p->at;
+            p->empty_key = keys[k].name;
+            p->empty_is_error = !(flags & KF_LIST);
+        } else {
             bad(p, "empty value");
+        }
         return 1;
     }
-    if (keys[k].flags & KF_LIST) {
+    if (!(flags & KF_INTERP) && strstr(value, "${")) {
+        bad(p, "${...} is expanded only in environment, command, entrypoint and healthcheck exec");
+        return 1;
+    }
+    if (flags & KF_LIST) {
         const char *why;
         size_t n;
         char **words = shell_split(A(p), value, &n, &why);
@@ -1575,17 +1653,33 @@ static int on_value(void *user, const char *section, const char *name, const cha
             bad(p, "%s", why);
             return 1;
         }
-        if (n == 0)
-            keys[k].fn(p, "");
-        for (size_t i = 0; i < n; i++)
+        p->words = words;
+        p->nwords = n;
+        for (size_t i = 0; i < n; i++) {
+            p->word_index = i;
+            if (streq(words[i], "-")) {
+                bad(p, "'-' looks like a YAML list item: give the items separated by spaces or one per "
+                       "line, without '- '");
+                continue;
+            }
             keys[k].fn(p, words[i]);
+        }
+        p->words = NULL;
+        p->nwords = 0;
+    } else if (flags & KF_ARGV) {
+        keys[k].fn(p, value);
     } else {
+        /* A single value may be quoted as a whole, as in YAML:
+         * user = "1000:1000". The quotes are not part of it. */
+        size_t n = strlen(value);
+        if (n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n - 1] == value[0])
+            value = arena_strndup(A(p), value + 1, n - 2);
         keys[k].fn(p, value);
     }
     return 1;
 }
 
-static void enter_section(struct pctx *p, const char *raw, size_t n)
+static void enter_section(struct pctx *p, const char *raw, size_t n, bool quiet)
 {
     char *name = strstrip(arena_strndup(A(p), raw, n));
     p->at = (struct src){p->file, p->lineno};
@@ -1614,6 +1708,10 @@ static void enter_section(struct pctx *p, const char *raw, size_t n)
             return;
         }
     }
+    p->sec = SEC_COUNT; /* none of ours */
+    p->sec_unknown = true;
+    if (quiet)
+        return;
     const char *cands[SEC_COUNT];
     size_t nc = 0;
     for (int s = 1; s < SEC_COUNT; s++)
@@ -1627,8 +1725,6 @@ static void enter_section(struct pctx *p, const char *raw, size_t n)
             name);
     else
         bad(p, "unknown section [%s] (a service file has [service] and [healthcheck])", name);
-    p->sec = SEC_COUNT; /* none of ours */
-    p->sec_unknown = true;
 }
 
 /* A list key left empty ("ports =") with no indented lines after it is
@@ -1636,7 +1732,10 @@ static void enter_section(struct pctx *p, const char *raw, size_t n)
  * section or the end of the file shows nothing followed. */
 static void flush_empty(struct pctx *p)
 {
-    if (p->empty_at.line)
+    if (p->empty_at.line && p->empty_is_error)
+        diag_error(&p->c->diags, p->empty_at, p->empty_key,
+                   "empty command: give it on this line or on indented lines below");
+    else if (p->empty_at.line)
         diag_warn(&p->c->diags, p->empty_at, p->empty_key, "empty value: nothing is listed");
     p->empty_at.line = 0;
 }
@@ -1648,6 +1747,7 @@ static const char *classify(struct pctx *p, char *line)
 {
     p->at = (struct src){p->file, p->lineno};
     p->keyname = NULL;
+    const char *base = line; /* columns count from the line as written */
     if (p->lineno == 1 && (unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB &&
         (unsigned char)line[2] == 0xBF)
         line += 3; /* inih skips a UTF-8 byte order mark */
@@ -1664,22 +1764,28 @@ static const char *classify(struct pctx *p, char *line)
     }
     if (p->have_prev_key && *start && start > line) {
         p->cls = L_CONT;
+        p->value_col = (int)(start - base) + 1;
         return line;
     }
     if (*start == '[') {
         flush_empty(p);
         char *close = strchr(start + 1, ']');
         if (!close) {
-            p->cls = L_BAD;
+            /* Report it, then read on as if the ']' were there, so the keys
+             * below are not reported as outside any section. inih is given
+             * a well-formed header so that it, too, ends the previous key. */
+            p->cls = L_SECTION;
+            p->have_prev_key = false;
             bad(p, "section header is missing ']'");
-            return "";
+            enter_section(p, start + 1, strlen(start + 1), true);
+            return "[-]";
         }
         p->cls = L_SECTION;
         p->have_prev_key = false;
         if (strspn(close + 1, " \t") != strlen(close + 1)) {
             bad(p, "unexpected text after ']'");
         }
-        enter_section(p, start + 1, (size_t)(close - start - 1));
+        enter_section(p, start + 1, (size_t)(close - start - 1), false);
         return line;
     }
     if (!*start) {
@@ -1692,6 +1798,10 @@ static const char *classify(struct pctx *p, char *line)
         bad(p, "expected 'key = value'");
         return "";
     }
+    char *vs = sep + 1;
+    while (*vs == ' ' || *vs == '\t')
+        vs++;
+    p->value_col = (int)(vs - base) + 1;
     char *kend = sep;
     while (kend > start && isspace((unsigned char)kend[-1]))
         kend--;
@@ -1827,8 +1937,8 @@ int conf_parse_droplet(struct conf *c, const char *file, const char *buf, size_t
     uint32_t bcast = d->network.subnet | ~mask;
     if (!d->set[K_N_GATEWAY].line) {
         d->network.gateway = d->network.subnet + 1;
-    } else if ((d->network.gateway & mask) != d->network.subnet || d->network.gateway == d->network.subnet ||
-               d->network.gateway == bcast) {
+    } else if (!p.subnet_bad && ((d->network.gateway & mask) != d->network.subnet ||
+                                 d->network.gateway == d->network.subnet || d->network.gateway == bcast)) {
         char a[16], s[16];
         format_ipv4(d->network.gateway, a, sizeof(a));
         format_ipv4(d->network.subnet, s, sizeof(s));
@@ -1961,20 +2071,32 @@ void conf_finish(struct conf *c)
     }
     if (c->nsvcs > 1)
         qsort(c->svcs, c->nsvcs, sizeof(c->svcs[0]), cmp_svc);
-    /* Two files that end up with one name: keep the first (by file name),
-     * report the other at its name line. */
+    /* Two files that end up with one name: keep the one named after its
+     * file (redis.conf for "redis"), report the one whose `name =` line
+     * made the clash; with no such difference, the later file. */
     size_t w = 0;
-    for (size_t i = 0; i < c->nsvcs; i++) {
-        if (w > 0 && streq(c->svcs[w - 1]->name, c->svcs[i]->name)) {
-            struct svc_conf *keep = c->svcs[w - 1], *dup = c->svcs[i];
+    for (size_t i = 0; i < c->nsvcs;) {
+        size_t j = i + 1;
+        while (j < c->nsvcs && streq(c->svcs[j]->name, c->svcs[i]->name))
+            j++;
+        size_t keep = i;
+        for (size_t k = i; k < j; k++)
+            if (!c->svcs[k]->set[K_NAME].line) {
+                keep = k;
+                break;
+            }
+        for (size_t k = i; k < j; k++) {
+            if (k == keep)
+                continue;
+            struct svc_conf *dup = c->svcs[k];
             struct src at = dup->set[K_NAME].line ? dup->set[K_NAME] : dup->header;
             if (!at.line)
                 at = (struct src){dup->file, 1};
             diag_error(&c->diags, at, "name", "duplicate service '%s' (also defined in %s)", dup->name,
-                       keep->file);
-            continue;
+                       c->svcs[keep]->file);
         }
-        c->svcs[w++] = c->svcs[i];
+        c->svcs[w++] = c->svcs[keep];
+        i = j;
     }
     c->nsvcs = w;
     diag_sort(&c->diags);

@@ -3,6 +3,7 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -255,8 +256,8 @@ static void check_ports(struct builder *b)
             for (size_t w = 0; !m->host_ip && w < ARRAY_SIZE(internal); w++)
                 if (m->host_port == internal[w].port)
                     diag_warn(&c->diags, m->at, "ports",
-                              "%u is %s's usual port and is published on every address, so anyone who "
-                              "can reach this host can reach it; publish it as 127.0.0.1:%u:%u or not at all",
+                              "port %u (usually %s) is published on every address, so anyone who can reach "
+                              "this host can reach it; publish it as 127.0.0.1:%u:%u or not at all",
                               m->host_port, internal[w].what, m->host_port, m->ctr_port);
             for (size_t j = 0; j < i; j++) {
                 const struct svc_conf *o = c->svcs[j];
@@ -266,10 +267,17 @@ static void check_ports(struct builder *b)
                         continue;
                     if (q->host_ip && m->host_ip && q->host_ip != m->host_ip)
                         continue;
-                    char ip[16];
+                    char ip[16], oip[16];
                     format_ipv4(m->host_ip, ip, sizeof(ip));
-                    diag_error(&c->diags, m->at, "ports", "%s:%u/%s is already published by %s (%s:%d)", ip,
-                               m->host_port, proto_name(m->proto), o->name, q->at.file, q->at.line);
+                    format_ipv4(q->host_ip, oip, sizeof(oip));
+                    if (q->host_ip == m->host_ip)
+                        diag_error(&c->diags, m->at, "ports", "%s:%u/%s is already published by %s (%s:%d)", ip,
+                                   m->host_port, proto_name(m->proto), o->name, q->at.file, q->at.line);
+                    else /* 0.0.0.0 covers every address, so it clashes with any one of them */
+                        diag_error(&c->diags, m->at, "ports",
+                                   "%s:%u/%s clashes with %s:%u/%s, already published by %s (%s:%d)", ip, m->host_port,
+                                   proto_name(m->proto), oip, q->host_port, proto_name(q->proto), o->name, q->at.file,
+                                   q->at.line);
                 }
             }
         }
@@ -317,30 +325,35 @@ static void load_secrets(struct builder *b, struct secrets *sec)
     sec->available = true;
 }
 
-struct ref_check {
-    struct builder *b;
-    const struct secrets *sec;
+/* One ${VAR} use without a default, remembered so that uses are reported
+ * in the order they appear in the file. */
+struct ref {
     struct src at;
     const char *key;
-    bool no_file_reported;
+    const char *name;
+};
+
+struct ref_list {
+    struct arena *arena;
+    struct src at;
+    const char *key;
+    struct ref *v;
+    size_t n, cap;
 };
 
 static void on_ref(void *ud, const char *name, size_t len, bool has_default)
 {
-    struct ref_check *rc = ud;
-    struct conf *c = rc->b->c;
-    char *n = arena_strndup(&c->arena, name, len);
+    struct ref_list *rl = ud;
     if (has_default)
         return;
-    if (!c->droplet.secrets) {
-        if (!rc->no_file_reported)
-            diag_error(&c->diags, rc->at, rc->key,
-                       "${%s} needs a value, but droplet.conf sets no [droplet] secrets file", n);
-        rc->no_file_reported = true;
-        return;
-    }
-    if (rc->sec->available && !envfile_get(&rc->sec->vars, n))
-        diag_error(&c->diags, rc->at, rc->key, "${%s} is not defined in %s", n, c->droplet.secrets);
+    struct ref r = {rl->at, rl->key, arena_strndup(rl->arena, name, len)};
+    ARENA_PUSH(rl->arena, rl->v, rl->n, rl->cap, r);
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+    const struct ref *x = a, *y = b;
+    return x->at.line - y->at.line;
 }
 
 static void check_refs(struct builder *b, const struct secrets *sec)
@@ -348,12 +361,12 @@ static void check_refs(struct builder *b, const struct secrets *sec)
     struct conf *c = b->c;
     for (size_t i = 0; i < c->nsvcs; i++) {
         const struct svc_conf *s = c->svcs[i];
-        struct ref_check rc = {b, sec, {0}, NULL, false};
+        struct ref_list rl = {.arena = AR(b)};
         const char *why;
         for (size_t k = 0; k < s->nenv; k++) {
-            rc.at = s->env[k].at;
-            rc.key = "environment";
-            interp_scan(s->env[k].value, on_ref, &rc, &why);
+            rl.at = s->env[k].at;
+            rl.key = "environment";
+            interp_scan(s->env[k].value, on_ref, &rl, &why);
         }
         struct {
             char **argv;
@@ -365,11 +378,26 @@ static void check_refs(struct builder *b, const struct secrets *sec)
             {s->hc.argv, s->hc.argc, K_HC_EXEC},
         };
         for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
-            rc.at = s->set[lists[l].key];
-            rc.key = conf_key_name(lists[l].key);
+            rl.at = s->set[lists[l].key];
+            rl.key = conf_key_name(lists[l].key);
             for (size_t k = 0; k < lists[l].argc; k++)
-                interp_scan(lists[l].argv[k], on_ref, &rc, &why);
+                interp_scan(lists[l].argv[k], on_ref, &rl, &why);
         }
+        if (rl.n == 0)
+            continue;
+        qsort(rl.v, rl.n, sizeof(rl.v[0]), cmp_ref); /* line order; stable enough: one key per line */
+        if (!c->droplet.secrets) {
+            /* Once per service, at its first use: the fix is in droplet.conf. */
+            diag_error(&c->diags, rl.v[0].at, rl.v[0].key,
+                       "${%s} needs a value, but droplet.conf sets no [droplet] secrets file", rl.v[0].name);
+            continue;
+        }
+        if (!sec->available)
+            continue; /* a warning already says the file could not be read */
+        for (size_t k = 0; k < rl.n; k++)
+            if (!envfile_get(&sec->vars, rl.v[k].name))
+                diag_error(&c->diags, rl.v[k].at, rl.v[k].key, "${%s} is not defined in %s", rl.v[k].name,
+                           c->droplet.secrets);
     }
 }
 

@@ -68,6 +68,10 @@ int parse_duration(const char *s, uint64_t *ms, const char **why)
         *why = "empty duration";
         return -1;
     }
+    if (strpbrk(s, " \t")) {
+        *why = "no spaces in a duration: write 30s or 1m30s";
+        return -1;
+    }
     uint64_t total = 0;
     const char *p = s;
     while (*p) {
@@ -123,6 +127,8 @@ int parse_size(const char *s, uint64_t *bytes, const char **why)
         return -1;
     }
     uint64_t mult = 1;
+    if (*p == ' ' && p[1] && p[1] != ' ')
+        p++; /* "1 GB", as docker accepts */
     switch (tolower((unsigned char)*p)) {
     case 'b': mult = 1; p++; goto done; /* "100b" */
     case 'k': mult = 1ULL << 10; p++; break;
@@ -347,8 +353,11 @@ int parse_cidr(const char *s, uint32_t *net, int *prefix, const char **why)
     }
     uint32_t mask = p == 0 ? 0 : 0xffffffffu << (32 - p);
     if (a & ~mask) {
-        *why = "host bits are set (did you mean the network address?)";
-        return -1;
+        /* The caller can say which network was probably meant. */
+        *why = "host bits are set";
+        *net = a & mask;
+        *prefix = (int)p;
+        return -2;
     }
     *net = a;
     *prefix = (int)p;
@@ -411,12 +420,15 @@ char **shell_split(struct arena *a, const char *s, size_t *count, const char **w
     return v;
 }
 
-char **json_string_array(struct arena *a, const char *s, size_t *count, const char **why)
+char **json_string_array(struct arena *a, const char *s, int col, size_t *count, const char **why)
 {
     json_error_t jerr;
     json_t *root = json_loads(s, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        *why = arena_printf(a, "invalid JSON array at column %d: %s", jerr.column, jerr.text);
+        /* jansson counts columns from the start of s; the user counts
+         * from the start of the line. */
+        *why = arena_printf(a, "invalid JSON array at column %d: %s", jerr.column + (col > 0 ? col - 1 : 0),
+                            jerr.text);
         return NULL;
     }
     if (!json_is_array(root)) {
@@ -445,10 +457,10 @@ char **json_string_array(struct arena *a, const char *s, size_t *count, const ch
     return v;
 }
 
-char **parse_argv(struct arena *a, const char *s, size_t *count, const char **why)
+char **parse_argv(struct arena *a, const char *s, int col, size_t *count, const char **why)
 {
     if (*s == '[')
-        return json_string_array(a, s, count, why);
+        return json_string_array(a, s, col, count, why);
     return shell_split(a, s, count, why);
 }
 

@@ -35,7 +35,8 @@ extern const char *const ulimit_names[];
 extern const unsigned ulimit_count;
 /* Dotted-quad IPv4 address, host byte order. */
 int parse_ipv4(const char *s, uint32_t *addr);
-/* "10.88.0.0/24" -> address and prefix length; requires host bits zero. */
+/* "10.88.0.0/24" -> address and prefix length; requires host bits zero:
+ * returns -2 with *net set to the network probably meant when they are not. */
 int parse_cidr(const char *s, uint32_t *net, int *prefix, const char **why);
 void format_ipv4(uint32_t addr, char *buf, size_t len);
 /* Name of signal sig ("SIGTERM"), in a static or caller buffer. */
@@ -46,10 +47,11 @@ const char *signal_name(int sig, char *buf, size_t len);
  * *why set. *count gets the number of words. */
 char **shell_split(struct arena *a, const char *s, size_t *count, const char **why);
 /* A JSON array of strings, parsed with jansson. */
-char **json_string_array(struct arena *a, const char *s, size_t *count, const char **why);
+char **json_string_array(struct arena *a, const char *s, int col, size_t *count, const char **why);
 /* entrypoint/command style: a JSON array if s starts with '[', else shell
- * words. */
-char **parse_argv(struct arena *a, const char *s, size_t *count, const char **why);
+ * words. col is the column where s starts in its line (for JSON error
+ * positions), 0 if unknown. */
+char **parse_argv(struct arena *a, const char *s, int col, size_t *count, const char **why);
 
 /* Print helpers for `config check`: values in a form the parser reads back. */
 void print_duration(FILE *f, uint64_t ms);

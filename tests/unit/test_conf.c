@@ -123,6 +123,13 @@ TEST(droplet_every_key)
     conf_free(c);
 }
 
+TEST(droplet_bad_subnet_does_not_blame_gateway)
+{
+    struct conf *c = t_load("[network]\nsubnet = 172.20.0.1/16\ngateway = 172.20.0.1\n", NULL);
+    CHECK_STR(t_diags(c), "conf.d/droplet.conf:2: subnet: host bits are set; the network is 172.20.0.0/16\n");
+    conf_free(c);
+}
+
 TEST(droplet_modules_empty_means_none)
 {
     struct conf *c = t_load("[droplet]\nmodules =\n", NULL);
@@ -157,7 +164,7 @@ TEST(droplet_errors)
         {"[volume]\ntimeout = 30\n", 2, "timeout: missing unit"},
         {"[network]\nbridge = averyveryverylongname\n", 2, "bridge: 'averyveryverylongname' is too long"},
         {"[network]\nbridge = a/b\n", 2, "bridge: 'a/b' is not a valid interface name"},
-        {"[network]\nsubnet = 10.88.0.1/24\n", 2, "subnet: host bits are set"},
+        {"[network]\nsubnet = 10.88.0.1/24\n", 2, "subnet: host bits are set; the network is 10.88.0.0/24"},
         {"[network]\nsubnet = 10.0.0.0/31\n", 2, "subnet: prefix length must be between /8 and /29"},
         {"[network]\nsubnet = 10.88.0.0/24\ngateway = 10.89.0.1\n", 3, "gateway: 10.89.0.1 is not a host address in 10.88.0.0/24"},
         {"[network]\ngateway = 10.88.0.255\n", 2, "gateway: 10.88.0.255 is not a host address"},
@@ -423,14 +430,19 @@ TEST(service_value_errors)
         {"command = sh -c 'unterminated", "command: unterminated single quote"},
         {"command = echo ${", "command: unterminated ${"},
         {"command = echo ${1X}", "command: invalid variable name in ${...}"},
-        {"environment = JUSTNAME", "expected NAME=VALUE; to take JUSTNAME from [droplet] secrets write JUSTNAME=${JUSTNAME}"},
+        {"environment = JUSTNAME", "'JUSTNAME' is not NAME=VALUE; to take JUSTNAME from [droplet] secrets write JUSTNAME=${JUSTNAME}"},
         {"environment = =v", "environment: missing variable name before '='"},
         {"environment = 1A=v", "environment: '1A' is not a valid variable name"},
         {"environment = A=1 A=2", "environment: A is set twice (first at line 3)"},
         {"environment = A=${", "environment: unterminated ${"},
         {"env_file = a.env a.env", "env_file: a.env is listed twice"},
         {"user = bad user", "user: 'bad user' is neither a uid nor a user name"},
-        {"user = \"app\"", "user: '\"app\"' is neither a uid nor a user name"}, /* scalars are not unquoted */
+        {"user = \"app\"", NULL}, /* a single value may be quoted as a whole */
+        {"environment = MSG=hello big world B=1", "environment: 'big' is not NAME=VALUE; quote a value that contains spaces: MSG=\"hello big world\"\n"},
+        {"environment = - A=1", "environment: '-' looks like a YAML list item"},
+        {"working_dir = ${HOME}", "working_dir: ${...} is expanded only in environment, command, entrypoint"},
+        {"volumes = ~/data:/data", "'~' is not expanded; write the absolute path"},
+        {"env_file = ~/x.env", "env_file: '~' is not expanded"},
         {"user = app:bad group", "user: 'bad group' is neither a gid nor a group name"},
         {"user = 4294967295", "neither a uid nor a user name"},
         {"working_dir = app", "working_dir: working_dir must be an absolute path"},
@@ -565,6 +577,9 @@ TEST(healthcheck_errors)
         {"[healthcheck]\ntcp = 1\nimage = x", "image: unknown key in [healthcheck]; it belongs in [service]"},
         {"[healthcheck]\ntest = [\"CMD\", \"true\"]", "test: unknown key in [healthcheck]: use http = URL, tcp = PORT or exec = CMD"},
         {"[healthcheck]\ntcp = 1\ntimeout = 1m", "timeout: warning: longer than the interval"},
+        {"[healthcheck]\nexec = [\"CMD-SHELL\", \"curl -f http://localhost/\"]", "exec: 'CMD-SHELL' is docker compose's test syntax, not a program; write exec = sh -c 'curl -f http://localhost/'"},
+        {"[healthcheck]\nexec = CMD curl -f http://localhost/", "exec: 'CMD' is docker compose's test syntax, not a program; write exec = [\"curl\", \"-f\", \"http://localhost/\"]"},
+        {"[healthcheck]\nexec =\ninterval = 5s", "conf.d/svc.conf:4: exec: empty command: give it on this line or on indented lines below"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         char text[512];
@@ -575,6 +590,14 @@ TEST(healthcheck_errors)
     }
 }
 
+TEST(healthcheck_exec_on_indented_lines)
+{
+    struct conf *c = t_svc("[service]\nimage = a\n[healthcheck]\nexec =\n    sh -c\n    'redis-cli ping'\n");
+    CHECK_STR(t_diags(c), "");
+    CHECK_INT(only(c)->hc.argc, 3);
+    conf_free(c);
+}
+
 TEST(file_level_errors)
 {
     struct {
@@ -583,8 +606,9 @@ TEST(file_level_errors)
         {"", "conf.d/svc.conf:1: no [service] section"},
         {"# only a comment\n", "conf.d/svc.conf:1: no [service] section"},
         {"[service]\nname = svc\n", "conf.d/svc.conf:1: image: missing: every service needs an image"},
-        {"image = a\n[service]\nimage = a\n", "conf.d/svc.conf:1: image: key outside any section; start the file with [service]"},
-        {"[service\nimage = a\n", "conf.d/svc.conf:1: section header is missing ']'"},
+        {"image = a\n[service]\nimage = a\n", "conf.d/svc.conf:1: image: key outside any section; put it under [service]"},
+        {"imgae = a\n[service]\nimage = a\n", "conf.d/svc.conf:1: imgae: key outside any section; start the file with [service]"},
+        {"[service\nimage = a\n", "conf.d/svc.conf:1: section header is missing ']'\n"},
         {"[service]\nimage a\n", "conf.d/svc.conf:2: expected 'key = value'"},
         {"[service]\n= a\n", "conf.d/svc.conf:2: missing key name before '='"},
         {"[service]\nimage = a\n[servce]\n", "conf.d/svc.conf:3: unknown section [servce] (did you mean [service]?)"},
@@ -600,6 +624,31 @@ TEST(file_level_errors)
         CHECK(c->diags.errors >= 1);
         conf_free(c);
     }
+}
+
+TEST(missing_bracket_still_reads_the_section)
+{
+    struct conf *c = t_svc("[service\nimage = a\nuser = 1\n");
+    CHECK_STR(t_diags(c), "conf.d/svc.conf:1: section header is missing ']'\n");
+    CHECK_STR(only(c)->user, "1");
+    conf_free(c);
+}
+
+TEST(unquoted_spaces_reported_once)
+{
+    struct conf *c = with("environment = MSG=hello big world B=1");
+    CHECK_INT(c->diags.n, 1);
+    CHECK_INT(only(c)->nenv, 2); /* MSG=hello and B=1; the file is refused anyway */
+    conf_free(c);
+}
+
+TEST(quoted_single_values)
+{
+    struct conf *c = with("user = \"1000:1000\"\ncpus = '0.5'\nhostname = \"web\"");
+    CHECK_STR(t_diags(c), "");
+    CHECK_STR(only(c)->user, "1000:1000");
+    CHECK_INT(only(c)->cpus_milli, 500);
+    conf_free(c);
 }
 
 TEST(every_error_reported_at_once)
@@ -707,8 +756,13 @@ TEST(duplicate_service_names)
 {
     struct conf *c = t_load(NULL, "cache", "[service]\nname = redis\nimage = a\n", "redis", "[service]\nimage = b\n",
                             NULL);
-    CHECK_CONTAINS(t_diags(c), "conf.d/redis.conf:1: name: duplicate service 'redis' (also defined in conf.d/cache.conf)");
+    /* reported where the clash was made: the name = line of cache.conf */
+    CHECK_STR(t_diags(c), "conf.d/cache.conf:2: name: duplicate service 'redis' (also defined in conf.d/redis.conf)\n");
     CHECK_INT(c->nsvcs, 1);
+    CHECK_STR(c->svcs[0]->file, "conf.d/redis.conf");
+    conf_free(c);
+    c = t_load(NULL, "a", "[service]\nname = x\nimage = a\n", "b", "[service]\nimage = b\nname = x\n", NULL);
+    CHECK_STR(t_diags(c), "conf.d/b.conf:3: name: duplicate service 'x' (also defined in conf.d/a.conf)\n");
     conf_free(c);
 }
 

@@ -105,9 +105,15 @@ TEST(port_clashes_between_services)
                             "ports = 127.0.0.2:9001:9000\n",
                             NULL);
     plan_build(c);
-    CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:3: ports: 127.0.0.1:8080/tcp is already published by a (conf.d/a.conf:3)");
-    CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:4: ports: 0.0.0.0:9000/tcp is already published by a (conf.d/a.conf:3)");
+    CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:3: ports: 127.0.0.1:8080/tcp clashes with 0.0.0.0:8080/tcp, already "
+                               "published by a (conf.d/a.conf:3)");
+    CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:4: ports: 0.0.0.0:9000/tcp clashes with 127.0.0.1:9000/tcp, already "
+                               "published by a (conf.d/a.conf:3)");
     CHECK_INT(c->diags.errors, 2); /* udp, and another specific address, do not clash */
+    conf_free(c);
+    c = t_load(NULL, "a", "[service]\nimage = x\nports = 80:80\n", "b", "[service]\nimage = x\nports = 80:8080\n", NULL);
+    plan_build(c);
+    CHECK_STR(t_diags(c), "conf.d/b.conf:3: ports: 0.0.0.0:80/tcp is already published by a (conf.d/a.conf:3)\n");
     conf_free(c);
 }
 
@@ -116,7 +122,7 @@ TEST(internal_ports_published_everywhere_warn)
     struct conf *c = t_load(NULL, "redis", "[service]\nimage = r\nports = 6379:6379\n", "mq",
                             "[service]\nimage = m\nports = 127.0.0.1:15672:15672\n", NULL);
     plan_build(c);
-    CHECK_CONTAINS(t_diags(c), "conf.d/redis.conf:3: ports: warning: 6379 is Redis's usual port");
+    CHECK_CONTAINS(t_diags(c), "conf.d/redis.conf:3: ports: warning: port 6379 (usually Redis) is published on every address");
     CHECK_INT(c->diags.warnings, 1);
     CHECK_INT(c->diags.errors, 0);
     conf_free(c);
@@ -165,6 +171,12 @@ TEST(secrets_references)
     c = t_load(NULL, "api", "[service]\nimage = x\nenvironment = A=${X} B=${Y}\n", NULL);
     plan_build(c);
     CHECK_STR(t_diags(c), "conf.d/api.conf:3: environment: ${X} needs a value, but droplet.conf sets no [droplet] "
+                          "secrets file\n");
+    conf_free(c);
+    /* reported at the first use in the file, whatever the key */
+    c = t_load(NULL, "api", "[service]\nimage = x\ncommand = run ${A}\nenvironment = B=${B}\n", NULL);
+    plan_build(c);
+    CHECK_STR(t_diags(c), "conf.d/api.conf:3: command: ${A} needs a value, but droplet.conf sets no [droplet] "
                           "secrets file\n");
     conf_free(c);
 

@@ -28,6 +28,8 @@ TEST(duration_units)
         CHECK(parse_duration(bad[i], &ms, &why) < 0);
     CHECK(parse_duration("10", &ms, &why) < 0);
     CHECK_CONTAINS(why, "missing unit");
+    CHECK(parse_duration("30 s", &ms, &why) < 0);
+    CHECK_CONTAINS(why, "no spaces in a duration");
 }
 
 TEST(size_units)
@@ -39,12 +41,12 @@ TEST(size_units)
         uint64_t b;
     } ok[] = {{"512M", 512ULL << 20}, {"1G", 1ULL << 30}, {"1g", 1ULL << 30}, {"64k", 65536},
               {"4096", 4096},         {"1.5G", 3ULL << 29}, {"512MiB", 512ULL << 20}, {"512MB", 512ULL << 20},
-              {"100b", 100},          {"2T", 2ULL << 40}};
+              {"100b", 100},          {"2T", 2ULL << 40}, {"1 GB", 1ULL << 30}};
     for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
         CHECK(parse_size(ok[i].in, &b, &why) == 0);
         CHECK_INT(b, ok[i].b);
     }
-    const char *bad[] = {"", "M", "12X", "1.G", "-1M", "1Mi", "99999999999T"};
+    const char *bad[] = {"", "M", "12X", "1.G", "-1M", "1Mi", "99999999999T", "1  G", "1 "};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
         CHECK(parse_size(bad[i], &b, &why) < 0);
 }
@@ -155,15 +157,18 @@ TEST(json_arrays)
     arena_init(&a);
     const char *why;
     size_t n;
-    char **w = parse_argv(&a, "[\"node\", \"dist/main.js\"]", &n, &why);
+    char **w = parse_argv(&a, "[\"node\", \"dist/main.js\"]", 0, &n, &why);
     CHECK(w && n == 2 && streq(w[1], "dist/main.js") && w[2] == NULL);
-    w = parse_argv(&a, "[]", &n, &why);
+    w = parse_argv(&a, "[]", 0, &n, &why);
     CHECK(w && n == 0);
-    CHECK(parse_argv(&a, "[\"a\", 1]", &n, &why) == NULL);
+    CHECK(parse_argv(&a, "[\"a\", 1]", 0, &n, &why) == NULL);
     CHECK_CONTAINS(why, "element 2");
-    CHECK(parse_argv(&a, "[\"a\"", &n, &why) == NULL);
+    CHECK(parse_argv(&a, "[\"a\"", 0, &n, &why) == NULL);
     CHECK_CONTAINS(why, "invalid JSON");
-    CHECK(parse_argv(&a, "[\"a\\u0000b\"]", &n, &why) == NULL);
+    /* columns count from the start of the line when told where s starts */
+    CHECK(parse_argv(&a, "[\"a\",]", 11, &n, &why) == NULL);
+    CHECK_CONTAINS(why, "at column 16:");
+    CHECK(parse_argv(&a, "[\"a\\u0000b\"]", 0, &n, &why) == NULL);
     arena_free(&a);
 }
 
