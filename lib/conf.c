@@ -65,6 +65,7 @@ struct pctx {
     const char *empty_key;
     bool empty_is_error;          /* a command may not stay empty; a list may */
     int value_col;                /* 1-based column where the value starts in its line */
+    bool argv_json;               /* the command line being read was a JSON array */
 
     /* the words of the list value being handled, for messages about neighbours */
     char **words;
@@ -212,8 +213,10 @@ static char *normalize_path(struct arena *a, const char *path, bool *escapes, bo
  * against the conf directory. */
 static const char *conf_relative(struct pctx *p, const char *v)
 {
-    if (v[0] == '~')
+    if (v[0] == '~') {
         bad(p, "'~' is not expanded; write the absolute path");
+        return NULL;
+    }
     if (v[0] == '/')
         return arena_strdup(A(p), v);
     return arena_printf(A(p), "%s/%s", p->c->dir, v);
@@ -276,7 +279,7 @@ static void k_d_modules(struct pctx *p, const char *v)
 
 static void k_d_secrets(struct pctx *p, const char *v)
 {
-    p->c->droplet.secrets = conf_relative(p, v);
+    p->c->droplet.secrets = conf_relative(p, v); /* NULL after an error: nothing to read */
 }
 
 static void k_v_device(struct pctx *p, const char *v)
@@ -399,6 +402,9 @@ static void k_n_dns(struct pctx *p, const char *v)
         bad(p, "'%s' is not an IPv4 address", v);
         return;
     }
+    for (size_t i = 0; i < d->network.ndns; i++)
+        if (d->network.dns[i] == a)
+            return; /* listing one twice is harmless, as for modules */
     uint32_t *nv = arena_alloc(A(p), (d->network.ndns + 1) * sizeof(uint32_t));
     if (d->network.ndns)
         memcpy(nv, d->network.dns, d->network.ndns * sizeof(uint32_t));
@@ -522,13 +528,16 @@ static void k_image(struct pctx *p, const char *v)
     p->svc->image = arena_strdup(A(p), v);
 }
 
+static void warn_argv_secrets(struct pctx *p, const struct argv *a, size_t from);
+
 /* entrypoint / command / healthcheck exec: a JSON array or shell words;
- * continuation lines add words. */
-static void set_argv(struct pctx *p, const char *v, char ***argv, size_t *argc)
+ * continuation lines add words (but never to a JSON array, which must be
+ * whole on one line). */
+static void set_argv(struct pctx *p, const char *v, struct argv *a)
 {
     const char *why;
     size_t n;
-    if (p->cont && *v == '[') {
+    if (p->cont && (*v == '[' || p->argv_json)) {
         bad(p, "a JSON array must be written on one line");
         return;
     }
@@ -537,60 +546,137 @@ static void set_argv(struct pctx *p, const char *v, char ***argv, size_t *argc)
         bad(p, "%s", why);
         return;
     }
+    if (!p->cont)
+        p->argv_json = *v == '[';
     for (size_t i = 0; i < n; i++)
         check_interp(p, words[i]);
-    if (p->cont && *argv) {
-        char **all = arena_alloc(A(p), (*argc + n + 1) * sizeof(char *));
-        memcpy(all, *argv, *argc * sizeof(char *));
-        memcpy(all + *argc, words, n * sizeof(char *));
-        *argv = all;
-        *argc += n;
-    } else {
-        *argv = words;
-        *argc = n;
+    size_t base = p->cont && a->v ? a->n : 0;
+    char **all = arena_alloc(A(p), (base + n + 1) * sizeof(char *));
+    int *lines = arena_alloc(A(p), (base + n + 1) * sizeof(int));
+    if (base) {
+        memcpy(all, a->v, base * sizeof(char *));
+        memcpy(lines, a->lines, base * sizeof(int));
     }
+    for (size_t i = 0; i < n; i++) {
+        all[base + i] = words[i];
+        lines[base + i] = p->lineno;
+    }
+    a->v = all;
+    a->lines = lines;
+    a->n = base + n;
 }
 
 static void k_entrypoint(struct pctx *p, const char *v)
 {
-    set_argv(p, v, &p->svc->entrypoint, &p->svc->entrypoint_argc);
+    size_t before = p->cont ? p->svc->entrypoint.n : 0;
+    set_argv(p, v, &p->svc->entrypoint);
+    warn_argv_secrets(p, &p->svc->entrypoint, before);
+    if (p->svc->entrypoint.n && !*p->svc->entrypoint.v[0])
+        bad(p, "the program name is empty");
 }
 
 static void k_command(struct pctx *p, const char *v)
 {
-    set_argv(p, v, &p->svc->command, &p->svc->command_argc);
+    size_t before = p->cont ? p->svc->command.n : 0;
+    set_argv(p, v, &p->svc->command);
+    warn_argv_secrets(p, &p->svc->command, before);
 }
 
+/* Does a variable or option name look like it holds a secret? Whole
+ * words match anywhere (DB_PASSWORD, JWT_SECRET); short marks only as a
+ * whole part of the name (DB_PASS, REDISCLI_AUTH, API_KEY), so that
+ * PASSTHROUGH or AUTHOR are not taken for secrets. '-' counts as '_' so
+ * option names (--api-key) read the same. */
 static bool looks_secret(const char *name)
 {
-    static const char *const marks[] = {"PASSWORD", "PASSWD", "_PASS", "SECRET", "TOKEN",
-                                        "_KEY", "APIKEY", "CREDENTIAL", "PRIVATE"};
+    static const char *const words[] = {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN",
+                                        "APIKEY", "CREDENTIAL", "PRIVATE", "REQUIREPASS", "MASTERAUTH"};
+    static const char *const parts[] = {"PASS", "PW", "PWD", "AUTH", "KEY"};
     char up[256];
     size_t n = strlen(name);
     if (n >= sizeof(up))
         n = sizeof(up) - 1;
     for (size_t i = 0; i < n; i++)
-        up[i] = (char)toupper((unsigned char)name[i]);
+        up[i] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
     up[n] = '\0';
-    for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
-        const char *m = strstr(up, marks[i]);
-        if (!m)
-            continue;
-        /* "_PASS" must end the name or be followed by '_' ("DB_PASS"), so
-         * that "_PASSTHROUGH" is not taken for a secret. */
-        if (streq(marks[i], "_PASS") && m[5] && m[5] != '_' && strncmp(m, "_PASSWORD", 9))
-            continue;
-        return true;
+    for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+        if (strstr(up, words[i]))
+            return true;
+    for (char *part = up; part;) {
+        char *us = strchr(part, '_');
+        size_t pl = us ? (size_t)(us - part) : strlen(part);
+        for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+            if (pl == strlen(parts[i]) && !strncmp(part, parts[i], pl))
+                return true;
+        part = us ? us + 1 : NULL;
     }
     return false;
 }
 
+/* A value that is nothing but one reference without a default: ${X},
+ * ${X?msg}, ${X:?msg}. Printing it shows no secret. */
+static bool only_reference(const char *v)
+{
+    if (!startswith(v, "${"))
+        return false;
+    const char *q = v + 2;
+    while (isalnum((unsigned char)*q) || *q == '_')
+        q++;
+    if (*q == ':')
+        q++;
+    if (*q != '}' && *q != '?')
+        return false;
+    const char *close = strchr(q, '}');
+    return close && !close[1];
+}
+
+/* A literal worth hiding: not empty, not a reference, not a file path
+ * (KONG_SSL_CERT_KEY=/etc/kong/ssl/privkey.pem names a file, it is not
+ * the key). */
+static bool literal_secret_value(const char *v)
+{
+    return *v && !only_reference(v) && !(v[0] == '/' && !strpbrk(v, " \t"));
+}
+
 bool conf_env_is_secret(const struct env_var *e)
 {
-    /* A literal value under a secret-looking name. References such as
-     * ${JWT_SECRET} and file paths (KONG_SSL_CERT_KEY=/etc/...) are not
-     * secrets themselves. */
-    return looks_secret(e->name) && !strstr(e->value, "${") && e->value[0] != '/' && e->value[0];
+    return looks_secret(e->name) && literal_secret_value(e->value);
+}
+
+bool conf_argv_is_secret(const struct argv *a, size_t i, size_t *value_off)
+{
+    /* "--requirepass hunter2" or "--requirepass=hunter2": word i (or the
+     * part after '=') is the secret. */
+    const char *w = a->v[i];
+    *value_off = 0;
+    if (w[0] == '-') {
+        const char *eq = strchr(w, '=');
+        if (!eq)
+            return false;
+        char name[128];
+        size_t nl = (size_t)(eq - w);
+        snprintf(name, sizeof(name), "%.*s", (int)(nl < sizeof(name) ? nl : sizeof(name) - 1), w);
+        *value_off = nl + 1;
+        return looks_secret(name) && literal_secret_value(eq + 1);
+    }
+    if (i == 0)
+        return false;
+    const char *flag = a->v[i - 1];
+    return flag[0] == '-' && !strchr(flag, '=') && looks_secret(flag) && literal_secret_value(w);
+}
+
+static void warn_argv_secrets(struct pctx *p, const struct argv *a, size_t from)
+{
+    for (size_t i = from; i < a->n; i++) {
+        size_t off;
+        if (conf_argv_is_secret(a, i, &off)) {
+            const char *flag = off ? a->v[i] : a->v[i - 1];
+            size_t fl = off ? off - 1 : strlen(flag);
+            warn(p, "the value of %.*s looks like a secret written into the conf file; put it in [droplet] secrets "
+                    "and write ${NAME} instead",
+                 (int)fl, flag);
+        }
+    }
 }
 
 static void k_environment(struct pctx *p, const char *v)
@@ -626,12 +712,10 @@ static void k_environment(struct pctx *p, const char *v)
         bad(p, "missing variable name before '='");
         return;
     }
-    for (size_t i = 0; i < nl; i++) {
-        unsigned char ch = (unsigned char)v[i];
-        if (!(isalnum(ch) || ch == '_' || ch == '.' || ch == '-') || (i == 0 && isdigit(ch))) {
-            bad(p, "'%.*s' is not a valid variable name", (int)nl, v);
-            return;
-        }
+    if (!env_name_ok(v, nl)) {
+        bad(p, "'%.*s' is not a valid variable name (letters, digits, '_', '.' and '-', not starting with a digit)",
+            (int)nl, v);
+        return;
     }
     struct svc_conf *s = p->svc;
     for (size_t i = 0; i < s->nenv; i++) {
@@ -653,6 +737,8 @@ static void k_env_file(struct pctx *p, const char *v)
 {
     struct svc_conf *s = p->svc;
     const char *path = conf_relative(p, v);
+    if (!path)
+        return;
     for (size_t i = 0; i < s->nenv_files; i++)
         if (streq(s->env_files[i].path, path)) {
             bad(p, "%s is listed twice", v);
@@ -938,8 +1024,12 @@ static void k_tmpfs(struct pctx *p, const char *v)
                     snprintf(tmp, sizeof(tmp), "%.*s", (int)(vl - 1), val);
                     if (vl > 5 || parse_int_range(tmp, 1, 100, &pct, &why) < 0)
                         why = "size percentage must be 1% to 100%";
-                } else if (parse_size(val, &b, &why) == 0 && b < 4096) {
-                    why = "size must be at least 4K";
+                } else if (parse_size(val, &b, &why) == 0) {
+                    if (b < 4096)
+                        why = "size must be at least 4K";
+                    /* The kernel reads only N[kKmMgG]; store what it reads,
+                     * so "64MB" or "1.5G" mount as the check promised. */
+                    val = format_size(A(p), b);
                 }
                 known = true;
             } else if (streq(opt, "mode")) {
@@ -1033,6 +1123,8 @@ static void k_seccomp(struct pctx *p, const char *v)
     }
     s->seccomp = SECCOMP_PROFILE;
     s->seccomp_profile = conf_relative(p, v);
+    if (!s->seccomp_profile)
+        return;
     /* Read it now so a typo in the path or the JSON shows up in
      * `config check`, not when the service is started. */
     size_t len;
@@ -1138,24 +1230,32 @@ static void k_stop_timeout(struct pctx *p, const char *v)
 
 static void k_memory_max(struct pctx *p, const char *v)
 {
+    if (streq(v, "max")) {
+        p->svc->memory_max = 0;
+        return;
+    }
     const char *why;
     uint64_t b;
     if (parse_size(v, &b, &why) < 0)
         bad(p, "%s", why);
     else if (b < 6 * 1024 * 1024)
-        bad(p, "at least 6M (a smaller limit cannot start a process)");
+        bad(p, "at least 6M (a smaller limit cannot start a process), or max for no limit");
     else
         p->svc->memory_max = b;
 }
 
 static void k_cpus(struct pctx *p, const char *v)
 {
+    if (streq(v, "max")) {
+        p->svc->cpus_milli = 0;
+        return;
+    }
     const char *why;
     uint64_t m;
     if (parse_decimal_milli(v, &m, &why) < 0)
         bad(p, "%s", why);
     else if (m < 10 || m > 1024 * 1000)
-        bad(p, "must be between 0.01 and 1024");
+        bad(p, "must be between 0.01 and 1024, or max for no limit");
     else
         p->svc->cpus_milli = m;
 }
@@ -1326,30 +1426,32 @@ static void k_hc_tcp(struct pctx *p, const char *v)
 
 static void k_hc_exec(struct pctx *p, const char *v)
 {
-    struct healthcheck *h = &p->svc->hc;
+    struct argv *a = &p->svc->hc.exec;
     hc_kind(p, HC_EXEC);
-    size_t before = h->argc;
-    set_argv(p, v, &h->argv, &h->argc);
-    if (h->argc == 0 && !p->cont) {
+    size_t before = p->cont ? a->n : 0;
+    set_argv(p, v, a);
+    warn_argv_secrets(p, a, before);
+    if (a->n == 0 && !p->cont) {
         bad(p, "empty command");
         return;
     }
-    /* docker's test: ["CMD", ...] / ["CMD-SHELL", "..."] pasted in would
-     * run a program called CMD. */
-    if (before != 0 || h->argc == 0)
+    if (before != 0 || a->n == 0)
         return;
-    if (streq(h->argv[0], "CMD-SHELL") && h->argc == 2) {
-        bad(p, "'CMD-SHELL' is docker compose's test syntax, not a program; write exec = sh -c '%s'", h->argv[1]);
-    } else if (streq(h->argv[0], "CMD") || streq(h->argv[0], "CMD-SHELL") || streq(h->argv[0], "NONE")) {
+    if (!*a->v[0]) {
+        bad(p, "the program name is empty");
+    } else if (streq(a->v[0], "CMD-SHELL") && a->n == 2) {
+        /* docker's test: ["CMD-SHELL", "..."] pasted in would run a
+         * program called CMD-SHELL. */
+        bad(p, "'CMD-SHELL' is docker compose's test syntax, not a program; write exec = sh -c '%s'", a->v[1]);
+    } else if (streq(a->v[0], "CMD") || streq(a->v[0], "CMD-SHELL") || streq(a->v[0], "NONE")) {
         char *rest = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&rest, &len);
         if (f) {
-            print_json_string_array(f, h->argv + 1, h->argc - 1);
+            print_json_string_array(f, a->v + 1, a->n - 1);
             fclose(f);
         }
-        bad(p, "'%s' is docker compose's test syntax, not a program; write exec = %s", h->argv[0],
-            rest ? rest : "[...]");
+        bad(p, "'%s' is docker compose's test syntax, not a program; write exec = %s", a->v[0], rest ? rest : "[...]");
         free(rest);
     }
 }
@@ -1621,6 +1723,8 @@ static int on_value(void *user, const char *section, const char *name, const cha
         }
     }
     unsigned flags = keys[k].flags;
+    if (!p->cont)
+        p->argv_json = false;
     p->key = k;
     p->keyname = keys[k].name;
     if (!p->set[k].line)
@@ -1994,10 +2098,19 @@ int conf_parse_service(struct conf *c, const char *file, const char *name, const
                        "the file name makes '%s' the service name, which %s; rename the file or set name =",
                        name, why);
     }
-    if (s->hc.at.line && s->hc.kind == HC_NONE)
+    if (s->hc.at.line && s->hc.kind == HC_NONE && !s->set[K_HC_EXEC].line)
         diag_error(&c->diags, s->hc.at, NULL, "[healthcheck] has no check: set http, tcp or exec");
-    if (s->hc.kind != HC_NONE && s->hc.timeout_ms > s->hc.interval_ms && s->set[K_HC_TIMEOUT].line)
-        diag_warn(&c->diags, s->set[K_HC_TIMEOUT], "timeout", "longer than the interval; checks will overlap");
+    if (s->hc.kind != HC_NONE && s->hc.timeout_ms > s->hc.interval_ms) {
+        /* Point at whichever of the two was written; with interval set
+         * below the default timeout, that is the interval line. */
+        bool t = s->set[K_HC_TIMEOUT].line != 0;
+        char tb[32], ib[32];
+        format_duration_buf(tb, sizeof(tb), s->hc.timeout_ms);
+        format_duration_buf(ib, sizeof(ib), s->hc.interval_ms);
+        diag_warn(&c->diags, t ? s->set[K_HC_TIMEOUT] : s->set[K_HC_INTERVAL], t ? "timeout" : "interval",
+                  "the timeout (%s) is longer than the interval (%s), so checks can overlap%s", tb, ib,
+                  t ? "" : "; the timeout defaults to 30s, set it too");
+    }
     if (!s->hostname)
         s->hostname = s->name;
     if (s->nports && s->network != NET_BRIDGE)

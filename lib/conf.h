@@ -56,6 +56,14 @@ const char *net_mode_name(enum net_mode m);
 const char *restart_name(enum restart_policy r);
 const char *dep_cond_name(enum dep_cond c);
 
+/* A command line: NULL-terminated words, each with the line it was
+ * written on (continuation lines add words). */
+struct argv {
+    char **v;
+    size_t n;
+    int *lines;
+};
+
 struct env_var {
     const char *name;
     const char *value;       /* as written; ${VAR} expanded only at start */
@@ -108,8 +116,7 @@ struct healthcheck {
     uint32_t addr;                   /* http/tcp: host as an address */
     uint16_t port;                   /* http/tcp */
     const char *path;                /* http: request path, "/" by default */
-    char **argv;                     /* exec */
-    size_t argc;
+    struct argv exec;                /* exec */
     uint64_t interval_ms, timeout_ms, start_period_ms;
     unsigned retries;
     struct src at;                   /* the [healthcheck] line */
@@ -124,10 +131,8 @@ struct svc_conf {
     struct src set[K_COUNT];
 
     const char *image;
-    char **entrypoint;               /* NULL-terminated; meaningful when set[K_ENTRYPOINT] */
-    size_t entrypoint_argc;
-    char **command;
-    size_t command_argc;
+    struct argv entrypoint;          /* meaningful when set[K_ENTRYPOINT] */
+    struct argv command;             /* meaningful when set[K_COMMAND] */
     struct env_var *env;
     size_t nenv, capenv;
     struct env_file *env_files;
@@ -219,6 +224,9 @@ void conf_finish(struct conf *c);
 /* Does this environment entry hold a literal secret (a secret-looking name
  * with a literal value)? `config check` redacts those. */
 bool conf_env_is_secret(const struct env_var *e);
+/* Is word i of a command line a literal secret ("--requirepass X",
+ * "--token=X")? *value_off is where the secret starts in the word. */
+bool conf_argv_is_secret(const struct argv *a, size_t i, size_t *value_off);
 
 struct svc_conf *conf_find(const struct conf *c, const char *name);
 

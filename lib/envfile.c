@@ -19,9 +19,14 @@ bool interp_name_ok(const char *name, size_t len)
     return true;
 }
 
-static bool env_name_ok(const char *name, size_t len)
+bool env_name_ok(const char *name, size_t len)
 {
-    return interp_name_ok(name, len);
+    if (len == 0 || isdigit((unsigned char)name[0]))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!(isalnum((unsigned char)name[i]) || name[i] == '_' || name[i] == '.' || name[i] == '-'))
+            return false;
+    return true;
 }
 
 static void problem(struct arena *a, struct envfile_result *res, int line, const char *msg)
@@ -61,7 +66,7 @@ void envfile_parse(struct arena *a, const char *buf, size_t len, struct envfile 
         while (*value == ' ' || *value == '\t')
             value++;
         if (!env_name_ok(name, strlen(name))) {
-            problem(a, res, lineno, "invalid variable name (letters, digits and _ only)");
+            problem(a, res, lineno, "invalid variable name (letters, digits, '_', '.' and '-', not starting with a digit)");
             continue;
         }
         size_t vl = strlen(value);
@@ -99,9 +104,11 @@ void envfile_read(struct arena *a, const char *path, struct envfile *out, struct
     }
     res->mode = st.st_mode & 07777;
     res->uid = st.st_uid;
-    /* A secret readable by anyone but root is a leak waiting to happen:
-     * any group or other read bit, or a non-root owner, counts. */
+    /* A secret readable by anyone but root is a leak waiting to happen,
+     * and one writable by anyone but root lets them plant values: any
+     * group or other read or write bit, or a non-root owner, counts. */
     res->readable_by_others = (st.st_mode & (S_IRGRP | S_IROTH)) || st.st_uid != 0;
+    res->writable_by_others = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
     envfile_parse(a, buf, len, out, res);
 }
 

@@ -34,6 +34,7 @@ struct envfile_problem {
 struct envfile_result {
     int errnum;                      /* open/read failure (ENOENT, EACCES...), 0 if read */
     bool readable_by_others;         /* group/other read bit, or not owned by root */
+    bool writable_by_others;         /* group/other write bit */
     unsigned mode;                   /* st_mode & 07777 */
     unsigned uid;
     struct envfile_problem *problems;
@@ -48,6 +49,10 @@ void envfile_read(struct arena *a, const char *path, struct envfile *out, struct
 void envfile_parse(struct arena *a, const char *buf, size_t len, struct envfile *out,
                    struct envfile_result *res);
 const struct envfile_var *envfile_get(const struct envfile *e, const char *name);
+
+/* A variable name in environment and env files: letters, digits, '_', '.'
+ * and '-', not starting with a digit (what docker accepts in practice). */
+bool env_name_ok(const char *name, size_t len);
 
 /* Is name a valid variable name for ${...}: [A-Za-z_][A-Za-z0-9_]* ? */
 bool interp_name_ok(const char *name, size_t len);

@@ -254,11 +254,11 @@ static void check_ports(struct builder *b)
         for (size_t k = 0; k < s->nports; k++) {
             const struct port_map *m = &s->ports[k];
             for (size_t w = 0; !m->host_ip && w < ARRAY_SIZE(internal); w++)
-                if (m->host_port == internal[w].port)
+                if (m->host_port == internal[w].port || m->ctr_port == internal[w].port)
                     diag_warn(&c->diags, m->at, "ports",
                               "port %u (usually %s) is published on every address, so anyone who can reach "
                               "this host can reach it; publish it as 127.0.0.1:%u:%u or not at all",
-                              m->host_port, internal[w].what, m->host_port, m->ctr_port);
+                              internal[w].port, internal[w].what, m->host_port, m->ctr_port);
             for (size_t j = 0; j < i; j++) {
                 const struct svc_conf *o = c->svcs[j];
                 for (size_t l = 0; l < o->nports; l++) {
@@ -316,10 +316,10 @@ static void load_secrets(struct builder *b, struct secrets *sec)
                    read_small_file_error(res.errnum));
         return;
     }
-    if (res.readable_by_others)
-        diag_error(&c->diags, at, "secrets",
-                   "%s is readable by users other than root (mode %04o, owner uid %u); chown root and chmod 600 it",
-                   d->secrets, res.mode, res.uid);
+    if (res.readable_by_others || res.writable_by_others)
+        diag_error(&c->diags, at, "secrets", "%s is %s by users other than root (mode %04o, owner uid %u); chown root "
+                   "and chmod 600 it",
+                   d->secrets, res.readable_by_others ? "readable" : "writable", res.mode, res.uid);
     for (size_t i = 0; i < res.nproblems; i++)
         diag_error(&c->diags, at, "secrets", "%s:%d: %s", d->secrets, res.problems[i].line, res.problems[i].msg);
     sec->available = true;
@@ -369,19 +369,19 @@ static void check_refs(struct builder *b, const struct secrets *sec)
             interp_scan(s->env[k].value, on_ref, &rl, &why);
         }
         struct {
-            char **argv;
-            size_t argc;
+            const struct argv *a;
             enum conf_key key;
         } lists[] = {
-            {s->entrypoint, s->entrypoint_argc, K_ENTRYPOINT},
-            {s->command, s->command_argc, K_COMMAND},
-            {s->hc.argv, s->hc.argc, K_HC_EXEC},
+            {&s->entrypoint, K_ENTRYPOINT},
+            {&s->command, K_COMMAND},
+            {&s->hc.exec, K_HC_EXEC},
         };
         for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
-            rl.at = s->set[lists[l].key];
             rl.key = conf_key_name(lists[l].key);
-            for (size_t k = 0; k < lists[l].argc; k++)
-                interp_scan(lists[l].argv[k], on_ref, &rl, &why);
+            for (size_t k = 0; k < lists[l].a->n; k++) {
+                rl.at = (struct src){s->file, lists[l].a->lines[k]};
+                interp_scan(lists[l].a->v[k], on_ref, &rl, &why);
+            }
         }
         if (rl.n == 0)
             continue;
@@ -426,11 +426,11 @@ static void check_env_files(struct builder *b)
                            read_small_file_error(res.errnum));
                 continue;
             }
-            if (res.readable_by_others)
+            if (res.readable_by_others || res.writable_by_others)
                 diag_error(&c->diags, ef->at, "env_file",
-                           "%s is readable by users other than root (mode %04o, owner uid %u); chown root and "
+                           "%s is %s by users other than root (mode %04o, owner uid %u); chown root and "
                            "chmod 600 it",
-                           ef->path, res.mode, res.uid);
+                           ef->path, res.readable_by_others ? "readable" : "writable", res.mode, res.uid);
             for (size_t j = 0; j < res.nproblems; j++)
                 diag_error(&c->diags, ef->at, "env_file", "%s:%d: %s", ef->path, res.problems[j].line,
                            res.problems[j].msg);
@@ -489,11 +489,23 @@ static void kv_dur(FILE *f, const char *k, uint64_t ms)
     fputc('\n', f);
 }
 
-static void kv_argv(FILE *f, const char *k, char *const *v, size_t n)
+static void kv_argv(FILE *f, const char *k, const struct argv *a)
 {
-    fprintf(f, "%s = ", k);
-    print_json_string_array(f, v, n);
-    fputc('\n', f);
+    /* As a JSON array, with literal secrets shown as <redacted>. */
+    fprintf(f, "%s = [", k);
+    for (size_t i = 0; i < a->n; i++) {
+        size_t off;
+        if (i)
+            fputs(", ", f);
+        if (conf_argv_is_secret(a, i, &off)) {
+            char shown[64];
+            snprintf(shown, sizeof(shown), "%.*s<redacted>", (int)(off < 40 ? off : 40), a->v[i]);
+            print_json_string(f, shown);
+        } else {
+            print_json_string(f, a->v[i]);
+        }
+    }
+    fputs("]\n", f);
 }
 
 static void print_droplet(const struct conf *c, FILE *f)
@@ -565,11 +577,11 @@ static void print_service(const struct plan *p, const struct plan_svc *ps, FILE 
     kv_str(f, "name", s->name);
     kv_str(f, "image", s->image ? s->image : "");
     if (s->set[K_ENTRYPOINT].line)
-        kv_argv(f, "entrypoint", s->entrypoint, s->entrypoint_argc);
+        kv_argv(f, "entrypoint", &s->entrypoint);
     else
         fputs("# entrypoint: the image's\n", f);
     if (s->set[K_COMMAND].line)
-        kv_argv(f, "command", s->command, s->command_argc);
+        kv_argv(f, "command", &s->command);
     else
         fputs("# command: the image's\n", f);
     for (size_t i = 0; i < s->nenv; i++) {
@@ -615,9 +627,9 @@ static void print_service(const struct plan *p, const struct plan_svc *ps, FILE 
     }
     for (size_t i = 0; i < s->ntmpfs; i++) {
         const struct tmpfs_mount *t = &s->tmpfs[i];
-        fprintf(f, "tmpfs = %s:%s%s%s%s%s\n", t->path, t->options, *t->options ? "," : "",
+        fprintf(f, "tmpfs = %s:%s%s%s%s%s%s\n", t->path, t->options, *t->options ? "," : "",
                 t->flags & MS_NOEXEC ? "noexec" : "exec", t->flags & MS_NOSUID ? ",nosuid" : ",suid",
-                t->flags & MS_NODEV ? ",nodev" : ",dev");
+                t->flags & MS_NODEV ? ",nodev" : ",dev", t->flags & MS_RDONLY ? ",ro" : "");
     }
     fprintf(f, "read_only = %s\n", s->read_only ? "true" : "false");
     print_caps(f, "cap_add", s->cap_add, s->cap_add_all);
@@ -679,7 +691,7 @@ static void print_service(const struct plan *p, const struct plan_svc *ps, FILE 
     else if (s->hc.kind == HC_TCP)
         fprintf(f, "tcp = %s:%u\n", s->hc.host, s->hc.port);
     else
-        kv_argv(f, "exec", s->hc.argv, s->hc.argc);
+        kv_argv(f, "exec", &s->hc.exec);
     kv_dur(f, "interval", s->hc.interval_ms);
     kv_dur(f, "timeout", s->hc.timeout_ms);
     fprintf(f, "retries = %u\n", s->hc.retries);

@@ -14,8 +14,9 @@
 
 /* Parse "123" or "1.25" at *p into a value scaled by 1000 (milli-units),
  * advancing *p. Returns -1 on overflow or when no digit is present. */
-static int parse_milli(const char **p, uint64_t *out)
+static int parse_milli(const char **p, uint64_t *out, bool *lost)
 {
+    *lost = false;
     const char *s = *p;
     uint64_t v = 0;
     int digits = 0;
@@ -33,6 +34,8 @@ static int parse_milli(const char **p, uint64_t *out)
         int frac = 0;
         while (isdigit((unsigned char)*s)) {
             v += (uint64_t)(*s - '0') * scale;
+            if (!scale && *s != '0')
+                *lost = true; /* a digit past the third decimal */
             scale /= 10;
             s++;
             frac++;
@@ -51,8 +54,13 @@ static int parse_milli(const char **p, uint64_t *out)
 int parse_decimal_milli(const char *s, uint64_t *milli, const char **why)
 {
     const char *p = s;
-    if (parse_milli(&p, milli) < 0 || *p) {
+    bool lost;
+    if (parse_milli(&p, milli, &lost) < 0 || *p) {
         *why = "expected a number such as 1 or 0.5";
+        return -1;
+    }
+    if (lost) {
+        *why = "at most three decimals";
         return -1;
     }
     return 0;
@@ -73,10 +81,12 @@ int parse_duration(const char *s, uint64_t *ms, const char **why)
         return -1;
     }
     uint64_t total = 0;
+    uint64_t last_unit = UINT64_MAX;
     const char *p = s;
     while (*p) {
         uint64_t milli;
-        if (parse_milli(&p, &milli) < 0) {
+        bool lost;
+        if (parse_milli(&p, &milli, &lost) < 0) {
             *why = "expected a duration such as 500ms, 30s, 2m or 1h";
             return -1;
         }
@@ -96,9 +106,19 @@ int parse_duration(const char *s, uint64_t *ms, const char **why)
             *why = "unknown unit (use ms, s, m or h)";
             return -1;
         }
+        /* "1h30m", not "30m1h" or "1s1s": each unit once, largest first. */
+        if (unit_ms >= last_unit) {
+            *why = "units must go from largest to smallest, each once, e.g. 1m30s";
+            return -1;
+        }
+        last_unit = unit_ms;
         /* milli is value*1000; value*unit_ms = milli*unit_ms/1000 */
-        if (unit_ms && milli > UINT64_MAX / unit_ms) {
+        if (milli > UINT64_MAX / unit_ms) {
             *why = "duration too large";
+            return -1;
+        }
+        if (lost || (milli * unit_ms) % 1000) {
+            *why = "the smallest step is 1ms";
             return -1;
         }
         uint64_t add = milli * unit_ms / 1000;
@@ -122,7 +142,8 @@ int parse_size(const char *s, uint64_t *bytes, const char **why)
 {
     const char *p = s;
     uint64_t milli;
-    if (parse_milli(&p, &milli) < 0) {
+    bool lost; /* sizes round down to whole bytes anyway */
+    if (parse_milli(&p, &milli, &lost) < 0) {
         *why = "expected a size such as 512M or 1G";
         return -1;
     }
@@ -464,21 +485,28 @@ char **parse_argv(struct arena *a, const char *s, int col, size_t *count, const 
     return shell_split(a, s, count, why);
 }
 
-void print_duration(FILE *f, uint64_t ms)
+void format_duration_buf(char *buf, size_t len, uint64_t ms)
 {
     if (ms == 0)
-        fputs("0s", f);
+        snprintf(buf, len, "0s");
     else if (ms % 3600000 == 0)
-        fprintf(f, "%lluh", (unsigned long long)(ms / 3600000));
+        snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
     else if (ms % 60000 == 0)
-        fprintf(f, "%llum", (unsigned long long)(ms / 60000));
+        snprintf(buf, len, "%llum", (unsigned long long)(ms / 60000));
     else if (ms % 1000 == 0)
-        fprintf(f, "%llus", (unsigned long long)(ms / 1000));
+        snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
     else
-        fprintf(f, "%llums", (unsigned long long)ms);
+        snprintf(buf, len, "%llums", (unsigned long long)ms);
 }
 
-void print_size(FILE *f, uint64_t b)
+void print_duration(FILE *f, uint64_t ms)
+{
+    char buf[32];
+    format_duration_buf(buf, sizeof(buf), ms);
+    fputs(buf, f);
+}
+
+void format_size_buf(char *buf, size_t len, uint64_t b)
 {
     static const char units[] = "KMGT";
     int u = -1;
@@ -487,9 +515,23 @@ void print_size(FILE *f, uint64_t b)
         u++;
     }
     if (u < 0)
-        fprintf(f, "%llu", (unsigned long long)b);
+        snprintf(buf, len, "%llu", (unsigned long long)b);
     else
-        fprintf(f, "%llu%c", (unsigned long long)b, units[u]);
+        snprintf(buf, len, "%llu%c", (unsigned long long)b, units[u]);
+}
+
+char *format_size(struct arena *a, uint64_t b)
+{
+    char buf[32];
+    format_size_buf(buf, sizeof(buf), b);
+    return arena_strdup(a, buf);
+}
+
+void print_size(FILE *f, uint64_t b)
+{
+    char buf[32];
+    format_size_buf(buf, sizeof(buf), b);
+    fputs(buf, f);
 }
 
 void print_shell_word2(FILE *f, const char *a, const char *b)
@@ -538,6 +580,15 @@ const char *capability_name(int cap, char *buf, size_t len)
     buf[i] = '\0';
     cap_free(name);
     return buf;
+}
+
+void print_json_string(FILE *f, const char *s)
+{
+    json_t *j = json_string(s);
+    char *out = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    fputs(out ? out : "\"\"", f);
+    free(out);
+    json_decref(j);
 }
 
 void print_json_string_array(FILE *f, char *const *v, size_t n)

@@ -55,11 +55,15 @@ char **parse_argv(struct arena *a, const char *s, int col, size_t *count, const 
 
 /* Print helpers for `config check`: values in a form the parser reads back. */
 void print_duration(FILE *f, uint64_t ms);
+void format_duration_buf(char *buf, size_t len, uint64_t ms); /* "90s", "1500ms", "1h" */
 void print_size(FILE *f, uint64_t bytes);
+char *format_size(struct arena *a, uint64_t bytes);     /* "64M", "1536M", "4097" */
+void format_size_buf(char *buf, size_t len, uint64_t bytes);
 void print_shell_word(FILE *f, const char *w);  /* quoted only when needed */
 void print_shell_word2(FILE *f, const char *a, const char *b); /* a and b as one word */
 /* "NET_ADMIN" for CAP_NET_ADMIN. */
 const char *capability_name(int cap, char *buf, size_t len);
 void print_json_string_array(FILE *f, char *const *v, size_t n);
+void print_json_string(FILE *f, const char *s);
 
 #endif

@@ -266,10 +266,10 @@ TEST(service_every_key)
         return;
     CHECK_STR(s->name, "backend");
     CHECK_STR(s->file, "conf.d/api.conf");
-    CHECK_INT(s->entrypoint_argc, 2);
-    CHECK_STR(s->entrypoint[0], "/sbin/tini");
-    CHECK_INT(s->command_argc, 4);
-    CHECK_STR(s->command[3], "30 01");
+    CHECK_INT(s->entrypoint.n, 2);
+    CHECK_STR(s->entrypoint.v[0], "/sbin/tini");
+    CHECK_INT(s->command.n, 4);
+    CHECK_STR(s->command.v[3], "30 01");
     CHECK_INT(s->nenv, 3);
     CHECK_STR(s->env[1].name, "B");
     CHECK_STR(s->env[1].value, "two words");
@@ -343,8 +343,8 @@ TEST(healthcheck_tcp_and_exec)
     conf_free(c);
     c = t_svc("[service]\nimage = a\n[healthcheck]\nexec = sh -c 'redis-cli ping | grep -q PONG'\n");
     CHECK_INT(only(c)->hc.kind, HC_EXEC);
-    CHECK_INT(only(c)->hc.argc, 3);
-    CHECK_STR(only(c)->hc.argv[2], "redis-cli ping | grep -q PONG");
+    CHECK_INT(only(c)->hc.exec.n, 3);
+    CHECK_STR(only(c)->hc.exec.v[2], "redis-cli ping | grep -q PONG");
     conf_free(c);
     c = t_svc("[service]\nimage = a\n[healthcheck]\nhttp = http://127.0.0.1\n");
     CHECK_INT(only(c)->hc.port, 80);
@@ -576,7 +576,8 @@ TEST(healthcheck_errors)
         {"[healthcheck]\ntcp = 1\nstart_period = x", "start_period: expected a duration"},
         {"[healthcheck]\ntcp = 1\nimage = x", "image: unknown key in [healthcheck]; it belongs in [service]"},
         {"[healthcheck]\ntest = [\"CMD\", \"true\"]", "test: unknown key in [healthcheck]: use http = URL, tcp = PORT or exec = CMD"},
-        {"[healthcheck]\ntcp = 1\ntimeout = 1m", "timeout: warning: longer than the interval"},
+        {"[healthcheck]\ntcp = 1\ntimeout = 1m", "timeout: warning: the timeout (1m) is longer than the interval (30s)"},
+        {"[healthcheck]\ntcp = 1\ninterval = 5s", "conf.d/svc.conf:5: interval: warning: the timeout (30s) is longer than the interval (5s)"},
         {"[healthcheck]\nexec = [\"CMD-SHELL\", \"curl -f http://localhost/\"]", "exec: 'CMD-SHELL' is docker compose's test syntax, not a program; write exec = sh -c 'curl -f http://localhost/'"},
         {"[healthcheck]\nexec = CMD curl -f http://localhost/", "exec: 'CMD' is docker compose's test syntax, not a program; write exec = [\"curl\", \"-f\", \"http://localhost/\"]"},
         {"[healthcheck]\nexec =\ninterval = 5s", "conf.d/svc.conf:4: exec: empty command: give it on this line or on indented lines below"},
@@ -594,7 +595,7 @@ TEST(healthcheck_exec_on_indented_lines)
 {
     struct conf *c = t_svc("[service]\nimage = a\n[healthcheck]\nexec =\n    sh -c\n    'redis-cli ping'\n");
     CHECK_STR(t_diags(c), "");
-    CHECK_INT(only(c)->hc.argc, 3);
+    CHECK_INT(only(c)->hc.exec.n, 3);
     conf_free(c);
 }
 
@@ -685,8 +686,8 @@ TEST(continuation_lines)
     CHECK_STR(t_diags(c), "");
     CHECK_INT(s->nenv, 4);
     CHECK_INT(s->env[3].at.line, 8);
-    CHECK_INT(s->command_argc, 3);
-    CHECK_STR(s->command[2], "yes");
+    CHECK_INT(s->command.n, 3);
+    CHECK_STR(s->command.v[2], "yes");
     conf_free(c);
     c = t_svc("[service]\nimage = a\ncommand = [\"a\"]\n  [\"b\"]\n");
     CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:4: command: a JSON array must be written on one line");
@@ -697,7 +698,7 @@ TEST(syntax_details)
 {
     /* no inline comments: ';' and '#' after text are part of the value */
     struct conf *c = t_svc("[service]\nimage = a\ncommand = sh -c 'a ; b # c'\n");
-    CHECK_STR(only(c)->command[2], "a ; b # c");
+    CHECK_STR(only(c)->command.v[2], "a ; b # c");
     conf_free(c);
     /* "key: value" works, CRLF line ends work, a BOM is skipped */
     c = t_svc("\xEF\xBB\xBF[service]\r\nimage: alpine\r\nuser: 1000\r\n");
@@ -865,4 +866,78 @@ TEST(paths_and_root)
     CHECK_STR(p.run_dir, "/tmp/r/run");
     CHECK_STR(p.socket, "/tmp/r/run/control.sock");
     CHECK_STR(p.log_dir, "/tmp/r/log");
+}
+
+TEST(review_fixes_conf)
+{
+    /* tmpfs sizes are stored the way the kernel reads them */
+    struct conf *c = with("tmpfs = /a:size=64MB /b:size=1.5G /c:size=10%,ro");
+    CHECK_STR(t_diags(c), "");
+    CHECK_STR(only(c)->tmpfs[0].options, "size=64M");
+    CHECK_STR(only(c)->tmpfs[1].options, "size=1536M");
+    CHECK_STR(only(c)->tmpfs[2].options, "size=10%");
+    CHECK(only(c)->tmpfs[2].flags & MS_RDONLY);
+    conf_free(c);
+    /* a JSON array cannot be continued, not even with plain words */
+    c = with("command = [\"a\"]\n    b");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:4: command: a JSON array must be written on one line");
+    conf_free(c);
+    /* ...but the flag does not leak into the next key */
+    c = with("command = [\"a\"]\n[healthcheck]\nexec =\n    true");
+    CHECK_STR(t_diags(c), "");
+    conf_free(c);
+    /* empty program names */
+    c = with("entrypoint = ''");
+    CHECK_CONTAINS(t_diags(c), "entrypoint: the program name is empty");
+    conf_free(c);
+    c = with("[healthcheck]\nexec = '' x");
+    CHECK_CONTAINS(t_diags(c), "exec: the program name is empty");
+    conf_free(c);
+    c = with("command = ''"); /* an empty argument to the image's entrypoint is fine */
+    CHECK_STR(t_diags(c), "");
+    conf_free(c);
+    /* one error for one mistake */
+    c = with("seccomp = ~/p.json");
+    CHECK_STR(t_diags(c), "conf.d/svc.conf:3: seccomp: '~' is not expanded; write the absolute path\n");
+    conf_free(c);
+    c = with("[healthcheck]\nexec =");
+    CHECK_STR(t_diags(c), "conf.d/svc.conf:4: exec: empty command: give it on this line or on indented lines below\n");
+    conf_free(c);
+    /* "max" means no limit for every limit */
+    c = with("memory_max = max\ncpus = max\npids_max = max");
+    CHECK_STR(t_diags(c), "");
+    CHECK(only(c)->memory_max == 0 && only(c)->cpus_milli == 0 && only(c)->pids_max == 0);
+    conf_free(c);
+    c = with("cpus = 0.1234");
+    CHECK_CONTAINS(t_diags(c), "cpus: at most three decimals");
+    conf_free(c);
+    c = t_load("[network]\ndns = 1.1.1.1 1.1.1.1\n", NULL);
+    CHECK_INT(c->droplet.network.ndns, 1);
+    conf_free(c);
+}
+
+TEST(secret_detection)
+{
+    struct conf *c = with("environment = A_PASSPHRASE=x REDISCLI_AUTH=y DB_PASSWORD=${DB_PASSWORD:-changeme} "
+                          "JWT_SECRET=${JWT_SECRET} 'T_TOKEN=${T:?set it}' AUTHOR=me PASSTHROUGH=1 API_KEY=k");
+    const struct svc_conf *s = only(c);
+    bool want[] = {true, true, true, false, false, false, false, true};
+    for (size_t i = 0; i < s->nenv && i < ARRAY_SIZE(want); i++)
+        if (conf_env_is_secret(&s->env[i]) != want[i])
+            t_fail(__FILE__, __LINE__, "%s: secret should be %d", s->env[i].name, want[i]);
+    CHECK_INT(c->diags.warnings, 4);
+    conf_free(c);
+    c = with("command = redis-server --requirepass hunter2 --appendonly yes --token=abc --masterauth ${PW} "
+             "--key-file /etc/k.pem");
+    s = only(c);
+    size_t off;
+    CHECK(conf_argv_is_secret(&s->command, 2, &off) && off == 0);
+    CHECK(!conf_argv_is_secret(&s->command, 4, &off));
+    CHECK(conf_argv_is_secret(&s->command, 5, &off) && off == 8);
+    CHECK(!conf_argv_is_secret(&s->command, 7, &off));
+    CHECK(!conf_argv_is_secret(&s->command, 9, &off));
+    CHECK_CONTAINS(t_diags(c), "command: warning: the value of --requirepass looks like a secret");
+    CHECK_CONTAINS(t_diags(c), "command: warning: the value of --token looks like a secret");
+    CHECK_INT(c->diags.warnings, 2);
+    conf_free(c);
 }

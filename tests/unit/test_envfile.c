@@ -38,7 +38,7 @@ TEST(envfile_problems)
 {
     struct arena a;
     arena_init(&a);
-    static const char text[] = "novalue\n=x\n1A=2\nA=1\nA=2\nB-C=1\n";
+    static const char text[] = "novalue\n=x\n1A=2\nA=1\nA=2\nB C=1\nD.E-F=ok\n";
     struct envfile e = {0};
     struct envfile_result r = {0};
     envfile_parse(&a, text, sizeof(text) - 1, &e, &r);

@@ -301,6 +301,42 @@ TEST(plan_print_round_trips)
     conf_free(c);
 }
 
+TEST(review_fixes_plan)
+{
+    /* Redis published from another host port still warns */
+    struct conf *c = t_load(NULL, "r", "[service]\nimage = r\nports = 16379:6379\n", NULL);
+    plan_build(c);
+    CHECK_CONTAINS(t_diags(c), "conf.d/r.conf:3: ports: warning: port 6379 (usually Redis) is published on every "
+                               "address, so anyone who can reach this host can reach it; publish it as "
+                               "127.0.0.1:16379:6379");
+    conf_free(c);
+    /* ${VAR} on a continuation line is reported at that line */
+    c = t_load(NULL, "a", "[service]\nimage = x\ncommand = run\n    --flag ${NOPE}\n", NULL);
+    plan_build(c);
+    CHECK_CONTAINS(t_diags(c), "conf.d/a.conf:4: command: ${NOPE} needs a value");
+    conf_free(c);
+    /* writable by others is refused too */
+    char path[256], text[512];
+    snprintf(path, sizeof(path), "%s", write_file("w.env", "A=1\n", 0602));
+    snprintf(text, sizeof(text), "[service]\nimage = x\nenv_file = %s\n", path);
+    c = t_load(NULL, "a", text, NULL);
+    plan_build(c);
+    CHECK_CONTAINS(t_diags(c), "is writable by users other than root (mode 0602, owner uid 0)");
+    conf_free(c);
+    /* literal command-line secrets are redacted in the plan */
+    c = t_load(NULL, "a", "[service]\nimage = x\ncommand = redis-server --requirepass hunter2 --token=abc\n", NULL);
+    struct plan *p = plan_build(c);
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    plan_print(p, f);
+    fclose(f);
+    CHECK_CONTAINS(buf, "command = [\"redis-server\", \"--requirepass\", \"<redacted>\", \"--token=<redacted>\"]\n");
+    CHECK(!strstr(buf, "hunter2") && !strstr(buf, "abc"));
+    free(buf);
+    conf_free(c);
+}
+
 TEST(empty_conf_warns)
 {
     struct conf *c = t_load(NULL, NULL);

@@ -18,12 +18,13 @@ TEST(duration_units)
         const char *in;
         uint64_t ms;
     } ok[] = {{"500ms", 500}, {"30s", 30000}, {"2m", 120000}, {"1h", 3600000}, {"1m30s", 90000},
-              {"1.5s", 1500}, {"0", 0},       {"0s", 0},      {"10ms", 10}};
+              {"1.5s", 1500}, {"0", 0},       {"0s", 0},      {"10ms", 10}, {"1h2m3s4ms", 3723004}, {"0.001s", 1}};
     for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
         CHECK(parse_duration(ok[i].in, &ms, &why) == 0);
         CHECK_INT(ms, ok[i].ms);
     }
-    const char *bad[] = {"10", "", "s", "10x", "-1s", "1.s", "999999h", "ms", "1 s"};
+    const char *bad[] = {"10", "", "s", "10x", "-1s", "1.s", "999999h", "ms", "1 s", "30s1h", "1s1s", "0.5ms",
+                         "1.0001s"};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
         CHECK(parse_duration(bad[i], &ms, &why) < 0);
     CHECK(parse_duration("10", &ms, &why) < 0);
