@@ -120,73 +120,81 @@ const struct envfile_var *envfile_get(const struct envfile *e, const char *name)
     return NULL;
 }
 
-/* Parse one ${...} starting at s (pointing at '$'). Fills name/len, the
- * operator (0, '-', '?') with colon flag, and the word after it. Returns a
- * pointer past the closing brace, or NULL with *why. */
-static const char *parse_ref(const char *s, const char **name, size_t *nlen, char *op, bool *colon,
-                             const char **word, size_t *wlen, const char **why)
+/* One piece of a string with references: literal text, or a ${...}
+ * reference with its parts. "$$" is literal "$"; a "$" not followed by
+ * "{" or "$" is literal too. */
+struct interp_tok {
+    bool ref;
+    const char *text;        /* literal: the text to copy */
+    size_t len;
+    const char *name;        /* ref */
+    size_t nlen;
+    char op;                 /* 0, '-' or '?' */
+    bool colon;              /* ":-" / ":?": empty counts as unset */
+    const char *word;        /* the default or message after op */
+    size_t wlen;
+};
+
+/* Read the token at p into *t. Returns the position after it, p itself at
+ * the end of the string, or NULL with *why on a syntax error. */
+static const char *next_tok(const char *p, struct interp_tok *t, const char **why)
 {
-    const char *p = s + 2;
-    const char *n = p;
-    if (!strchr(p, '}')) {
+    memset(t, 0, sizeof(*t));
+    if (*p != '$') {
+        const char *d = strchr(p, '$');
+        t->text = p;
+        t->len = d ? (size_t)(d - p) : strlen(p);
+        return p + t->len;
+    }
+    if (p[1] != '{') {
+        t->text = "$";
+        t->len = 1;
+        return p + (p[1] == '$' ? 2 : 1);
+    }
+    const char *q = p + 2;
+    if (!strchr(q, '}')) {
         *why = "unterminated ${";
         return NULL;
     }
-    while (isalnum((unsigned char)*p) || *p == '_')
-        p++;
-    *name = n;
-    *nlen = (size_t)(p - n);
-    *op = 0;
-    *colon = false;
-    *word = NULL;
-    *wlen = 0;
-    if (!interp_name_ok(n, *nlen)) {
-        *why = *p == '}' && p == n ? "empty ${} reference" : "invalid variable name in ${...}";
+    t->ref = true;
+    t->name = q;
+    while (isalnum((unsigned char)*q) || *q == '_')
+        q++;
+    t->nlen = (size_t)(q - t->name);
+    if (!interp_name_ok(t->name, t->nlen)) {
+        *why = *q == '}' && t->nlen == 0 ? "empty ${} reference" : "invalid variable name in ${...}";
         return NULL;
     }
-    if (*p == ':' && (p[1] == '-' || p[1] == '?')) {
-        *colon = true;
-        p++;
+    if (*q == ':' && (q[1] == '-' || q[1] == '?')) {
+        t->colon = true;
+        q++;
     }
-    if (*p == '-' || *p == '?') {
-        *op = *p++;
-        *word = p;
+    if (*q == '-' || *q == '?') {
+        t->op = *q++;
+        t->word = q;
         /* The default may not contain another reference or brace: keep
          * the language small enough to read at a glance. */
-        while (*p && *p != '}')
-            p++;
-        *wlen = (size_t)(p - *word);
+        while (*q && *q != '}')
+            q++;
+        t->wlen = (size_t)(q - t->word);
     }
-    if (*p != '}') {
-        *why = *p ? "unexpected character in ${...}" : "unterminated ${";
+    if (*q != '}') {
+        *why = "unexpected character in ${...}";
         return NULL;
     }
-    return p + 1;
+    return q + 1;
 }
 
 int interp_scan(const char *s, void (*cb)(void *ud, const char *name, size_t len, bool has_default),
                 void *ud, const char **why)
 {
-    const char *p = s;
-    while ((p = strchr(p, '$'))) {
-        if (p[1] == '$') {
-            p += 2;
-            continue;
-        }
-        if (p[1] != '{') {
-            p++;
-            continue;
-        }
-        const char *name, *word;
-        size_t nlen, wlen;
-        char op;
-        bool colon;
-        const char *end = parse_ref(p, &name, &nlen, &op, &colon, &word, &wlen, why);
-        if (!end)
+    struct interp_tok t;
+    for (const char *p = s; *p;) {
+        p = next_tok(p, &t, why);
+        if (!p)
             return -1;
-        if (cb)
-            cb(ud, name, nlen, op == '-');
-        p = end;
+        if (t.ref && cb)
+            cb(ud, t.name, t.nlen, t.op == '-');
     }
     return 0;
 }
@@ -194,68 +202,56 @@ int interp_scan(const char *s, void (*cb)(void *ud, const char *name, size_t len
 char *interp_expand(struct arena *a, const char *s, const char *(*lookup)(void *ud, const char *name),
                     void *ud, const char **why)
 {
-    /* Two passes would be simpler to size; one pass with a growing buffer
-     * keeps secrets from being copied more than once. */
-    size_t cap = strlen(s) + 1, len = 0;
-    char *out = arena_alloc(a, cap);
-#define PUT(src, n)                                                                                \
-    do {                                                                                           \
-        size_t _n = (n);                                                                           \
-        if (len + _n + 1 > cap) {                                                                  \
-            size_t ncap = (len + _n + 1) * 2;                                                      \
-            char *nb = arena_alloc(a, ncap);                                                       \
-            memcpy(nb, out, len);                                                                  \
-            out = nb;                                                                              \
-            cap = ncap;                                                                            \
-        }                                                                                          \
-        memcpy(out + len, (src), _n);                                                              \
-        len += _n;                                                                                 \
-    } while (0)
-    const char *p = s;
-    for (;;) {
-        const char *d = strchr(p, '$');
-        if (!d) {
-            PUT(p, strlen(p));
-            break;
-        }
-        PUT(p, (size_t)(d - p));
-        if (d[1] == '$') {
-            PUT("$", 1);
-            p = d + 2;
-            continue;
-        }
-        if (d[1] != '{') {
-            PUT("$", 1);
-            p = d + 1;
-            continue;
-        }
-        const char *name, *word;
-        size_t nlen, wlen;
-        char op;
-        bool colon;
-        const char *end = parse_ref(d, &name, &nlen, &op, &colon, &word, &wlen, why);
-        if (!end)
+    /* First pass: check the syntax and size the result, so secrets are
+     * copied exactly once, into a buffer that fits. */
+    size_t total = 0;
+    struct interp_tok t;
+    for (const char *p = s; *p;) {
+        p = next_tok(p, &t, why);
+        if (!p)
             return NULL;
-        char *key = arena_strndup(a, name, nlen);
+        if (!t.ref) {
+            total += t.len;
+            continue;
+        }
+        char *key = arena_strndup(a, t.name, t.nlen);
         const char *val = lookup(ud, key);
-        bool use_word = !val || (colon && !*val);
-        if (!use_word) {
-            PUT(val, strlen(val));
-        } else if (op == '-') {
-            PUT(word, wlen);
-        } else if (op == '?') {
-            *why = wlen ? arena_printf(a, "%s: %.*s", key, (int)wlen, word)
-                        : arena_printf(a, "%s is not set", key);
+        if (val && !(t.colon && !*val)) {
+            total += strlen(val);
+        } else if (t.op == '-') {
+            total += t.wlen;
+        } else if (t.op == '?') {
+            *why = t.wlen ? arena_printf(a, "%s: %.*s", key, (int)t.wlen, t.word)
+                          : arena_printf(a, "%s is not set", key);
             return NULL;
-        } else if (val) {
-            /* set but empty, no operator: empty is a value */
-        } else {
+        } else if (!val) {
             *why = arena_printf(a, "${%s} is not defined", key);
             return NULL;
         }
-        p = end;
     }
-#undef PUT
+    char *out = arena_alloc(a, total + 1);
+    size_t len = 0;
+    for (const char *p = s; *p;) {
+        p = next_tok(p, &t, why);
+        const char *src = t.text;
+        size_t n = t.len;
+        if (t.ref) {
+            char *key = arena_strndup(a, t.name, t.nlen);
+            const char *val = lookup(ud, key);
+            if (val && !(t.colon && !*val)) {
+                src = val;
+                n = strlen(val);
+            } else if (t.op == '-') {
+                src = t.word;
+                n = t.wlen;
+            } else {
+                src = "";
+                n = 0; /* set but empty, no operator: empty is a value */
+            }
+        }
+        memcpy(out + len, src, n);
+        len += n;
+    }
     out[len] = '\0';
     return out;
 }

@@ -2,10 +2,9 @@
  *
  * A function that can fail returns -1 (or NULL) and fills a struct rt_err
  * with errno and a message that already names what failed ("open
- * /var/lib/rt/x: Permission denied"). Callers add context by prefixing,
- * never by replacing, so the user sees the whole chain. The message lives
- * in a fixed buffer: reporting an error never allocates, which matters in
- * PID 1. */
+ * /var/lib/rt/x: Permission denied"), so the caller can print it as is.
+ * The message lives in a fixed buffer: reporting an error never
+ * allocates, which matters in PID 1. */
 #ifndef RT_ERR_H
 #define RT_ERR_H
 
@@ -21,8 +20,5 @@ int rt_error(struct rt_err *err, int errnum, const char *fmt, ...) __attribute__
 
 /* Like rt_error with errnum = errno, appending ": strerror(errno)". */
 int rt_syserror(struct rt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Prefix context to an existing message: "loading conf.d: <old>". */
-int rt_error_prefix(struct rt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

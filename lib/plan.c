@@ -569,7 +569,7 @@ static void print_caps(FILE *f, const char *k, uint64_t mask, bool all)
     fputc('\n', f);
 }
 
-static void print_service(const struct plan *p, const struct plan_svc *ps, FILE *f)
+static void print_service(const struct plan_svc *ps, FILE *f)
 {
     const struct svc_conf *s = ps->svc;
     char buf[64];
@@ -680,7 +680,6 @@ static void print_service(const struct plan *p, const struct plan_svc *ps, FILE 
         else
             fprintf(f, ":%llu\n", (unsigned long long)u->hard);
     }
-    (void)p;
     if (s->hc.kind == HC_NONE) {
         fputs("# healthcheck: none (the image's, if it has one)\n", f);
         return;
@@ -716,5 +715,5 @@ void plan_print(const struct plan *p, FILE *f)
     fputs("# secret values (env_file, [droplet] secrets) are never printed\n\n", f);
     print_droplet(c, f);
     for (size_t i = 0; i < p->n; i++)
-        print_service(p, &p->svcs[i], f);
+        print_service(&p->svcs[i], f);
 }

@@ -6,26 +6,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-void rt_freep(void *p)
-{
-    free(*(void **)p);
-}
-
 void rt_closep(int *fd)
 {
     if (*fd >= 0) {
         int saved = errno; /* close() in cleanup must not clobber the caller's errno */
         close(*fd);
-        errno = saved;
-    }
-}
-
-void rt_fclosep(void *fp)
-{
-    FILE *f = *(FILE **)fp;
-    if (f) {
-        int saved = errno;
-        fclose(f);
         errno = saved;
     }
 }

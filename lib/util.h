@@ -1,5 +1,5 @@
 /* util.h - small helpers shared by every module: cleanup attributes,
- * growable vectors, string predicates.
+ * string predicates, did-you-mean.
  *
  * The cleanup attributes follow crun's style: a variable declared with
  * `_cleanup_close_ int fd = -1;` is closed on every return path, so error
@@ -14,13 +14,9 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-void rt_freep(void *p);
 void rt_closep(int *fd);
-void rt_fclosep(void *fp);
 
-#define _cleanup_free_ __attribute__((cleanup(rt_freep)))
 #define _cleanup_close_ __attribute__((cleanup(rt_closep)))
-#define _cleanup_fclose_ __attribute__((cleanup(rt_fclosep)))
 
 static inline bool streq(const char *a, const char *b)
 {

@@ -58,3 +58,16 @@ int t_count_at(const struct conf *c, int line)
             k++;
     return k;
 }
+
+char *t_plan_text(struct conf *c)
+{
+    struct plan *p = plan_build(c);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f || !p)
+        abort();
+    plan_print(p, f);
+    fclose(f);
+    return buf;
+}

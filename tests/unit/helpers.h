@@ -15,4 +15,7 @@ const char *t_diags(const struct conf *c);
 /* Number of diagnostics at this line. */
 int t_count_at(const struct conf *c, int line);
 
+/* Build the plan and return what config check would print (free it). */
+char *t_plan_text(struct conf *c);
+
 #endif

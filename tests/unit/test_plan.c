@@ -243,12 +243,7 @@ TEST(plan_print_hides_secrets)
              "env_file = %s\ncommand = sh -c 'echo $HOME'\n",
              envf);
     struct conf *c = t_load(drop, "svc", svc, NULL);
-    struct plan *p = plan_build(c);
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    plan_print(p, f);
-    fclose(f);
+    char *buf = t_plan_text(c);
     CHECK(!strstr(buf, "topsecret"));
     CHECK(!strstr(buf, "alsosecret"));
     CHECK(!strstr(buf, "literal-secret"));
@@ -275,24 +270,14 @@ TEST(plan_print_round_trips)
                        "interval = 5s\ntimeout = 1s\nretries = 2\nstart_period = 90s\n";
     static const char drop[] = "[volume]\ndevice = /dev/vdb\n";
     struct conf *c = t_load(drop, "cache", text, NULL);
-    struct plan *p = plan_build(c);
+    char *buf = t_plan_text(c);
     CHECK_STR(t_diags(c), "");
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    plan_print(p, f);
-    fclose(f);
     char *svc = strstr(buf, "[service]");
     CHECK(svc != NULL);
     if (svc) {
         struct conf *c2 = t_load(drop, "cache", svc, NULL);
+        char *buf2 = t_plan_text(c2);
         CHECK_STR(t_diags(c2), "");
-        char *buf2;
-        size_t len2;
-        struct plan *p2 = plan_build(c2);
-        f = open_memstream(&buf2, &len2);
-        plan_print(p2, f);
-        fclose(f);
         CHECK_STR(strstr(buf2, "[service]"), svc);
         free(buf2);
         conf_free(c2);
@@ -325,12 +310,7 @@ TEST(review_fixes_plan)
     conf_free(c);
     /* literal command-line secrets are redacted in the plan */
     c = t_load(NULL, "a", "[service]\nimage = x\ncommand = redis-server --requirepass hunter2 --token=abc\n", NULL);
-    struct plan *p = plan_build(c);
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    plan_print(p, f);
-    fclose(f);
+    char *buf = t_plan_text(c);
     CHECK_CONTAINS(buf, "command = [\"redis-server\", \"--requirepass\", \"<redacted>\", \"--token=<redacted>\"]\n");
     CHECK(!strstr(buf, "hunter2") && !strstr(buf, "abc"));
     free(buf);
