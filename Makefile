@@ -16,7 +16,7 @@ BUILD      ?= build
 CC         ?= gcc
 FUZZ_SECONDS ?= 60
 
-PKGS := libcap libseccomp libmnl libarchive inih jansson
+PKGS := libcap libseccomp libmnl libarchive inih jansson libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -29,7 +29,7 @@ LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS  += $(PKG_LIBS)
 DEPFLAGS = -MMD -MP
 
-LIB_SRC   := $(sort $(wildcard lib/*.c))
+LIB_SRC   := $(sort $(wildcard lib/*.c images/*.c))
 RTCTL_SRC := $(sort $(wildcard tools/*.c))
 RTINIT_SRC:= $(sort $(wildcard init/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
@@ -76,16 +76,23 @@ asan:
 	    EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all unit
 
-# libFuzzer needs clang; the fuzz target links the same library sources.
+# libFuzzer needs clang; each fuzz target links the same library sources.
+# `make fuzz` runs every target for FUZZ_SECONDS.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
-$(BUILD)/fuzz/fuzz-conf: tests/fuzz/fuzz_conf.c $(LIB_SRC) $(wildcard lib/*.h)
+FUZZ_TARGETS := conf oci
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h images/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_conf.c $(LIB_SRC) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 
-fuzz: $(BUILD)/fuzz/fuzz-conf
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(BUILD)/fuzz/fuzz-conf -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-	    -dict=tests/fuzz/conf.dict $(BUILD)/fuzz/corpus tests/fuzz/seeds
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	    seeds=tests/fuzz/seeds; [ $$t = conf ] || seeds=tests/fuzz/seeds-$$t; \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	    echo "fuzz-$$t: $(FUZZ_SECONDS)s"; \
+	    $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 $$dict \
+	        $(BUILD)/fuzz/corpus-$$t $$seeds 2>&1 | tail -n 3; \
+	done
 
 deps:
 	bash tools/deps.sh

@@ -606,3 +606,95 @@ void print_json_string_array(FILE *f, char *const *v, size_t n)
     }
     json_decref(arr);
 }
+
+/* Image references as docker reads them: [HOST[:PORT]/]PATH[:TAG][@DIGEST].
+ * We only need to be strict enough to catch typos; the image store is the
+ * authority on what exists. */
+const char *image_ref_check(const char *v)
+{
+    const char *at = strchr(v, '@');
+    size_t end = at ? (size_t)(at - v) : strlen(v);
+    if (at) {
+        const char *d = at + 1;
+        if (!startswith(d, "sha256:") || strlen(d) != 7 + 64)
+            return "the digest must be sha256: followed by 64 hex digits";
+        for (const char *q = d + 7; *q; q++)
+            if (!isxdigit((unsigned char)*q) || isupper((unsigned char)*q))
+                return "the digest must be sha256: followed by 64 lowercase hex digits";
+    }
+    /* The tag starts at the first ':' after the last '/'. */
+    const char *last_slash = memrchr(v, '/', end);
+    const char *tag = memchr(last_slash ? last_slash : v, ':', end - (size_t)((last_slash ? last_slash : v) - v));
+    size_t name_end = tag ? (size_t)(tag - v) : end;
+    if (tag) {
+        size_t tl = end - name_end - 1;
+        if (tl == 0 || tl > 128)
+            return "a tag must be 1 to 128 characters";
+        if (tag[1] == '.' || tag[1] == '-')
+            return "a tag must not begin with '.' or '-'";
+        for (const char *q = tag + 1; q < v + end; q++)
+            if (!(isalnum((unsigned char)*q) || strchr("_.-", *q)))
+                return "a tag may contain only letters, digits, '_', '.' and '-'";
+    }
+    if (name_end == 0)
+        return "missing repository name";
+    size_t i = 0;
+    for (bool first = true; i <= name_end; first = false) {
+        const char *comp = v + i;
+        const char *slash = memchr(comp, '/', name_end - i);
+        size_t cl = slash ? (size_t)(slash - comp) : name_end - i;
+        if (cl == 0)
+            return "empty path component";
+        /* The first component names a registry when more follow and it
+         * looks like a host: has a '.' or a ':' or is "localhost". */
+        bool registry = first && slash &&
+                        (memchr(comp, '.', cl) || memchr(comp, ':', cl) || (cl == 9 && !strncmp(comp, "localhost", 9)));
+        if (registry) {
+            const char *colon = memchr(comp, ':', cl);
+            size_t hl = colon ? (size_t)(colon - comp) : cl;
+            if (colon && (hl == 0 || hl + 1 == cl || strspn(colon + 1, "0123456789") < cl - hl - 1))
+                return "invalid registry host (HOST[:PORT])";
+            for (size_t k = 0; k < hl; k++)
+                if (!(isalnum((unsigned char)comp[k]) || comp[k] == '.' || comp[k] == '-'))
+                    return "invalid registry host (HOST[:PORT])";
+        } else {
+            for (size_t k = 0; k < cl; k++) {
+                unsigned char ch = (unsigned char)comp[k];
+                if (isupper(ch))
+                    return "repository names must be lowercase";
+                if (!(islower(ch) || isdigit(ch) || ch == '.' || ch == '_' || ch == '-'))
+                    return "invalid character in repository name";
+            }
+        }
+        i += cl + 1;
+        if (!slash)
+            break;
+    }
+    return NULL;
+}
+
+int image_ref_normalize(const char *in, char *out, size_t len, const char **why)
+{
+    const char *bad = image_ref_check(in);
+    if (bad) {
+        *why = bad;
+        return -1;
+    }
+    /* docker.io/library/redis:7 and redis:7 name the same image; keep the
+     * short form users write in conf.d. */
+    const char *s = in;
+    if (startswith(s, "docker.io/"))
+        s += strlen("docker.io/");
+    else if (startswith(s, "index.docker.io/"))
+        s += strlen("index.docker.io/");
+    if (s != in && startswith(s, "library/") && !strchr(s + strlen("library/"), '/'))
+        s += strlen("library/");
+    const char *last_slash = strrchr(s, '/');
+    bool has_tag = strchr(last_slash ? last_slash : s, ':') != NULL || strchr(s, '@') != NULL;
+    int n = snprintf(out, len, "%s%s", s, has_tag ? "" : ":latest");
+    if (n < 0 || (size_t)n >= len) {
+        *why = "image name too long";
+        return -1;
+    }
+    return 0;
+}

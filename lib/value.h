@@ -53,6 +53,13 @@ char **json_string_array(struct arena *a, const char *s, int col, size_t *count,
  * positions), 0 if unknown. */
 char **parse_argv(struct arena *a, const char *s, int col, size_t *count, const char **why);
 
+/* An image reference as docker reads them, [HOST[:PORT]/]PATH[:TAG][@DIGEST]:
+ * NULL if valid, else what is wrong. */
+const char *image_ref_check(const char *ref);
+/* The form refs are stored and matched in: docker.io/ and library/ dropped,
+ * ":latest" added when there is no tag or digest. */
+int image_ref_normalize(const char *in, char *out, size_t len, const char **why);
+
 /* Print helpers for `config check`: values in a form the parser reads back. */
 void print_duration(FILE *f, uint64_t ms);
 void format_duration_buf(char *buf, size_t len, uint64_t ms); /* "90s", "1500ms", "1h" */

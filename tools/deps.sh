@@ -6,11 +6,11 @@ set -euo pipefail
 packages=(
     # build
     make gcc pkg-config git
-    libcap-dev libseccomp-dev libmnl-dev libarchive-dev libinih-dev libjansson-dev
+    libcap-dev libseccomp-dev libmnl-dev libarchive-dev libinih-dev libjansson-dev libssl-dev
     # fuzzing (libFuzzer ships with clang's runtime)
     clang libclang-rt-14-dev
-    # tests
-    python3
+    # tests: independent image tools to compare with, zstd layers
+    python3 umoci skopeo zstd
 )
 
 missing=()

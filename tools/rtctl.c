@@ -23,6 +23,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"config", cmd_config, "check conf.d and print the resolved plan (config check)"},
+    {"image", cmd_image, "import, list, inspect, remove, mount images; collect unused layers"},
 };
 
 static void usage(FILE *out)

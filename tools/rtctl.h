@@ -23,5 +23,6 @@ int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts
                  const char *usage);
 
 int cmd_config(struct rtctl *ctl, int argc, char **argv);
+int cmd_image(struct rtctl *ctl, int argc, char **argv);
 
 #endif

@@ -50,5 +50,8 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
         echo "FAIL $(basename "$1" .sh): ${t#test_}"
         sed 's/^/  /' "$log"
     fi
+    # A failed test may leave mounts behind: detach them before removing.
+    awk -v d="$dir/" '{ if (index($5, d) == 1) print $5 }' /proc/self/mountinfo | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null; done
     rm -rf "$dir" "$log"
 done

@@ -1,0 +1,425 @@
+/* image.c - stored images: loading, garbage collection, mounting. */
+#include "image.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "../lib/util.h"
+#include "../lib/value.h"
+
+int image_load_digest(struct store *s, struct arena *a, const struct digest *manifest, struct image *img,
+                      struct rt_err *err)
+{
+    const char *why;
+    char ds[DIGEST_STR_LEN + 1];
+    digest_str(manifest, ds);
+    img->manifest_digest = *manifest;
+    img->manifest_json = store_get_blob(s, a, manifest, &img->manifest_len, err);
+    if (!img->manifest_json)
+        return -1;
+    if (oci_parse_manifest(a, img->manifest_json, img->manifest_len, &img->manifest, &why) < 0)
+        return rt_error(err, EINVAL, "stored manifest %s: %s", ds, why);
+    img->config_json = store_get_blob(s, a, &img->manifest.config.digest, &img->config_len, err);
+    if (!img->config_json)
+        return -1;
+    if (oci_parse_config(a, img->config_json, img->config_len, &img->config, &why) < 0)
+        return rt_error(err, EINVAL, "stored config of %s: %s", ds, why);
+    if (img->config.ndiff_ids != img->manifest.nlayers)
+        return rt_error(err, EINVAL, "stored image %s: config and manifest disagree on the layers", ds);
+    return 0;
+}
+
+int image_load(struct store *s, struct arena *a, const char *name, struct image *img, struct rt_err *err)
+{
+    struct digest d;
+    if (store_resolve(s, a, name, &d, err) < 0)
+        return -1;
+    char norm[512];
+    const char *why;
+    image_ref_normalize(name, norm, sizeof(norm), &why);
+    img->name = arena_strdup(a, norm);
+    return image_load_digest(s, a, &d, img, err);
+}
+
+/* ---------- garbage collection ---------- */
+
+struct keep {
+    struct digest *v;
+    size_t n, cap;
+};
+
+static bool kept(const struct keep *k, const struct digest *d)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (digest_eq(&k->v[i], d))
+            return true;
+    return false;
+}
+
+/* Remove the entries of dir (relative to the store) whose hex name is not
+ * kept. A layer is first renamed into tmp/, so a crash mid-delete never
+ * leaves a half layer under layers/. */
+static int sweep(struct store *s, const char *dir, const struct keep *k, bool layers, uint64_t *count,
+                 uint64_t *bytes, struct rt_err *err)
+{
+    int dfd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return errno == ENOENT ? 0 : rt_syserror(err, "%s/%s", s->dir, dir);
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return rt_syserror(err, "%s/%s", s->dir, dir);
+    }
+    struct store_tmp t = {.dirfd = -1, .lockfd = -1};
+    int r = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        struct digest dg;
+        if (de->d_name[0] == '.' || digest_parse_hex(de->d_name, &dg) < 0 || kept(k, &dg))
+            continue;
+        if (layers) {
+            struct digest diff = dg;
+            *bytes += store_layer_size(s, &diff);
+            if (t.lockfd < 0 && store_tmp_create(s, &t, err) < 0) {
+                r = -1;
+                break;
+            }
+            char from[PATH_MAX], to[PATH_MAX];
+            snprintf(from, sizeof(from), "%s/%s", dir, de->d_name);
+            snprintf(to, sizeof(to), "%s/%s", t.name, de->d_name);
+            if (renameat(s->dirfd, from, s->dirfd, to) < 0) {
+                r = rt_syserror(err, "removing %s/%s", s->dir, from);
+                break;
+            }
+        } else if (rm_tree_at(dirfd(d), de->d_name) < 0) {
+            r = rt_syserror(err, "removing %s/%s/%s", s->dir, dir, de->d_name);
+            break;
+        }
+        (*count)++;
+    }
+    closedir(d);
+    if (t.lockfd >= 0)
+        store_tmp_remove(s, &t);
+    return r;
+}
+
+int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, struct rt_err *err)
+{
+    struct arena a;
+    arena_init(&a);
+    jmp_buf jb;
+    if (ARENA_TRY(&a, jb)) {
+        arena_free(&a);
+        return rt_error(err, ENOMEM, "out of memory");
+    }
+    *freed_layers = *freed_bytes = 0;
+    struct store_refs refs;
+    struct keep layers = {0}, blobs = {0}, images = {0};
+    int r = -1;
+    if (store_refs_load(s, &a, &refs, err) < 0)
+        goto out;
+    for (size_t i = 0; i < refs.n; i++) {
+        struct image img;
+        /* A name whose image cannot be read keeps nothing: better to fail
+         * loudly than to delete layers an image might still need. */
+        if (image_load_digest(s, &a, &refs.v[i].manifest, &img, err) < 0) {
+            char msg[RT_ERR_MSG];
+            memcpy(msg, err->msg, sizeof(msg));
+            rt_error(err, err->errnum, "image %s: %s; nothing was removed", refs.v[i].name, msg);
+            goto out;
+        }
+        ARENA_PUSH(&a, images.v, images.n, images.cap, refs.v[i].manifest);
+        ARENA_PUSH(&a, blobs.v, blobs.n, blobs.cap, refs.v[i].manifest);
+        ARENA_PUSH(&a, blobs.v, blobs.n, blobs.cap, img.manifest.config.digest);
+        for (size_t l = 0; l < img.config.ndiff_ids; l++)
+            ARENA_PUSH(&a, layers.v, layers.n, layers.cap, img.config.diff_ids[l]);
+    }
+    uint64_t nblobs = 0, unused = 0;
+    if (sweep(s, "layers", &layers, true, freed_layers, freed_bytes, err) < 0 ||
+        sweep(s, "blobs/sha256", &blobs, false, &nblobs, &unused, err) < 0 ||
+        sweep(s, "flat", &images, false, &nblobs, &unused, err) < 0)
+        goto out;
+    r = 0;
+out:
+    arena_free(&a);
+    return r;
+}
+
+/* ---------- mounting ---------- */
+
+static void mnt_path(struct store *s, const struct digest *d, char *out, size_t len)
+{
+    char hex[DIGEST_HEX_LEN + 1];
+    digest_hex(d, hex);
+    snprintf(out, len, "%s/mnt/%s", s->dir, hex);
+}
+
+static bool is_mountpoint(const char *path)
+{
+    struct stat a, b;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof(parent), "%s/..", path);
+    if (stat(path, &a) < 0 || stat(parent, &b) < 0)
+        return false;
+    /* A different device, or (a bind mount of the same file system) the
+     * root of one: the inode of a mount root is that of its source. */
+    if (a.st_dev != b.st_dev)
+        return true;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return false;
+    char line[8192];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        /* id parent major:minor root mountpoint ... */
+        char *sp = line;
+        for (int i = 0; i < 4 && sp; i++)
+            sp = strchr(sp + 1, ' ');
+        if (!sp)
+            continue;
+        char *end = strchr(sp + 1, ' ');
+        if (end && (size_t)(end - sp - 1) == strlen(path) && !strncmp(sp + 1, path, strlen(path)))
+            found = true;
+    }
+    fclose(f);
+    return found;
+}
+
+bool image_is_mounted(struct store *s, const struct digest *manifest)
+{
+    char path[PATH_MAX];
+    mnt_path(s, manifest, path, sizeof(path));
+    return is_mountpoint(path);
+}
+
+/* Copy src (one layer) onto dst (the flattened root so far): whiteouts
+ * remove, opaque directories are emptied first, files are hard-linked
+ * (so the layer's own hardlinks stay links). Only *at() calls with
+ * O_NOFOLLOW: the layers are ours, but their contents are the image's. */
+static int flatten_dir(int src, int dst, struct rt_err *err)
+{
+    int sfd = dup(src);
+    DIR *d = sfd >= 0 ? fdopendir(sfd) : NULL;
+    if (!d) {
+        if (sfd >= 0)
+            close(sfd);
+        return rt_syserror(err, "reading a layer");
+    }
+    int r = 0;
+    struct dirent *de;
+    while (r == 0 && (de = readdir(d))) {
+        const char *n = de->d_name;
+        if (streq(n, ".") || streq(n, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(src, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            r = rt_syserror(err, "stat %s", n);
+            break;
+        }
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+            rm_tree_at(dst, n); /* a whiteout */
+            continue;
+        }
+        struct stat dt;
+        bool exists = fstatat(dst, n, &dt, AT_SYMLINK_NOFOLLOW) == 0;
+        if (S_ISDIR(st.st_mode)) {
+            int cs = openat(src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (cs < 0) {
+                r = rt_syserror(err, "opening %s", n);
+                break;
+            }
+            char opq = 0;
+            bool opaque = fgetxattr(cs, "trusted.overlay.opaque", &opq, 1) == 1 && opq == 'y';
+            if (exists && (!S_ISDIR(dt.st_mode) || opaque)) {
+                rm_tree_at(dst, n);
+                exists = false;
+            }
+            if (!exists && mkdirat(dst, n, 0700) < 0) {
+                r = rt_syserror(err, "mkdir %s", n);
+                close(cs);
+                break;
+            }
+            int cd = openat(dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (cd < 0) {
+                r = rt_syserror(err, "opening %s", n);
+                close(cs);
+                break;
+            }
+            r = flatten_dir(cs, cd, err);
+            if (r == 0 && (fchown(cd, st.st_uid, st.st_gid) < 0 || fchmod(cd, st.st_mode & 07777) < 0))
+                r = rt_syserror(err, "setting owner and mode of %s", n);
+            if (r == 0) {
+                struct timespec ts[2] = {st.st_atim, st.st_mtim};
+                futimens(cd, ts);
+            }
+            close(cs);
+            close(cd);
+            continue;
+        }
+        if (exists)
+            rm_tree_at(dst, n);
+        if (linkat(src, n, dst, n, 0) < 0)
+            r = rt_syserror(err, "linking %s", n);
+    }
+    closedir(d);
+    return r;
+}
+
+static int flatten(struct store *s, const struct image *img, char *out, size_t len, struct rt_err *err)
+{
+    char hex[DIGEST_HEX_LEN + 1];
+    digest_hex(&img->manifest_digest, hex);
+    snprintf(out, len, "%s/flat/%s", s->dir, hex);
+    char rel[128];
+    snprintf(rel, sizeof(rel), "flat/%s", hex);
+    struct stat st;
+    if (fstatat(s->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return 0; /* built before: layers never change */
+    struct store_tmp t = {.dirfd = -1, .lockfd = -1};
+    if (store_tmp_create(s, &t, err) < 0)
+        return -1;
+    int r = 0;
+    if (mkdirat(t.dirfd, "root", 0755) < 0) {
+        r = rt_syserror(err, "creating a flattened root");
+    } else {
+        int root = openat(t.dirfd, "root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        for (size_t i = 0; r == 0 && i < img->config.ndiff_ids; i++) {
+            char lp[128], lhex[DIGEST_HEX_LEN + 1];
+            digest_hex(&img->config.diff_ids[i], lhex);
+            snprintf(lp, sizeof(lp), "layers/%s/fs", lhex);
+            int lfd = openat(s->dirfd, lp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (lfd < 0) {
+                r = rt_syserror(err, "layer %s is missing from the store", lhex);
+                break;
+            }
+            r = flatten_dir(lfd, root, err);
+            close(lfd);
+        }
+        if (root >= 0)
+            close(root);
+    }
+    char from[160];
+    snprintf(from, sizeof(from), "%s/root", t.name);
+    if (r == 0 && renameat(s->dirfd, from, s->dirfd, rel) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+        r = rt_syserror(err, "moving the flattened root into place");
+    store_tmp_remove(s, &t);
+    return r;
+}
+
+int image_mount(struct store *s, const char *name, bool flat, char *path, size_t len, struct rt_err *err)
+{
+    struct arena a;
+    arena_init(&a);
+    jmp_buf jb;
+    if (ARENA_TRY(&a, jb)) {
+        arena_free(&a);
+        return rt_error(err, ENOMEM, "out of memory");
+    }
+    struct image img;
+    int r = -1;
+    if (image_load(s, &a, name, &img, err) < 0)
+        goto out;
+    mnt_path(s, &img.manifest_digest, path, len);
+    if (is_mountpoint(path)) {
+        r = 0; /* mounted already: same image, same path */
+        goto out;
+    }
+    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+        rt_syserror(err, "creating %s", path);
+        goto out;
+    }
+    /* overlayfs: the layers, top first, over an empty directory (so that
+     * even a one-layer image is an overlay and its whiteouts stay hidden).
+     * Paths are relative to layers/, to fit more layers in one page of
+     * mount options; the cwd is restored after. */
+    char *opts = NULL;
+    size_t olen = 0;
+    FILE *f = flat ? NULL : open_memstream(&opts, &olen);
+    if (f) {
+        fputs("lowerdir=", f);
+        for (size_t i = img.config.ndiff_ids; i-- > 0;) {
+            char hex[DIGEST_HEX_LEN + 1];
+            digest_hex(&img.config.diff_ids[i], hex);
+            fprintf(f, "%s/fs:", hex);
+        }
+        fputs("../flat/.empty", f);
+        fclose(f);
+    }
+    int mounted = -1;
+    if (opts && olen < 4000) {
+        mkdirat(s->dirfd, "flat/.empty", 0755);
+        int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char layers[PATH_MAX];
+        snprintf(layers, sizeof(layers), "%s/layers", s->dir);
+        if (cwd >= 0 && chdir(layers) == 0) {
+            mounted = mount("overlay", path, "overlay", MS_RDONLY | MS_NODEV | MS_NOSUID, opts);
+            if (mounted < 0 && errno != ENODEV && errno != EINVAL && errno != ENOENT) {
+                rt_syserror(err, "mounting %s", path);
+                fchdir(cwd);
+                close(cwd);
+                free(opts);
+                goto out;
+            }
+            if (fchdir(cwd) < 0)
+                mounted = mounted == 0 ? (umount2(path, MNT_DETACH), -1) : -1;
+        }
+        if (cwd >= 0)
+            close(cwd);
+    }
+    free(opts);
+    if (mounted < 0) {
+        /* No overlayfs here (or too many layers for one mount): bind a
+         * flattened copy read-only. */
+        char root[PATH_MAX];
+        if (flatten(s, &img, root, sizeof(root), err) < 0)
+            goto out;
+        if (mount(root, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+            mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) < 0) {
+            rt_syserror(err, "mounting %s", path);
+            umount2(path, MNT_DETACH);
+            goto out;
+        }
+    }
+    r = 0;
+out:
+    arena_free(&a);
+    return r;
+}
+
+int image_unmount(struct store *s, const char *name, struct rt_err *err)
+{
+    struct arena a;
+    arena_init(&a);
+    jmp_buf jb;
+    if (ARENA_TRY(&a, jb)) {
+        arena_free(&a);
+        return rt_error(err, ENOMEM, "out of memory");
+    }
+    struct digest d;
+    char path[PATH_MAX];
+    int r = -1;
+    if (store_resolve(s, &a, name, &d, err) < 0)
+        goto out;
+    mnt_path(s, &d, path, sizeof(path));
+    if (!is_mountpoint(path)) {
+        rt_error(err, EINVAL, "%s is not mounted", name);
+        goto out;
+    }
+    if (umount2(path, 0) < 0) {
+        rt_syserror(err, "unmounting %s", path);
+        goto out;
+    }
+    rmdir(path);
+    r = 0;
+out:
+    arena_free(&a);
+    return r;
+}

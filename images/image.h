@@ -1,0 +1,60 @@
+/* image.h - what rtctl's image commands do: import, list, inspect, remove,
+ * collect garbage, mount. */
+#ifndef RT_IMAGE_H
+#define RT_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../lib/arena.h"
+#include "../lib/err.h"
+#include "oci.h"
+#include "store.h"
+
+struct import_opts {
+    const char *name;          /* NAME[:TAG] to store under; NULL: from the source */
+    uint64_t max_bytes;        /* uncompressed bytes per layer (decompression bombs) */
+    uint64_t max_entries;      /* tar entries per layer */
+    bool progress;             /* show progress (on a TTY) */
+    FILE *out;                 /* where progress and the result line go */
+};
+
+#define IMPORT_DEFAULT_MAX_BYTES (64ULL << 30)
+#define IMPORT_DEFAULT_MAX_ENTRIES 2000000ULL
+
+struct import_result {
+    char name[512];
+    struct digest manifest;
+    size_t layers, new_layers;
+    uint64_t bytes;            /* unpacked bytes of the new layers */
+};
+
+int image_import(struct store *s, const char *path, const struct import_opts *o, struct import_result *res,
+                 struct rt_err *err);
+
+/* A stored image, as read back from its manifest and config. */
+struct image {
+    const char *name;
+    struct digest manifest_digest;
+    const char *manifest_json, *config_json;
+    size_t manifest_len, config_len;
+    struct oci_manifest manifest;
+    struct image_config config;
+};
+
+int image_load(struct store *s, struct arena *a, const char *name, struct image *img, struct rt_err *err);
+int image_load_digest(struct store *s, struct arena *a, const struct digest *manifest, struct image *img,
+                      struct rt_err *err);
+
+/* Remove every layer and blob no stored name refers to. */
+int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, struct rt_err *err);
+
+/* Mount the image read-only (overlayfs, or a flattened copy where
+ * overlayfs cannot be used) and give its path. */
+int image_mount(struct store *s, const char *name, bool flatten, char *path, size_t len, struct rt_err *err);
+int image_unmount(struct store *s, const char *name, struct rt_err *err);
+/* Is the image mounted (by image_mount)? */
+bool image_is_mounted(struct store *s, const struct digest *manifest);
+
+#endif

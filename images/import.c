@@ -1,0 +1,732 @@
+/* import.c - bring an image from a file into the store, verifying every byte.
+ *
+ * Each layer is read exactly once, through three libarchive readers in a
+ * row:
+ *
+ *   source bytes --(hash: blob digest, size)--> A: raw format + gzip/zstd
+ *     --(hash: diff_id, byte limit)--> B: tar --> unpack_tar() --> tmp dir
+ *
+ * The digests are compared when the stream ends; anything wrong and the
+ * temporary directory goes, so the store only ever gains layers that match
+ * their digests. Layers become visible all together, by rename, after a
+ * syncfs(), and the name last. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/util.h"
+#include "../lib/value.h"
+#include "image.h"
+#include "source.h"
+#include "unpack.h"
+
+#define BUF_SIZE (256 * 1024)
+
+struct layer_job {
+    struct digest diff_id;
+    struct digest blob;            /* expected blob digest, when known */
+    bool blob_known;
+    int64_t size;                  /* expected blob size, -1 when unknown */
+    enum layer_comp comp;
+    bool comp_auto;                /* docker-save layers: detect gzip/zstd/none */
+    const char *member;            /* name in the source */
+    const char *media_type;        /* as the manifest says */
+    bool needed;                   /* not in the store yet */
+    /* filled by streaming */
+    struct digest got_blob;
+    int64_t got_size;
+    enum layer_comp got_comp;
+    struct unpack_stats st;
+};
+
+struct import_ctx {
+    struct store *s;
+    const struct import_opts *o;
+    struct arena *a;
+    struct source *src;
+    const char *path;
+    struct store_tmp tmp;
+    struct layer_job *jobs;
+    size_t njobs;
+    size_t done, todo;             /* layers streamed / to stream, for progress */
+    /* what we learnt from the source */
+    const char *manifest_json, *config_json;
+    size_t manifest_len, config_len;
+    struct digest manifest_digest, config_digest;
+    struct image_config config;
+    const char **names;            /* names to store it under */
+    size_t nnames;
+    bool docker;                   /* a docker-save manifest.json source */
+};
+
+/* ---------- the streaming pipeline ---------- */
+
+struct pipe {
+    struct member_reader *mr;
+    struct layer_job *job;
+    struct import_ctx *ic;
+    struct archive *A;
+    struct sha256 blob, diff;
+    uint64_t nraw, nunpacked;
+    char err[512];
+    struct timespec last;
+    unsigned char rawbuf[BUF_SIZE];
+    unsigned char unbuf[BUF_SIZE];
+};
+
+static void progress(struct pipe *p, bool final)
+{
+    const struct import_opts *o = p->ic->o;
+    if (!o->progress || p->job->size < (8 << 20))
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (now.tv_sec - p->last.tv_sec) * 1000 + (now.tv_nsec - p->last.tv_nsec) / 1000000;
+    if (!final && ms < 200)
+        return;
+    p->last = now;
+    char hex[DIGEST_HEX_LEN + 1];
+    digest_hex(&p->job->diff_id, hex);
+    fprintf(o->out, "\r\033[Klayer %zu/%zu %.12s  %.1f/%.1f MB", p->ic->done + 1, p->ic->todo, hex,
+            (double)p->nraw / 1e6, (double)p->job->size / 1e6);
+    if (final)
+        fputs("\r\033[K", o->out);
+    fflush(o->out);
+}
+
+static la_ssize_t raw_read(struct archive *a, void *client, const void **buff)
+{
+    (void)a;
+    struct pipe *p = client;
+    ssize_t k = p->mr->read(p->mr, p->rawbuf, sizeof(p->rawbuf));
+    if (k < 0) {
+        snprintf(p->err, sizeof(p->err), "reading the blob: %s", strerror(errno));
+        return -1;
+    }
+    sha256_update(&p->blob, p->rawbuf, (size_t)k);
+    p->nraw += (uint64_t)k;
+    if (p->job->size >= 0 && p->nraw > (uint64_t)p->job->size) {
+        snprintf(p->err, sizeof(p->err), "the blob is larger than the %lld bytes its descriptor gives",
+                 (long long)p->job->size);
+        return -1;
+    }
+    progress(p, false);
+    *buff = p->rawbuf;
+    return k;
+}
+
+/* Decompressed bytes: hashed for the diff_id and counted against the
+ * limit, whoever reads them (the tar reader, or the final drain). */
+static la_ssize_t pull(struct pipe *p, void *buf, size_t n)
+{
+    la_ssize_t k = archive_read_data(p->A, buf, n);
+    if (k < 0) {
+        if (!p->err[0])
+            snprintf(p->err, sizeof(p->err), "cannot decompress: %s", archive_error_string(p->A));
+        return -1;
+    }
+    sha256_update(&p->diff, buf, (size_t)k);
+    p->nunpacked += (uint64_t)k;
+    if (p->ic->o->max_bytes && p->nunpacked > p->ic->o->max_bytes) {
+        snprintf(p->err, sizeof(p->err),
+                 "more than %llu bytes uncompressed (a decompression bomb?); raise the limit with --max-bytes",
+                 (unsigned long long)p->ic->o->max_bytes);
+        return -1;
+    }
+    return k;
+}
+
+static la_ssize_t tar_read(struct archive *a, void *client, const void **buff)
+{
+    (void)a;
+    struct pipe *p = client;
+    la_ssize_t k = pull(p, p->unbuf, sizeof(p->unbuf));
+    *buff = p->unbuf;
+    return k;
+}
+
+static void layer_name(const struct layer_job *j, char *out, size_t len)
+{
+    char ds[DIGEST_STR_LEN + 1];
+    digest_str(j->blob_known ? &j->blob : &j->diff_id, ds);
+    snprintf(out, len, "layer %s", ds);
+}
+
+static int write_meta(int dirfd, const struct layer_job *j, struct rt_err *err)
+{
+    char ds[DIGEST_STR_LEN + 1];
+    digest_str(&j->diff_id, ds);
+    json_t *m = json_pack("{s:s, s:I, s:I}", "diff_id", ds, "size", (json_int_t)j->st.bytes, "entries",
+                          (json_int_t)j->st.entries);
+    int fd = openat(dirfd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int r = fd >= 0 && m && json_dumpfd(m, fd, JSON_COMPACT) == 0 ? 0 : -1;
+    if (fd >= 0)
+        close(fd);
+    json_decref(m);
+    return r < 0 ? rt_syserror(err, "writing layer metadata") : 0;
+}
+
+static int stream_layer(void *ud, size_t idx, struct member_reader *mr, struct rt_err *err)
+{
+    struct import_ctx *ic = ud;
+    struct layer_job *j = NULL;
+    /* idx counts the needed layers only */
+    for (size_t i = 0, k = 0; i < ic->njobs; i++) {
+        if (!ic->jobs[i].needed)
+            continue;
+        if (k++ == idx) {
+            j = &ic->jobs[i];
+            break;
+        }
+    }
+    char what[128];
+    layer_name(j, what, sizeof(what));
+
+    char sub[32];
+    snprintf(sub, sizeof(sub), "l%zu", (size_t)(j - ic->jobs));
+    if (mkdirat(ic->tmp.dirfd, sub, 0700) < 0)
+        return rt_syserror(err, "%s: creating a work directory", what);
+    char fs[48];
+    snprintf(fs, sizeof(fs), "%s/fs", sub);
+    if (mkdirat(ic->tmp.dirfd, fs, 0755) < 0)
+        return rt_syserror(err, "%s: creating a work directory", what);
+    _cleanup_close_ int fsfd = openat(ic->tmp.dirfd, fs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fsfd < 0 || fchmod(fsfd, 0755) < 0) /* the layer root, unless the tar says otherwise; not the umask */
+        return rt_syserror(err, "%s: opening its work directory", what);
+
+    struct pipe *p = calloc(1, sizeof(*p));
+    if (!p)
+        return rt_error(err, ENOMEM, "out of memory");
+    p->mr = mr;
+    p->job = j;
+    p->ic = ic;
+    int r = -1;
+    _cleanup_close_ int subfd = -1; /* declared before any goto: clang checks */
+    struct archive *B = NULL;
+    if (sha256_init(&p->blob, err) < 0 || sha256_init(&p->diff, err) < 0)
+        goto out;
+    p->A = archive_read_new();
+    B = archive_read_new();
+    if (!p->A || !B) {
+        rt_error(err, ENOMEM, "out of memory");
+        goto out;
+    }
+    archive_read_support_format_raw(p->A);
+    if (j->comp_auto || j->comp == COMP_GZIP)
+        archive_read_support_filter_gzip(p->A);
+    if (j->comp_auto || j->comp == COMP_ZSTD)
+        archive_read_support_filter_zstd(p->A);
+    struct archive_entry *e;
+    if (archive_read_open(p->A, p, NULL, raw_read, NULL) != ARCHIVE_OK ||
+        archive_read_next_header(p->A, &e) != ARCHIVE_OK) {
+        rt_error(err, EINVAL, "%s: %s", what, p->err[0] ? p->err : archive_error_string(p->A));
+        goto out;
+    }
+    int fc = archive_filter_code(p->A, 0);
+    j->got_comp = fc == ARCHIVE_FILTER_GZIP ? COMP_GZIP : fc == ARCHIVE_FILTER_ZSTD ? COMP_ZSTD : COMP_NONE;
+    if (!j->comp_auto && j->got_comp != j->comp) {
+        rt_error(err, EINVAL, "%s: its media type %s says %s compression, but the blob is %s", what, j->media_type,
+                 layer_comp_name(j->comp), j->got_comp == COMP_NONE ? "not compressed that way" : layer_comp_name(j->got_comp));
+        goto out;
+    }
+    archive_read_support_format_tar(B);
+    if (archive_read_open(B, p, NULL, tar_read, NULL) != ARCHIVE_OK) {
+        rt_error(err, EINVAL, "%s: %s", what, p->err[0] ? p->err : archive_error_string(B));
+        goto out;
+    }
+    struct unpack_limits lim = {.max_entries = ic->o->max_entries};
+    if (unpack_tar(B, fsfd, &lim, &j->st, what, err) < 0) {
+        /* A failure inside the pipeline explains the tar error better. */
+        if (p->err[0])
+            rt_error(err, EINVAL, "%s: %s", what, p->err);
+        goto out;
+    }
+    /* The digests cover every byte, also what the tar reader did not need:
+     * the padding after the end-of-archive blocks, the compressed trailer. */
+    for (;;) {
+        la_ssize_t k = pull(p, p->unbuf, sizeof(p->unbuf));
+        if (k < 0) {
+            rt_error(err, EINVAL, "%s: %s", what, p->err);
+            goto out;
+        }
+        if (k == 0)
+            break;
+    }
+    for (;;) {
+        ssize_t k = mr->read(mr, p->rawbuf, sizeof(p->rawbuf));
+        if (k < 0) {
+            rt_syserror(err, "%s: reading the blob", what);
+            goto out;
+        }
+        if (k == 0)
+            break;
+        sha256_update(&p->blob, p->rawbuf, (size_t)k);
+        p->nraw += (uint64_t)k;
+    }
+    progress(p, true);
+    sha256_final(&p->blob, &j->got_blob);
+    j->got_size = (int64_t)p->nraw;
+    struct digest diff;
+    sha256_final(&p->diff, &diff);
+    char want[DIGEST_STR_LEN + 1], got[DIGEST_STR_LEN + 1];
+    if (j->size >= 0 && (uint64_t)j->size != p->nraw) {
+        rt_error(err, EINVAL, "%s: size mismatch: the descriptor says %lld bytes, the blob has %llu", what,
+                 (long long)j->size, (unsigned long long)p->nraw);
+        goto out;
+    }
+    if (j->blob_known && !digest_eq(&j->blob, &j->got_blob)) {
+        digest_str(&j->got_blob, got);
+        rt_error(err, EINVAL, "%s: digest mismatch: the blob hashes to %s", what, got);
+        goto out;
+    }
+    if (!digest_eq(&diff, &j->diff_id)) {
+        digest_str(&j->diff_id, want);
+        digest_str(&diff, got);
+        rt_error(err, EINVAL, "%s: its uncompressed content hashes to %s, not to the diff_id %s in the config", what,
+                 got, want);
+        goto out;
+    }
+    subfd = openat(ic->tmp.dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (subfd < 0 || write_meta(subfd, j, err) < 0)
+        goto out;
+    ic->done++;
+    r = 0;
+out:
+    if (B)
+        archive_read_free(B);
+    if (p->A)
+        archive_read_free(p->A);
+    sha256_free(&p->blob);
+    sha256_free(&p->diff);
+    free(p);
+    return r;
+}
+
+/* ---------- reading what the source describes ---------- */
+
+static int blob_path(struct arena *a, const struct digest *d, const char **out)
+{
+    char hex[DIGEST_HEX_LEN + 1];
+    digest_hex(d, hex);
+    *out = arena_printf(a, "blobs/sha256/%s", hex);
+    return 0;
+}
+
+/* A JSON blob of an OCI layout, checked against its descriptor. */
+static char *read_blob(struct import_ctx *ic, const struct descriptor *d, const char *what, size_t *len,
+                       struct rt_err *err)
+{
+    const char *path;
+    char ds[DIGEST_STR_LEN + 1];
+    digest_str(&d->digest, ds);
+    blob_path(ic->a, &d->digest, &path);
+    if (d->size > OCI_MAX_JSON) {
+        rt_error(err, EFBIG, "%s %s: %lld bytes is too large for a JSON document", what, ds, (long long)d->size);
+        return NULL;
+    }
+    char *buf = source_read(ic->src, path, OCI_MAX_JSON, len, err);
+    if (!buf) {
+        if (err->errnum == ENOENT)
+            rt_error(err, ENOENT, "%s %s: missing from the source", what, ds);
+        return NULL;
+    }
+    if ((int64_t)*len != d->size) {
+        rt_error(err, EINVAL, "%s %s: size mismatch: the descriptor says %lld bytes, the blob has %zu", what, ds,
+                 (long long)d->size, *len);
+        return NULL;
+    }
+    struct digest got;
+    sha256_buf(buf, *len, &got);
+    if (!digest_eq(&got, &d->digest)) {
+        char gs[DIGEST_STR_LEN + 1];
+        digest_str(&got, gs);
+        rt_error(err, EINVAL, "%s %s: digest mismatch: the blob hashes to %s", what, ds, gs);
+        return NULL;
+    }
+    return buf;
+}
+
+static bool name_matches(const char *want, const char *candidate)
+{
+    char a[512], b[512];
+    const char *why;
+    if (!candidate || image_ref_normalize(want, a, sizeof(a), &why) < 0 ||
+        image_ref_normalize(candidate, b, sizeof(b), &why) < 0)
+        return false;
+    return streq(a, b);
+}
+
+/* The name an OCI descriptor gives its image: containerd's full name, or
+ * the ref annotation when it is a full reference. A bare tag ("7-alpine")
+ * names no repository and gives nothing. */
+static const char *descriptor_name(const struct descriptor *d)
+{
+    if (d->image_name)
+        return d->image_name;
+    if (d->ref_name && (strchr(d->ref_name, ':') || strchr(d->ref_name, '/')))
+        return d->ref_name;
+    return NULL;
+}
+
+struct candidate {
+    struct descriptor d;          /* an image manifest */
+    const char *name;             /* its name, if it has one */
+    const char *tag;              /* a bare ref annotation, for messages */
+};
+
+static int collect(struct import_ctx *ic, const struct oci_index *idx, const struct descriptor *outer, int depth,
+                   struct candidate **v, size_t *n, size_t *cap, struct rt_err *err)
+{
+    for (size_t i = 0; i < idx->n; i++) {
+        const struct descriptor *d = &idx->v[i];
+        enum media_kind k = media_type_kind(d->media_type, NULL);
+        if (d->os && d->arch && !(streq(d->os, "linux") && streq(d->arch, "amd64")))
+            continue; /* another platform's image */
+        if (k == MT_INDEX) {
+            if (depth >= 2)
+                return rt_error(err, EINVAL, "image indexes nested too deep");
+            size_t len;
+            char *buf = read_blob(ic, d, "index", &len, err);
+            if (!buf)
+                return -1;
+            struct oci_index inner;
+            const char *why;
+            if (oci_parse_index(ic->a, buf, len, &inner, &why) < 0) {
+                char ds[DIGEST_STR_LEN + 1];
+                digest_str(&d->digest, ds);
+                return rt_error(err, EINVAL, "index %s: %s", ds, why);
+            }
+            int pick = oci_pick_platform(&inner);
+            if (pick < 0)
+                return rt_error(err, EINVAL, "the image has no linux/amd64 variant (this host's platform)");
+            struct oci_index one = {&inner.v[pick], 1};
+            if (collect(ic, &one, d, depth + 1, v, n, cap, err) < 0)
+                return -1;
+            continue;
+        }
+        if (k != MT_MANIFEST && d->media_type)
+            continue; /* not an image (an artifact, a signature) */
+        struct candidate c = {*d, descriptor_name(d), d->ref_name};
+        if (!c.name && outer)
+            c.name = descriptor_name(outer);
+        if (!c.tag && outer)
+            c.tag = outer->ref_name;
+        ARENA_PUSH(ic->a, *v, *n, *cap, c);
+    }
+    return 0;
+}
+
+static int from_oci(struct import_ctx *ic, struct oci_manifest *m, struct rt_err *err)
+{
+    size_t len;
+    const char *why;
+    char *buf = source_read(ic->src, "index.json", OCI_MAX_JSON, &len, err);
+    if (!buf)
+        return -1;
+    struct oci_index idx;
+    if (oci_parse_index(ic->a, buf, len, &idx, &why) < 0)
+        return rt_error(err, EINVAL, "index.json: %s", why);
+    struct candidate *c = NULL;
+    size_t n = 0, cap = 0;
+    if (collect(ic, &idx, NULL, 0, &c, &n, &cap, err) < 0)
+        return -1;
+    if (n == 0)
+        return rt_error(err, EINVAL, "index.json lists no linux/amd64 image");
+    const struct candidate *pick = NULL;
+    if (n == 1) {
+        pick = &c[0];
+    } else if (ic->o->name) {
+        for (size_t i = 0; i < n; i++)
+            if (name_matches(ic->o->name, c[i].name) ||
+                (c[i].tag && strchr(ic->o->name, ':') && streq(strrchr(ic->o->name, ':') + 1, c[i].tag)))
+                pick = pick ? pick : &c[i];
+    }
+    if (!pick) {
+        char list[1024] = "";
+        for (size_t i = 0; i < n; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                     c[i].name ? c[i].name : c[i].tag ? c[i].tag : "(unnamed)");
+        return rt_error(err, EINVAL, "the source holds %zu images (%s); name the one to import", n, list);
+    }
+    /* The name to store it under. */
+    const char *name = ic->o->name ? ic->o->name : pick->name;
+    if (!name) {
+        if (pick->tag)
+            return rt_error(err, EINVAL,
+                            "the image is tagged '%s' but names no repository; give a name, e.g. "
+                            "rtctl image import %s myimage:%s",
+                            pick->tag, ic->path, pick->tag);
+        return rt_error(err, EINVAL, "the image has no name; give one: rtctl image import PATH NAME[:TAG]");
+    }
+    ic->names = arena_alloc(ic->a, sizeof(char *));
+    ic->names[0] = name;
+    ic->nnames = 1;
+
+    ic->manifest_json = read_blob(ic, &pick->d, "manifest", &ic->manifest_len, err);
+    if (!ic->manifest_json)
+        return -1;
+    ic->manifest_digest = pick->d.digest;
+    if (oci_parse_manifest(ic->a, ic->manifest_json, ic->manifest_len, m, &why) < 0) {
+        char ds[DIGEST_STR_LEN + 1];
+        digest_str(&pick->d.digest, ds);
+        return rt_error(err, EINVAL, "manifest %s: %s", ds, why);
+    }
+    if (m->config.media_type && media_type_kind(m->config.media_type, NULL) != MT_CONFIG)
+        return rt_error(err, EINVAL, "not a container image: its config has media type %s", m->config.media_type);
+    ic->config_json = read_blob(ic, &m->config, "config", &ic->config_len, err);
+    if (!ic->config_json)
+        return -1;
+    ic->config_digest = m->config.digest;
+    ic->njobs = m->nlayers;
+    ic->jobs = arena_alloc(ic->a, (m->nlayers + 1) * sizeof(struct layer_job));
+    for (size_t i = 0; i < m->nlayers; i++) {
+        struct layer_job *j = &ic->jobs[i];
+        const struct descriptor *d = &m->layers[i];
+        if (media_type_kind(d->media_type, &j->comp) != MT_LAYER) {
+            char ds[DIGEST_STR_LEN + 1];
+            digest_str(&d->digest, ds);
+            return rt_error(err, EINVAL, "layer %s: unknown media type %s", ds, d->media_type ? d->media_type : "(none)");
+        }
+        j->blob = d->digest;
+        j->blob_known = true;
+        j->size = d->size;
+        j->media_type = d->media_type;
+        blob_path(ic->a, &d->digest, &j->member);
+    }
+    return 0;
+}
+
+/* docker save: manifest.json names the config and layer members. */
+static int from_docker(struct import_ctx *ic, struct rt_err *err)
+{
+    size_t len;
+    const char *why;
+    char *buf = source_read(ic->src, "manifest.json", OCI_MAX_JSON, &len, err);
+    if (!buf)
+        return -1;
+    struct docker_manifest dm;
+    if (docker_parse_manifest(ic->a, buf, len, &dm, &why) < 0)
+        return rt_error(err, EINVAL, "manifest.json: %s", why);
+    if (dm.n == 0)
+        return rt_error(err, EINVAL, "manifest.json lists no image");
+    const struct docker_image *pick = dm.n == 1 ? &dm.v[0] : NULL;
+    if (!pick && ic->o->name)
+        for (size_t i = 0; i < dm.n && !pick; i++)
+            for (size_t t = 0; t < dm.v[i].ntags; t++)
+                if (name_matches(ic->o->name, dm.v[i].tags[t]))
+                    pick = &dm.v[i];
+    if (!pick) {
+        char list[1024] = "";
+        for (size_t i = 0; i < dm.n; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                     dm.v[i].ntags ? dm.v[i].tags[0] : "(untagged)");
+        return rt_error(err, EINVAL, "the archive holds %zu images (%s); name the one to import", dm.n, list);
+    }
+    if (ic->o->name) {
+        ic->names = arena_alloc(ic->a, sizeof(char *));
+        ic->names[0] = ic->o->name;
+        ic->nnames = 1;
+    } else if (pick->ntags) {
+        ic->names = (const char **)pick->tags;
+        ic->nnames = pick->ntags;
+    } else {
+        return rt_error(err, EINVAL, "the image has no RepoTags; give a name: rtctl image import PATH NAME[:TAG]");
+    }
+    ic->config_json = source_read(ic->src, pick->config, OCI_MAX_JSON, &ic->config_len, err);
+    if (!ic->config_json)
+        return -1;
+    sha256_buf(ic->config_json, ic->config_len, &ic->config_digest);
+    /* The config's member name is its digest ("<hex>.json", or
+     * "blobs/sha256/<hex>" since Docker 25): hold it to that. */
+    const char *base = strrchr(pick->config, '/') ? strrchr(pick->config, '/') + 1 : pick->config;
+    char hex[DIGEST_HEX_LEN + 1];
+    snprintf(hex, sizeof(hex), "%.64s", base);
+    struct digest named;
+    if (strlen(base) >= DIGEST_HEX_LEN && digest_parse_hex(hex, &named) == 0 &&
+        !digest_eq(&named, &ic->config_digest)) {
+        char gs[DIGEST_STR_LEN + 1];
+        digest_str(&ic->config_digest, gs);
+        return rt_error(err, EINVAL, "config %s: digest mismatch: it hashes to %s", pick->config, gs);
+    }
+    ic->njobs = pick->nlayers;
+    ic->jobs = arena_alloc(ic->a, (pick->nlayers + 1) * sizeof(struct layer_job));
+    for (size_t i = 0; i < pick->nlayers; i++) {
+        struct layer_job *j = &ic->jobs[i];
+        j->member = pick->layers[i];
+        j->comp_auto = true;
+        j->size = source_size(ic->src, j->member);
+        if (j->size < 0)
+            return rt_error(err, ENOENT, "layer %s: missing from the archive", j->member);
+        j->media_type = "(docker-save layer)";
+        /* "blobs/sha256/<hex>" names its digest; "<id>/layer.tar" does not,
+         * and the diff_id check covers it. */
+        const char *b = strrchr(j->member, '/') ? strrchr(j->member, '/') + 1 : j->member;
+        if (startswith(j->member, "blobs/sha256/") && digest_parse_hex(b, &j->blob) == 0)
+            j->blob_known = true;
+    }
+    ic->docker = true;
+    return 0;
+}
+
+/* The OCI manifest of a docker-save image, made from what was streamed. */
+static int synthesize_manifest(struct import_ctx *ic, struct rt_err *err)
+{
+    char ds[DIGEST_STR_LEN + 1];
+    json_t *layers = json_array();
+    for (size_t i = 0; i < ic->njobs; i++) {
+        const struct layer_job *j = &ic->jobs[i];
+        /* Layers already in the store were not streamed: docker-save
+         * layers are plain tars, so their blob is their diff_id. */
+        const struct digest *d = j->needed ? &j->got_blob : &j->diff_id;
+        enum layer_comp c = j->needed ? j->got_comp : COMP_NONE;
+        int64_t size = j->needed ? j->got_size : j->size;
+        digest_str(d, ds);
+        const char *mt = c == COMP_GZIP   ? "application/vnd.oci.image.layer.v1.tar+gzip"
+                         : c == COMP_ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
+                                          : "application/vnd.oci.image.layer.v1.tar";
+        json_array_append_new(layers, json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", ds, "size",
+                                                (json_int_t)size));
+    }
+    digest_str(&ic->config_digest, ds);
+    json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:o}", "schemaVersion", 2, "mediaType",
+                          "application/vnd.oci.image.manifest.v1+json", "config", "mediaType",
+                          "application/vnd.oci.image.config.v1+json", "digest", ds, "size", (json_int_t)ic->config_len,
+                          "layers", layers);
+    char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    json_decref(m);
+    if (!text)
+        return rt_error(err, ENOMEM, "out of memory");
+    ic->manifest_len = strlen(text);
+    ic->manifest_json = arena_strndup(ic->a, text, ic->manifest_len);
+    free(text);
+    sha256_buf(ic->manifest_json, ic->manifest_len, &ic->manifest_digest);
+    return 0;
+}
+
+static int check_config(struct import_ctx *ic, size_t nlayers, struct rt_err *err)
+{
+    const char *why;
+    char ds[DIGEST_STR_LEN + 1];
+    digest_str(&ic->config_digest, ds);
+    if (oci_parse_config(ic->a, ic->config_json, ic->config_len, &ic->config, &why) < 0)
+        return rt_error(err, EINVAL, "config %s: %s", ds, why);
+    if ((ic->config.os && !streq(ic->config.os, "linux")) || (ic->config.arch && !streq(ic->config.arch, "amd64")))
+        return rt_error(err, EINVAL, "the image is for %s/%s; this host runs linux/amd64",
+                        ic->config.os ? ic->config.os : "?", ic->config.arch ? ic->config.arch : "?");
+    if (ic->config.ndiff_ids != nlayers)
+        return rt_error(err, EINVAL, "config %s lists %zu layers (rootfs.diff_ids), the manifest %zu", ds,
+                        ic->config.ndiff_ids, nlayers);
+    for (size_t i = 0; i < nlayers; i++)
+        ic->jobs[i].diff_id = ic->config.diff_ids[i];
+    return 0;
+}
+
+static int import_steps(struct import_ctx *ic, const char *path, struct import_result *res, struct rt_err *err)
+{
+    struct store *s = ic->s;
+    const struct import_opts *o = ic->o;
+    ic->path = path;
+    ic->src = source_open(ic->a, path, err);
+    if (!ic->src)
+        return -1;
+    if (o->name) {
+        const char *why = image_ref_check(o->name);
+        if (why)
+            return rt_error(err, EINVAL, "'%s' is not a valid image name: %s", o->name, why);
+    }
+    struct oci_manifest m = {0};
+    if (source_has(ic->src, "index.json")) {
+        if (from_oci(ic, &m, err) < 0)
+            return -1;
+    } else if (source_has(ic->src, "manifest.json")) {
+        if (from_docker(ic, err) < 0)
+            return -1;
+    } else {
+        return rt_error(err, EINVAL,
+                        "%s is neither an OCI image layout (no index.json) nor a docker-save archive "
+                        "(no manifest.json)",
+                        path);
+    }
+    if (check_config(ic, ic->njobs, err) < 0)
+        return -1;
+
+    /* Which layers are new; a layer listed twice is unpacked once. */
+    const char **names = arena_alloc(ic->a, (ic->njobs + 1) * sizeof(char *));
+    for (size_t i = 0; i < ic->njobs; i++) {
+        struct layer_job *j = &ic->jobs[i];
+        j->needed = !store_has_layer(s, &j->diff_id);
+        for (size_t k = 0; k < i && j->needed; k++)
+            if (ic->jobs[k].needed && digest_eq(&ic->jobs[k].diff_id, &j->diff_id))
+                j->needed = false;
+        if (j->needed)
+            names[ic->todo++] = j->member;
+    }
+    if (ic->todo) {
+        if (store_tmp_create(s, &ic->tmp, err) < 0)
+            return -1;
+        if (source_stream(ic->src, names, ic->todo, stream_layer, ic, err) < 0)
+            return -1;
+    }
+    if (ic->docker && synthesize_manifest(ic, err) < 0)
+        return -1;
+    /* Durable before visible: data of the new layers, then the renames,
+     * then the blobs, then the name. */
+    if (ic->todo && store_sync(s, err) < 0)
+        return -1;
+    for (size_t i = 0; i < ic->njobs; i++) {
+        if (!ic->jobs[i].needed)
+            continue;
+        char sub[32];
+        snprintf(sub, sizeof(sub), "l%zu", i);
+        if (store_commit_layer(s, &ic->tmp, sub, &ic->jobs[i].diff_id, err) < 0)
+            return -1;
+        res->new_layers++;
+        res->bytes += ic->jobs[i].st.bytes;
+    }
+    if (store_put_blob(s, &ic->config_digest, ic->config_json, ic->config_len, err) < 0 ||
+        store_put_blob(s, &ic->manifest_digest, ic->manifest_json, ic->manifest_len, err) < 0)
+        return -1;
+    for (size_t i = 0; i < ic->nnames; i++) {
+        char norm[512];
+        const char *why;
+        if (image_ref_normalize(ic->names[i], norm, sizeof(norm), &why) < 0)
+            return rt_error(err, EINVAL, "'%s' is not a valid image name: %s", ic->names[i], why);
+        if (store_refs_set(s, norm, &ic->manifest_digest, err) < 0)
+            return -1;
+        if (i == 0)
+            snprintf(res->name, sizeof(res->name), "%s", norm);
+    }
+    res->manifest = ic->manifest_digest;
+    res->layers = ic->njobs;
+    return 0;
+}
+
+int image_import(struct store *s, const char *path, const struct import_opts *o, struct import_result *res,
+                 struct rt_err *err)
+{
+    struct arena a;
+    arena_init(&a);
+    /* ic lives in memory (its address is taken), so it is intact after
+     * an out-of-memory longjmp from anywhere in import_steps(). */
+    struct import_ctx ic = {.s = s, .o = o, .a = &a, .tmp = {.dirfd = -1, .lockfd = -1}};
+    memset(res, 0, sizeof(*res));
+    jmp_buf jb;
+    int r;
+    if (ARENA_TRY(&a, jb))
+        r = rt_error(err, ENOMEM, "out of memory");
+    else
+        r = import_steps(&ic, path, res, err);
+    if (ic.tmp.lockfd >= 0)
+        store_tmp_remove(s, &ic.tmp);
+    source_close(ic.src);
+    arena_free(&a);
+    return r;
+}

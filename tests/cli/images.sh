@@ -1,0 +1,373 @@
+# rtctl image: import from independent tools, hostile layers, corrupt
+# images, the store's atomicity, mounting, gc. Run as root (mounts, owners).
+
+MKIMAGE="$TOP/tests/images/mkimage.py"
+TREECMP="$TOP/tests/images/treecmp.py"
+
+# img OUT SPEC: build an image with mkimage.py from a JSON spec string.
+img() {
+    printf '%s' "$2" >"$1.spec.json"
+    python3 "$MKIMAGE" "$1" "$1.spec.json"
+}
+
+# Everything about a store that an import must not change when it fails.
+store_state() {
+    local d=$1/state/images
+    [ -d "$d" ] || { echo none; return; }
+    (cd "$d" && find . -name '*.lock' -prune -o -printf '%p %y %s %m\n' | sort; cat refs.json 2>/dev/null) | sha256sum
+}
+
+# Names, types, modes, owners, times and contents under a directory.
+tree_state() {
+    (cd "$1" && find . -printf '%p %y %m %u %g %T@ %s %l\n' | sort; find . -type f -exec sha256sum {} + | sort) |
+        sha256sum
+}
+
+# The umoci image of issue 3's test: several layers with deleted files, a
+# replaced directory, hard links, symlinks, a setuid file, a fifo, a device.
+build_umoci() {
+    local L=$1 r
+    umoci init --layout "$L" >/dev/null && umoci new --image "$L:t" >/dev/null
+    umoci unpack --image "$L:t" b1 >/dev/null
+    r=b1/rootfs
+    mkdir -p $r/etc $r/usr/bin $r/data/old $r/gone $r/srv
+    echo base >$r/etc/base.conf
+    printf '#!/bin/sh\n' >$r/usr/bin/tool && chmod 755 $r/usr/bin/tool
+    cp $r/usr/bin/tool $r/usr/bin/suid && chmod 4755 $r/usr/bin/suid
+    echo shared >$r/etc/a && ln $r/etc/a $r/etc/a-hardlink
+    ln -s ../etc/base.conf $r/srv/conf-link && ln -s /nonexistent/abs $r/srv/dangling
+    echo old >$r/data/old/1 && echo old >$r/data/keep
+    echo bye >$r/gone/x && echo bye >$r/etc/deleted
+    chown 1000:1000 $r/srv && mkfifo $r/srv/fifo && mknod $r/srv/null c 1 3
+    umoci repack --image "$L:t" b1 >/dev/null
+    umoci unpack --image "$L:t" b2 >/dev/null
+    r=b2/rootfs
+    rm $r/etc/deleted && rm -rf $r/gone
+    rm -rf $r/data/old && mkdir $r/data/old && echo new >$r/data/old/2
+    echo layer2 >$r/etc/base.conf && chmod 600 $r/etc/base.conf && chown 33:33 $r/etc/base.conf
+    mkdir -p $r/opt/app && echo v2 >$r/opt/app/v
+    umoci repack --image "$L:t" b2 >/dev/null
+    umoci unpack --image "$L:t" b3 >/dev/null
+    r=b3/rootfs
+    rm -rf $r/opt/app && echo notadir >$r/opt/app
+    umoci repack --image "$L:t" b3 >/dev/null
+    rm -rf b1 b2 b3
+    umoci unpack --image "$L:t" ref >/dev/null
+}
+
+test_images_from_umoci_and_skopeo_equal_umoci_unpack() {
+    build_umoci L
+    skopeo copy -q oci:L:t oci-archive:oci.tar
+    skopeo copy -q oci:L:t docker-archive:docker.tar:test/umoci:t
+    local src name p
+    for src in "L test/umoci:t" "oci.tar test/umoci:t" "docker.tar"; do
+        set -- $src
+        rm -rf root
+        run "$RTCTL" --root root image import "$1" ${2:-}
+        assert_rc 0
+        assert_in "$out" "imported test/umoci:t sha256:"
+        assert_in "$out" "(3 layers, 3 new"
+        p=$("$RTCTL" --root root image mount test/umoci:t)
+        run python3 "$TREECMP" ref/rootfs "$p"
+        "$RTCTL" --root root image unmount test/umoci:t
+        [ "$rc" = 0 ] || { say "$1: differs from umoci unpack:"; say "$out"; return 1; }
+        assert_in "$out" "0 differences"
+    done
+    # The flattened fallback gives the same tree.
+    p=$("$RTCTL" --root root image mount --flatten test/umoci:t)
+    run python3 "$TREECMP" ref/rootfs "$p"
+    "$RTCTL" --root root image unmount test/umoci:t
+    assert_rc 0
+}
+
+test_hostile_layers_never_touch_the_canary() {
+    local C=$PWD/canary up=../../../../../../../../../../..
+    mkdir -p "$C/sub" && echo precious >"$C/file" && echo deep >"$C/sub/f" && chmod 640 "$C/file"
+    local before
+    before=$(tree_state "$C")
+    # kind | layer entries (JSON) ; "ok" cases succeed harmlessly, others must fail
+    local cases=(
+        "dotdot|[{\"name\":\"$up$C/file\",\"data\":\"pwned\"}]"
+        "absolute-path|[{\"name\":\"$C/file\",\"data\":\"pwned\"}]"
+        "write-through-symlink|[{\"name\":\"l\",\"type\":\"symlink\",\"target\":\"$C\"},{\"name\":\"l/file\",\"data\":\"pwned\"}]"
+        "write-through-relative-symlink|[{\"name\":\"l\",\"type\":\"symlink\",\"target\":\"$up$C\"},{\"name\":\"l/new\",\"data\":\"pwned\"}]"
+        "symlink-chain|[{\"name\":\"a\",\"type\":\"symlink\",\"target\":\"b\"},{\"name\":\"b\",\"type\":\"symlink\",\"target\":\"$C\"},{\"name\":\"a/file\",\"data\":\"pwned\"}]"
+        "hardlink-outside|[{\"name\":\"h\",\"type\":\"hardlink\",\"target\":\"$up$C/file\"}]"
+        "hardlink-absolute|[{\"name\":\"h\",\"type\":\"hardlink\",\"target\":\"$C/file\"}]"
+        "hardlink-through-symlink|[{\"name\":\"l\",\"type\":\"symlink\",\"target\":\"$C\"},{\"name\":\"h\",\"type\":\"hardlink\",\"target\":\"l/file\"}]"
+        "hardlink-with-data|[{\"name\":\"f\",\"data\":\"a\"},{\"name\":\"h\",\"type\":\"hardlink\",\"target\":\"f\",\"size\":4}]"
+        "whiteout-dotdot|[{\"name\":\"a/$up$C/.wh.file\"}]"
+        "whiteout-through-symlink|[{\"name\":\"l\",\"type\":\"symlink\",\"target\":\"$C\"},{\"name\":\"l/.wh.file\"}]"
+        "opaque-through-symlink|[{\"name\":\"l\",\"type\":\"symlink\",\"target\":\"$C\"},{\"name\":\"l/.wh..wh..opq\"}]"
+        "whiteout-dot|[{\"name\":\".wh..\"}]"
+        "whiteout-dotdot-name|[{\"name\":\".wh...\"}]"
+        "dir-replaced-by-symlink|[{\"name\":\"d\",\"type\":\"dir\"},{\"name\":\"d\",\"type\":\"symlink\",\"target\":\"$C\"},{\"name\":\"d/file\",\"data\":\"pwned\"}]"
+        "metadata-after-type-change|[{\"name\":\"d\",\"type\":\"dir\",\"mode\":511,\"mtime\":1},{\"name\":\"d\",\"type\":\"symlink\",\"target\":\"$C\"}]"
+        "root-is-symlink|[{\"name\":\".\",\"type\":\"symlink\",\"target\":\"$C\"}]"
+        "root-is-file|[{\"name\":\"./\",\"data\":\"x\"}]"
+        "duplicate-entries|[{\"name\":\"f\",\"data\":\"one\"},{\"name\":\"f\",\"data\":\"two\"},{\"name\":\"d\",\"type\":\"dir\"},{\"name\":\"d\",\"type\":\"dir\",\"mode\":448}]"
+        "overlay-xattr-injection|[{\"name\":\"f\",\"data\":\"x\",\"xattrs\":{\"trusted.overlay.redirect\":\"/x\"}}]"
+        "device-node-kept|[{\"name\":\"null\",\"type\":\"chardev\",\"major\":1,\"minor\":3}]"
+    )
+    local ok_kinds=" absolute-path duplicate-entries device-node-kept metadata-after-type-change "
+    local c kind entries
+    for c in "${cases[@]}"; do
+        kind=${c%%|*}
+        entries=${c#*|}
+        rm -rf "img-$kind"
+        img "img-$kind" "{\"name\":\"test/hostile:$kind\",\"layers\":[{\"entries\":$entries}]}"
+        run "$RTCTL" --root root image import "img-$kind"
+        if [[ $ok_kinds == *" $kind "* ]]; then
+            [ "$rc" = 0 ] || { say "$kind: expected a harmless success: $err"; return 1; }
+        else
+            [ "$rc" = 1 ] || { say "$kind: expected a refusal, got exit $rc: $out $err"; return 1; }
+            [ "$(wc -l <<<"$err")" = 1 ] || { say "$kind: error is not one line: $err"; return 1; }
+            assert_in "$err" "rtctl: error: import img-$kind: layer sha256:"
+        fi
+        [ "$(tree_state "$C")" = "$before" ] || { say "$kind: THE CANARY CHANGED"; return 1; }
+    done
+    # across layers: a symlink in one layer, a write "through" it in the next
+    # lands in the upper layer's own directory
+    img cross "{\"name\":\"test/cross:1\",\"layers\":[{\"entries\":[{\"name\":\"l\",\"type\":\"symlink\",\"target\":\"$C\"}]},{\"entries\":[{\"name\":\"l/file\",\"data\":\"upper\"}]}]}"
+    run "$RTCTL" --root root image import cross
+    assert_rc 0
+    [ "$(tree_state "$C")" = "$before" ] || { say "cross-layer: THE CANARY CHANGED"; return 1; }
+    # nothing is left in the store's work area
+    [ -z "$(ls root/state/images/tmp)" ] || { say "leftovers in tmp: $(ls root/state/images/tmp)"; return 1; }
+}
+
+test_decompression_bombs_are_bounded() {
+    python3 - <<'PY'
+import io, tarfile
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w") as t:
+    ti = tarfile.TarInfo("zeros")
+    ti.size = 300 << 20
+    t.addfile(ti, io.BytesIO(bytes(ti.size)))
+open("bomb.tar", "wb").write(raw.getvalue())
+PY
+    local entries
+    entries=$(python3 -c 'import json; print(json.dumps([{"name": "f%d" % i, "data": "x"} for i in range(200)]))')
+    img many "{\"name\":\"test/many:1\",\"layers\":[{\"entries\":$entries}]}"
+    run "$RTCTL" --root root image import --max-entries 100 many
+    assert_rc 1
+    assert_in "$err" "more than 100 entries (raise the limit with --max-entries)"
+    # A layer of 300 MB of zeros, gzipped to a few hundred kB.
+    python3 - <<'PY'
+import gzip, hashlib, json, os
+raw = open("bomb.tar", "rb").read()
+blob = gzip.compress(raw, compresslevel=1, mtime=0)
+os.makedirs("bomb/blobs/sha256", exist_ok=True)
+def put(b):
+    d = hashlib.sha256(b).hexdigest(); open("bomb/blobs/sha256/" + d, "wb").write(b); return d
+cfg = json.dumps({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()]}}).encode()
+m = json.dumps({"schemaVersion": 2, "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + put(cfg), "size": len(cfg)},
+  "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:" + put(blob), "size": len(blob)}]}).encode()
+open("bomb/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + put(m), "size": len(m), "annotations": {"org.opencontainers.image.ref.name": "test/bomb:1"}}]}))
+PY
+    run "$RTCTL" --root root image import --max-bytes 50M bomb
+    assert_rc 1
+    assert_in "$err" "more than 52428800 bytes uncompressed (a decompression bomb?); raise the limit with --max-bytes"
+    [ -z "$(ls root/state/images/tmp)" ] || { say "leftovers in tmp"; return 1; }
+    run "$RTCTL" --root root image import bomb
+    assert_rc 0
+}
+
+test_corrupt_images_fail_with_one_line_and_store_unchanged() {
+    local good='{"name":"test/good:1","layers":[{"entries":[{"name":"etc/a","data":"a"}]},{"compress":"zstd","entries":[{"name":"etc/b","data":"b"}]}]}'
+    img good "$good"
+    run "$RTCTL" --root root image import good
+    assert_rc 0
+    local before
+    before=$(store_state root)
+    local base='"layers":[{"entries":[{"name":"x","data":"x"}]},{"entries":[{"name":"y","data":"y"}]}]'
+    local cases=(
+        "layer-digest|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"layer_digest\":1}}|digest mismatch: the blob hashes to sha256:"
+        "layer-size|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"layer_size\":0}}|size mismatch: the descriptor says"
+        "missing-layer|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"missing\":\"layer1\"}}|bad/blobs/sha256/"
+        "missing-config|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"missing\":\"config\"}}|: missing from the source"
+        "missing-manifest|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"missing\":\"manifest\"}}|manifest sha256:"
+        "config-digest|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"config_digest\":true}}|config sha256:"
+        "diff-id|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"diff_id\":1}}|not to the diff_id sha256:"
+        "truncated-gzip|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"truncate\":1}}|layer sha256:"
+        "unknown-media-type|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"media_type\":[0,\"application/x-foo\"]}}|unknown media type application/x-foo"
+        "wrong-compression|{\"name\":\"test/bad:1\",\"layers\":[{\"compress\":\"none\",\"entries\":[{\"name\":\"x\",\"data\":\"x\"}]}],\"corrupt\":{\"media_type\":[0,\"application/vnd.oci.image.layer.v1.tar+gzip\"]}}|says gzip compression"
+        "bad-config-json|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"config_json\":\"{not json\"}}|invalid JSON at line 1"
+        "bad-index-json|{\"name\":\"test/bad:1\",$base,\"corrupt\":{\"index_json\":\"[]\"}}|index.json: an index must be a JSON object"
+        "wrong-platform|{\"name\":\"test/bad:1\",$base,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}}|the image is for linux/arm64"
+    )
+    local c kind spec want
+    for c in "${cases[@]}"; do
+        kind=${c%%|*}
+        spec=${c#*|}
+        want=${spec##*|}
+        spec=${spec%|*}
+        rm -rf bad
+        img bad "$spec"
+        run "$RTCTL" --root root image import bad
+        [ "$rc" = 1 ] || { say "$kind: exit $rc, expected 1: $out $err"; return 1; }
+        [ "$(wc -l <<<"$err")" = 1 ] || { say "$kind: not one line: $err"; return 1; }
+        assert_in "$err" "$want" || { say "($kind)"; return 1; }
+        [ "$(store_state root)" = "$before" ] || { say "$kind: the store changed"; return 1; }
+    done
+    run "$RTCTL" --root root image import /nonexistent/image
+    assert_rc 1
+    assert_in "$err" "/nonexistent/image: No such file or directory"
+    mkdir empty
+    run "$RTCTL" --root root image import empty
+    assert_rc 1
+    assert_in "$err" "is neither an OCI image layout (no index.json) nor a docker-save archive"
+}
+
+test_formats_and_compressions() {
+    local layers='"layers":[{"compress":"gzip","entries":[{"name":"g","data":"gzip"}]},{"compress":"zstd","entries":[{"name":"z","data":"zstd"}]},{"compress":"none","entries":[{"name":"n","data":"none"}]}]'
+    local fmt p
+    for fmt in layout oci-archive docker-archive docker25; do
+        rm -rf "root-$fmt"
+        img "i-$fmt" "{\"name\":\"test/fmt:$fmt\",\"format\":\"$fmt\",$layers}"
+        run "$RTCTL" --root "root-$fmt" image import "i-$fmt"
+        assert_rc 0 || { say "format $fmt"; return 1; }
+        assert_in "$out" "imported test/fmt:$fmt"
+        p=$("$RTCTL" --root "root-$fmt" image mount "test/fmt:$fmt")
+        [ "$(cat "$p/g" "$p/z" "$p/n")" = "gzipzstdnone" ] || { say "$fmt: wrong content"; "$RTCTL" --root "root-$fmt" image unmount "test/fmt:$fmt"; return 1; }
+        "$RTCTL" --root "root-$fmt" image unmount "test/fmt:$fmt"
+    done
+    # a multi-platform index resolves to linux/amd64
+    img multi "{\"name\":\"test/multi:1\",\"index\":\"multi\",$layers}"
+    run "$RTCTL" --root root image import multi
+    assert_rc 0
+    run "$RTCTL" --root root image inspect test/multi:1
+    assert_in "$out" '"architecture": "amd64"'
+}
+
+test_names() {
+    img tagonly '{"name":"1.2","layers":[{"entries":[{"name":"a","data":"a"}]}]}'
+    run "$RTCTL" --root root image import tagonly
+    assert_rc 1
+    assert_in "$err" "the image is tagged '1.2' but names no repository; give a name, e.g. rtctl image import tagonly myimage:1.2"
+    run "$RTCTL" --root root image import tagonly myapp:1.2
+    assert_rc 0
+    img full '{"name":"docker.io/library/redis:7-alpine","layers":[{"entries":[{"name":"a","data":"a"}]}]}'
+    run "$RTCTL" --root root image import full
+    assert_in "$out" "imported redis:7-alpine "
+    run "$RTCTL" --root root image inspect docker.io/library/redis:7-alpine
+    assert_rc 0
+    assert_in "$out" '"name": "redis:7-alpine"'
+    run "$RTCTL" --root root image import full 'Bad:Name'
+    assert_rc 1
+    assert_in "$err" "'Bad:Name' is not a valid image name"
+    run "$RTCTL" --root root image inspect nosuch:1
+    assert_rc 1
+    assert_in "$err" "no image named nosuch:1 (see rtctl image ls)"
+}
+
+test_reimport_sharing_layers_costs_only_the_new_layer() {
+    local l1='{"entries":[{"name":"base","data":"1"}]}' l2='{"entries":[{"name":"mid","data":"2"}]}'
+    img a "{\"name\":\"test/a:1\",\"layers\":[$l1,$l2,{\"entries\":[{\"name\":\"top\",\"data\":\"a\"}]}]}"
+    img b "{\"name\":\"test/b:1\",\"layers\":[$l1,$l2,{\"entries\":[{\"name\":\"top\",\"data\":\"b\"}]}]}"
+    run "$RTCTL" --root root image import a
+    assert_in "$out" "(3 layers, 3 new"
+    run "$RTCTL" --root root image import b
+    assert_in "$out" "(3 layers, 1 new"
+    [ "$(ls root/state/images/layers | wc -l)" = 4 ] || { say "expected 4 stored layers"; return 1; }
+}
+
+test_rm_and_gc() {
+    local l1='{"entries":[{"name":"base","data":"1"}]}'
+    img a "{\"name\":\"test/a:1\",\"layers\":[$l1,{\"entries\":[{\"name\":\"x\",\"data\":\"a\"}]}]}"
+    img b "{\"name\":\"test/b:1\",\"layers\":[$l1]}"
+    "$RTCTL" --root root image import a >/dev/null && "$RTCTL" --root root image import b >/dev/null
+    mkconf web "[service]
+image = test/a:1"
+    run "$RTCTL" --root root --conf conf.d image rm test/a:1
+    assert_rc 1
+    assert_in "$err" "test/a:1 is used by web (conf.d/web.conf); change or remove those services first (or --force)"
+    p=$("$RTCTL" --root root image mount test/b:1)
+    run "$RTCTL" --root root --conf conf.d image rm test/b:1
+    assert_rc 1
+    assert_in "$err" "test/b:1 is mounted; run rtctl image unmount test/b:1 first"
+    "$RTCTL" --root root image unmount test/b:1
+    run "$RTCTL" --root root --conf conf.d image rm test/b:1
+    assert_rc 0
+    run "$RTCTL" --root root image gc
+    assert_in "$out" "removed 0 unused layers" # the shared layer is still used by test/a:1
+    run "$RTCTL" --root root --conf conf.d image rm --force test/a:1
+    assert_rc 0
+    run "$RTCTL" --root root image gc
+    assert_in "$out" "removed 2 unused layers"
+    [ -z "$(ls root/state/images/layers)" ] && [ -z "$(ls root/state/images/blobs/sha256)" ] ||
+        { say "gc left something"; return 1; }
+    run "$RTCTL" --root root image ls
+    assert_rc 0
+}
+
+test_killed_import_leaves_the_store_as_it_was() {
+    img small '{"name":"test/small:1","layers":[{"entries":[{"name":"a","data":"a"}]}]}'
+    "$RTCTL" --root root image import small >/dev/null
+    python3 - <<'PY'
+import json
+entries = [{"name": "big%d" % i, "data": "x" * (1 << 20)} for i in range(300)]
+json.dump({"name": "test/big:1", "layers": [{"compress": "none", "entries": entries}]}, open("big.json", "w"))
+PY
+    python3 "$MKIMAGE" big big.json
+    local before
+    before=$(store_state root)
+    local k
+    for k in 0.05 0.2 0.4; do
+        "$RTCTL" --root root image import --quiet big &
+        local pid=$!
+        sleep "$k"
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        # the next command that opens the store clears what the killed one left
+        run "$RTCTL" --root root image ls
+        assert_rc 0
+        if [ "$(store_state root)" != "$before" ]; then
+            # the import may have finished before the kill: then it is whole
+            run "$RTCTL" --root root image inspect test/big:1
+            assert_rc 0
+            "$RTCTL" --root root image rm test/big:1 >/dev/null && "$RTCTL" --root root image gc >/dev/null
+        fi
+        [ "$(store_state root)" = "$before" ] || { say "store changed after kill at ${k}s"; return 1; }
+    done
+}
+
+test_concurrent_imports_of_the_same_layers() {
+    python3 - <<'PY'
+import json
+entries = [{"name": "f%d" % i, "data": "y" * 65536} for i in range(400)]
+for n in ("one", "two"):
+    json.dump({"name": "test/%s:1" % n, "layers": [{"entries": entries}]}, open(n + ".json", "w"))
+PY
+    python3 "$MKIMAGE" one one.json && python3 "$MKIMAGE" two two.json
+    "$RTCTL" --root root image import --quiet one &
+    local p1=$!
+    "$RTCTL" --root root image import --quiet two &
+    local p2=$!
+    wait $p1 || { say "first import failed"; return 1; }
+    wait $p2 || { say "second import failed"; return 1; }
+    [ "$(ls root/state/images/layers | wc -l)" = 1 ] || { say "the shared layer is stored more than once"; return 1; }
+    local p
+    p=$("$RTCTL" --root root image mount test/two:1)
+    [ "$(ls "$p" | wc -l)" = 400 ] || { "$RTCTL" --root root image unmount test/two:1; say "wrong tree"; return 1; }
+    "$RTCTL" --root root image unmount test/two:1
+    [ -z "$(ls root/state/images/tmp)" ]
+}
+
+test_image_usage_errors() {
+    run "$RTCTL" image
+    assert_rc 2
+    run "$RTCTL" image lst
+    assert_rc 2
+    assert_in "$err" "unknown subcommand 'image lst' (did you mean 'image ls'?)"
+    run "$RTCTL" --root root image import
+    assert_rc 2
+    assert_in "$err" "missing argument"
+    run "$RTCTL" --root root image import a b c
+    assert_rc 2
+    run "$RTCTL" --root root image import --max-bytes lots x
+    assert_rc 2
+    assert_in "$err" "--max-bytes 'lots'"
+    run "$RTCTL" --root root image unmount nosuch
+    assert_rc 1
+}
