@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../images/defaults.h"
 #include "../lib/check.h"
 #include "../lib/log.h"
 #include "../lib/paths.h"
@@ -65,7 +66,15 @@ int main(int argc, char **argv)
                               "supervising services comes with issue 5");
         return 2;
     }
-    int r = config_check(&paths, true, stdout, stderr, &err);
+    struct image_lookup lk;
+    int have = image_lookup_open(&lk, &paths, &err);
+    if (have < 0) {
+        log_msg(&lg, LOG_ERR, "%s", err.msg);
+        return 1;
+    }
+    int r = config_check(&paths, true, have ? image_lookup : NULL, &lk, stdout, stderr, &err);
+    if (have)
+        image_lookup_close(&lk);
     if (r < 0)
         log_msg(&lg, LOG_ERR, "%s", err.msg);
     return r == 0 ? 0 : 1;

@@ -5,12 +5,13 @@
 #include "conf.h"
 #include "plan.h"
 
-int config_check(const struct rt_paths *paths, bool print_plan, FILE *out, FILE *err, struct rt_err *e)
+int config_check(const struct rt_paths *paths, bool print_plan, image_lookup_fn lookup, void *ud, FILE *out,
+                 FILE *err, struct rt_err *e)
 {
     struct conf *c = conf_load(paths, e);
     if (!c)
         return -1;
-    struct plan *p = plan_build(c);
+    struct plan *p = plan_build(c, lookup, ud);
     if (!p) {
         conf_free(c);
         return rt_error(e, ENOMEM, "out of memory");

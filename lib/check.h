@@ -7,12 +7,15 @@
 #include <stdio.h>
 
 #include "paths.h"
+#include "plan.h"
 
 /* Load conf.d, build the plan, print every problem to err as
  * FILE:LINE: key: message plus a summary line, and (when the
  * configuration is valid and print_plan is set) the plan to out.
+ * lookup (may be NULL) gives images' defaults; see plan_build().
  * Returns 0 when valid, 1 when it has errors, -1 when conf.d could not be
  * read at all (message in *e). */
-int config_check(const struct rt_paths *paths, bool print_plan, FILE *out, FILE *err, struct rt_err *e);
+int config_check(const struct rt_paths *paths, bool print_plan, image_lookup_fn lookup, void *ud, FILE *out,
+                 FILE *err, struct rt_err *e);
 
 #endif

@@ -16,6 +16,8 @@
 struct builder {
     struct conf *c;
     struct plan *p;
+    image_lookup_fn lookup;
+    void *lookup_ud;
     size_t n;
     size_t **edges;    /* edges[i] = indices of svcs i depends on (-1 when unknown) */
     /* Tarjan's strongly connected components */
@@ -69,10 +71,6 @@ static void resolve_deps(struct builder *b)
                            "%s:completed can never happen: %s has restart = %s, so it is restarted "
                            "whenever it exits",
                            dep->name, dep->name, restart_name(t->restart));
-            if (dep->cond == DEP_HEALTHY && t->hc.kind == HC_NONE)
-                diag_warn(&c->diags, dep->at, "depends_on",
-                          "%s has no [healthcheck]; unless its image defines one, %s waits forever", dep->name,
-                          s->name);
             if (dep->cond == DEP_COMPLETED && t->hc.kind != HC_NONE)
                 diag_warn(&c->diags, dep->at, "depends_on",
                           "%s has a [healthcheck] but %s waits for it to exit (did you mean %s:healthy?)",
@@ -438,7 +436,114 @@ static void check_env_files(struct builder *b)
     }
 }
 
-struct plan *plan_build(struct conf *c)
+/* ---------- what the images bring ---------- */
+
+static struct argv join_argv(struct arena *a, const struct argv *x, const struct argv *y)
+{
+    struct argv r = {0};
+    r.n = x->n + y->n;
+    r.v = arena_alloc(a, (r.n + 1) * sizeof(char *));
+    r.lines = arena_alloc(a, (r.n + 1) * sizeof(int));
+    for (size_t i = 0; i < x->n; i++)
+        r.v[i] = x->v[i], r.lines[i] = x->lines ? x->lines[i] : 0;
+    for (size_t i = 0; i < y->n; i++)
+        r.v[x->n + i] = y->v[i], r.lines[x->n + i] = y->lines ? y->lines[i] : 0;
+    return r;
+}
+
+static bool mounted_at(const struct svc_conf *s, const char *path)
+{
+    for (size_t i = 0; i < s->nvolumes; i++)
+        if (streq(s->volumes[i].dst, path))
+            return true;
+    for (size_t i = 0; i < s->ntmpfs; i++)
+        if (streq(s->tmpfs[i].path, path))
+            return true;
+    return false;
+}
+
+static void apply_image(struct builder *b, struct plan_svc *ps)
+{
+    struct conf *c = b->c;
+    const struct svc_conf *s = ps->svc;
+    struct src at = s->set[K_IMAGE].line ? s->set[K_IMAGE] : s->header;
+    struct image_defaults *d = arena_alloc(AR(b), sizeof(*d));
+    const char *why = NULL;
+    int r = s->image ? b->lookup(b->lookup_ud, AR(b), s->image, d, &why) : 0;
+    if (r < 0) {
+        diag_warn(&c->diags, at, "image", "cannot look %s up: %s", s->image, why ? why : "?");
+        return;
+    }
+    if (r == 0) {
+        if (s->image)
+            diag_warn(&c->diags, at, "image", "%s is not in the image store; import it with rtctl image import", s->image);
+        return;
+    }
+    ps->image = d;
+    /* Docker's rule: an entrypoint set here replaces the image's and drops
+     * its CMD; a command set here replaces the image's CMD. */
+    static const struct argv none = {0};
+    const struct argv *ep = s->set[K_ENTRYPOINT].line ? &s->entrypoint : d->has_entrypoint ? &d->entrypoint : &none;
+    const struct argv *cmd = s->set[K_COMMAND].line      ? &s->command
+                             : s->set[K_ENTRYPOINT].line ? &none
+                             : d->has_cmd                ? &d->cmd
+                                                         : &none;
+    ps->argv = join_argv(AR(b), ep, cmd);
+    if (ps->argv.n == 0)
+        diag_error(&c->diags, at, "image",
+                   "nothing to run: neither %s nor the image %s gives an entrypoint or a command", s->file, s->image);
+    ps->user = s->user ? s->user : d->user;
+    if (!ps->user || streq(ps->user, "root") || streq(ps->user, "0") || startswith(ps->user, "0:") ||
+        startswith(ps->user, "root:"))
+        diag_warn(&c->diags, s->user ? s->set[K_USER] : at, "user",
+                  "%s runs as root; set user = to an unprivileged user (the image's own, if it has one)", s->name);
+    ps->workdir = s->working_dir ? s->working_dir : d->workdir ? d->workdir : "/";
+    ps->stop_signal = s->set[K_STOP_SIGNAL].line ? s->stop_signal : d->stop_signal ? d->stop_signal : s->stop_signal;
+    if (s->hc.kind != HC_NONE)
+        ps->hc = &s->hc;
+    else if (d->hc.kind != HC_NONE && !d->hc_disabled)
+        ps->hc = &d->hc;
+    for (size_t i = 0; i < d->nvolumes; i++)
+        if (!mounted_at(s, d->volumes[i]))
+            diag_warn(&c->diags, at, "volumes",
+                      "the image declares VOLUME %s but nothing is mounted there: what %s writes there stays in "
+                      "its container layer, and is lost when the container is removed; add volumes = NAME:%s",
+                      d->volumes[i], s->name, d->volumes[i]);
+}
+
+/* "api depends on redis:healthy" needs a health check on redis: its own,
+ * or its image's. Without images we can only warn. */
+static void check_health_deps(struct builder *b)
+{
+    struct conf *c = b->c;
+    for (size_t i = 0; i < c->nsvcs; i++) {
+        const struct svc_conf *s = c->svcs[i];
+        for (size_t d = 0; d < s->ndeps; d++) {
+            const struct dep *dep = &s->deps[d];
+            size_t j = b->edges[i][d];
+            if (dep->cond != DEP_HEALTHY || j == (size_t)-1)
+                continue;
+            const struct svc_conf *t = c->svcs[j];
+            if (t->hc.kind != HC_NONE)
+                continue;
+            const struct plan_svc *pt = NULL;
+            for (size_t k = 0; b->p->ordered && k < b->p->n; k++)
+                if (b->p->svcs[k].svc == t)
+                    pt = &b->p->svcs[k];
+            if (pt && pt->image && !pt->hc)
+                diag_error(&c->diags, dep->at, "depends_on",
+                           "%s:healthy can never happen: neither %s nor its image %s defines a health check; add a "
+                           "[healthcheck] to %s or wait for %s:started",
+                           dep->name, t->file, t->image, t->file, dep->name);
+            else if (!pt || !pt->image)
+                diag_warn(&c->diags, dep->at, "depends_on",
+                          "%s has no [healthcheck]; unless its image defines one, %s waits forever", dep->name,
+                          s->name);
+        }
+    }
+}
+
+struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud)
 {
     jmp_buf jb, *saved = c->arena.oom;
     if (ARENA_TRY(&c->arena, jb)) {
@@ -448,7 +553,7 @@ struct plan *plan_build(struct conf *c)
     struct plan *p = arena_alloc(&c->arena, sizeof(*p));
     p->conf = c;
     p->ordered = true;
-    struct builder b = {.c = c, .p = p, .n = c->nsvcs};
+    struct builder b = {.c = c, .p = p, .n = c->nsvcs, .lookup = lookup, .lookup_ud = ud};
     if (c->nsvcs == 0)
         diag_warn(&c->diags, (struct src){c->dir, 0}, NULL, "no services defined (no NAME.conf files)");
     resolve_deps(&b);
@@ -460,6 +565,9 @@ struct plan *plan_build(struct conf *c)
     check_refs(&b, &sec);
     if (p->ordered)
         order(&b);
+    for (size_t i = 0; lookup && i < p->n; i++)
+        apply_image(&b, &p->svcs[i]);
+    check_health_deps(&b);
     diag_sort(&c->diags);
     c->arena.oom = saved;
     return p;
@@ -576,14 +684,29 @@ static void print_service(const struct plan_svc *ps, FILE *f)
     fprintf(f, "\n# %s (stage %u)\n[service]\n", s->file, ps->stage);
     kv_str(f, "name", s->name);
     kv_str(f, "image", s->image ? s->image : "");
-    if (s->set[K_ENTRYPOINT].line)
+    const struct image_defaults *img = ps->image;
+    if (s->set[K_ENTRYPOINT].line) {
         kv_argv(f, "entrypoint", &s->entrypoint);
-    else
-        fputs("# entrypoint: the image's\n", f);
-    if (s->set[K_COMMAND].line)
+    } else if (img && img->has_entrypoint) {
+        fputs("# entrypoint: from the image\n", f);
+        kv_argv(f, "entrypoint", &img->entrypoint);
+    } else {
+        fputs(img ? "# entrypoint: none\n" : "# entrypoint: the image's\n", f);
+    }
+    if (s->set[K_COMMAND].line) {
         kv_argv(f, "command", &s->command);
-    else
+    } else if (img && img->has_cmd && !s->set[K_ENTRYPOINT].line) {
+        fputs("# command: from the image\n", f);
+        kv_argv(f, "command", &img->cmd);
+    } else if (img) {
+        fputs(s->set[K_ENTRYPOINT].line && img->has_cmd ? "# command: none (setting entrypoint drops the image's)\n"
+                                                        : "# command: none\n",
+              f);
+    } else {
         fputs("# command: the image's\n", f);
+    }
+    for (size_t i = 0; img && i < img->nenv; i++)
+        fprintf(f, "# environment from the image: %s\n", img->env[i]);
     for (size_t i = 0; i < s->nenv; i++) {
         const struct env_var *e = &s->env[i];
         fputs("environment = ", f);
@@ -600,14 +723,22 @@ static void print_service(const struct plan_svc *ps, FILE *f)
         fputs("# values hidden\n", f);
         kv_str(f, "env_file", s->env_files[i].path);
     }
-    if (s->user)
+    if (s->user) {
         kv_str(f, "user", s->user);
-    else
-        fputs("# user: the image's\n", f);
-    if (s->working_dir)
+    } else if (img && img->user) {
+        fputs("# user: from the image\n", f);
+        kv_str(f, "user", img->user);
+    } else {
+        fputs(img ? "# user: none, so root\n" : "# user: the image's\n", f);
+    }
+    if (s->working_dir) {
         kv_str(f, "working_dir", s->working_dir);
-    else
-        fputs("# working_dir: the image's\n", f);
+    } else if (img && img->workdir) {
+        fputs("# working_dir: from the image\n", f);
+        kv_str(f, "working_dir", img->workdir);
+    } else {
+        fputs(img ? "# working_dir: /\n" : "# working_dir: the image's\n", f);
+    }
     kv_str(f, "hostname", s->hostname);
     for (size_t i = 0; i < s->nports; i++) {
         const struct port_map *m = &s->ports[i];
@@ -643,7 +774,12 @@ static void print_service(const struct plan_svc *ps, FILE *f)
         fprintf(f, "restart = on-failure:%u\n", s->restart_max);
     else
         kv_str(f, "restart", restart_name(s->restart));
-    kv_str(f, "stop_signal", signal_name(s->stop_signal, buf, sizeof(buf)));
+    if (!s->set[K_STOP_SIGNAL].line && img && img->stop_signal) {
+        fputs("# stop_signal: from the image\n", f);
+        kv_str(f, "stop_signal", signal_name(img->stop_signal, buf, sizeof(buf)));
+    } else {
+        kv_str(f, "stop_signal", signal_name(s->stop_signal, buf, sizeof(buf)));
+    }
     kv_dur(f, "stop_timeout", s->stop_timeout_ms);
     if (s->memory_max) {
         fputs("memory_max = ", f);
@@ -680,21 +816,24 @@ static void print_service(const struct plan_svc *ps, FILE *f)
         else
             fprintf(f, ":%llu\n", (unsigned long long)u->hard);
     }
-    if (s->hc.kind == HC_NONE) {
-        fputs("# healthcheck: none (the image's, if it has one)\n", f);
+    const struct healthcheck *hc = s->hc.kind != HC_NONE ? &s->hc : ps->hc;
+    if (!hc) {
+        fputs(img ? (img->hc_disabled ? "# healthcheck: none (the image disables its own)\n" : "# healthcheck: none\n")
+                  : "# healthcheck: none (the image's, if it has one)\n",
+              f);
         return;
     }
-    fputs("\n[healthcheck]\n", f);
-    if (s->hc.kind == HC_HTTP)
-        kv_str(f, "http", s->hc.url);
-    else if (s->hc.kind == HC_TCP)
-        fprintf(f, "tcp = %s:%u\n", s->hc.host, s->hc.port);
+    fputs(hc == &s->hc ? "\n[healthcheck]\n" : "\n# healthcheck: from the image\n[healthcheck]\n", f);
+    if (hc->kind == HC_HTTP)
+        kv_str(f, "http", hc->url);
+    else if (hc->kind == HC_TCP)
+        fprintf(f, "tcp = %s:%u\n", hc->host, hc->port);
     else
-        kv_argv(f, "exec", &s->hc.exec);
-    kv_dur(f, "interval", s->hc.interval_ms);
-    kv_dur(f, "timeout", s->hc.timeout_ms);
-    fprintf(f, "retries = %u\n", s->hc.retries);
-    kv_dur(f, "start_period", s->hc.start_period_ms);
+        kv_argv(f, "exec", &hc->exec);
+    kv_dur(f, "interval", hc->interval_ms);
+    kv_dur(f, "timeout", hc->timeout_ms);
+    fprintf(f, "retries = %u\n", hc->retries);
+    kv_dur(f, "start_period", hc->start_period_ms);
 }
 
 void plan_print(const struct plan *p, FILE *f)

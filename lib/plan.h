@@ -13,10 +13,41 @@
 
 #include "conf.h"
 
+/* What an image brings to a service that does not say otherwise (its
+ * ENTRYPOINT, CMD, ENV, USER, WORKDIR, STOPSIGNAL, HEALTHCHECK, VOLUME).
+ * The planner does not read images itself: the caller gives it a lookup
+ * that fills this in (images/defaults.c reads the image store). */
+struct image_defaults {
+    bool has_entrypoint, has_cmd;
+    struct argv entrypoint, cmd;
+    char **env;                  /* "NAME=value" */
+    size_t nenv;
+    const char *user, *workdir;  /* NULL when the image sets none */
+    int stop_signal;             /* 0 when the image sets none */
+    struct healthcheck hc;       /* kind HC_NONE when the image has none */
+    bool hc_disabled;            /* HEALTHCHECK NONE */
+    char **volumes;
+    size_t nvolumes;
+};
+
+/* Returns 1 and fills *out when the image is stored, 0 when it is not, -1
+ * with a message in *why when the store cannot be read. */
+typedef int (*image_lookup_fn)(void *ud, struct arena *a, const char *image, struct image_defaults *out,
+                               const char **why);
+
 struct plan_svc {
     const struct svc_conf *svc;
     unsigned stage;              /* 1 = starts first */
     size_t *deps;                /* indices into plan->svcs, parallel to svc->deps */
+
+    /* With an image lookup: the image's defaults and the effective
+     * settings that result (Docker's rules: an entrypoint set in the
+     * service drops the image's CMD; the service's values win). */
+    const struct image_defaults *image;  /* NULL: not looked up, or not stored */
+    struct argv argv;            /* entrypoint + command */
+    const char *user, *workdir;  /* NULL user: root */
+    int stop_signal;
+    const struct healthcheck *hc;        /* NULL: none */
 };
 
 struct plan {
@@ -28,8 +59,11 @@ struct plan {
 };
 
 /* Adds its findings to c->diags (re-sorted). Allocates from c->arena;
- * returns NULL only when memory runs out. */
-struct plan *plan_build(struct conf *c);
+ * returns NULL only when memory runs out. lookup (may be NULL) gives the
+ * images' defaults, for effective settings and the checks that need them
+ * (no command at all, a root user, an image VOLUME nothing is mounted on,
+ * a "healthy" dependency on a service that has no health check). */
+struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud);
 
 /* The `config check` listing: host settings, then each service with its
  * effective settings in start order. Secret values are never printed. */

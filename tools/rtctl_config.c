@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../images/defaults.h"
 #include "../lib/check.h"
 #include "../lib/paths.h"
 #include "../lib/util.h"
@@ -45,7 +46,18 @@ static int cmd_config_check(struct rtctl *ctl, int argc, char **argv)
         log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
         return EXIT_FAIL;
     }
-    int r = config_check(&paths, !o.quiet, stdout, stderr, &err);
+    /* With an image store, images' configs fill in what services leave
+     * unset; without one (nothing imported yet) the check is of conf.d
+     * alone. */
+    struct image_lookup lk;
+    int have = image_lookup_open(&lk, &paths, &err);
+    if (have < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+        return EXIT_FAIL;
+    }
+    int r = config_check(&paths, !o.quiet, have ? image_lookup : NULL, &lk, stdout, stderr, &err);
+    if (have)
+        image_lookup_close(&lk);
     if (r < 0)
         log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
     return r == 0 ? EXIT_OK : EXIT_FAIL;

@@ -371,3 +371,38 @@ test_image_usage_errors() {
     run "$RTCTL" --root root image unmount nosuch
     assert_rc 1
 }
+
+test_image_config_gives_service_defaults() {
+    img redis '{"name":"redis:7-alpine","config":{"Entrypoint":["docker-entrypoint.sh"],"Cmd":["redis-server"],"User":"redis","WorkingDir":"/data","StopSignal":"SIGQUIT","Volumes":{"/data":{}},"Env":["REDIS_VERSION=7.2"],"Healthcheck":{"Test":["CMD-SHELL","redis-cli ping | grep PONG"],"Interval":5000000000,"Retries":2}},"layers":[{"entries":[{"name":"data","type":"dir"}]}]}'
+    "$RTCTL" --root root image import redis >/dev/null
+    mkconf cache "[service]
+image = redis:7-alpine" api "[service]
+image = redis:7-alpine
+command = redis-cli monitor
+user = 1000
+volumes = /srv:/data
+depends_on = cache:healthy"
+    run "$RTCTL" --root root config check --conf conf.d
+    assert_rc 0
+    assert_in "$out" '# entrypoint: from the image
+entrypoint = ["docker-entrypoint.sh"]
+# command: from the image
+command = ["redis-server"]'
+    assert_in "$out" '# user: from the image
+user = redis'
+    assert_in "$out" '# stop_signal: from the image
+stop_signal = SIGQUIT'
+    assert_in "$out" '# healthcheck: from the image
+[healthcheck]
+exec = ["/bin/sh", "-c", "redis-cli ping | grep PONG"]
+interval = 5s'
+    # the service's own command replaces the image's CMD, not its entrypoint
+    assert_in "$out" 'command = ["redis-cli", "monitor"]'
+    assert_in "$err" "conf.d/cache.conf:2: volumes: warning: the image declares VOLUME /data but nothing is mounted there"
+    assert_not_in "$err" "api.conf:2: volumes"
+    # a service whose image is not stored is named
+    mkconf web "[service]
+image = nginx:1"
+    run "$RTCTL" --root root config check --conf conf.d
+    assert_in "$err" "conf.d/web.conf:2: image: warning: nginx:1 is not in the image store; import it with rtctl image import"
+}

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char b[] = "[service]\nimage = b\ndepends_on = a:healthy\n";
     conf_parse_service(c, "conf.d/b.conf", "b", b, sizeof(b) - 1);
     conf_finish(c);
-    struct plan *p = plan_build(c);
+    struct plan *p = plan_build(c, NULL, NULL);
     FILE *devnull = fopen("/dev/null", "w");
     if (devnull) {
         diag_print(&c->diags, devnull);

@@ -61,7 +61,11 @@ int t_count_at(const struct conf *c, int line)
 
 char *t_plan_text(struct conf *c)
 {
-    struct plan *p = plan_build(c);
+    return t_plan_print(plan_build(c, NULL, NULL));
+}
+
+char *t_plan_print(const struct plan *p)
+{
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);

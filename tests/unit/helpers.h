@@ -17,5 +17,7 @@ int t_count_at(const struct conf *c, int line);
 
 /* Build the plan and return what config check would print (free it). */
 char *t_plan_text(struct conf *c);
+/* What config check would print for this plan (free it). */
+char *t_plan_print(const struct plan *p);
 
 #endif

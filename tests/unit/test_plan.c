@@ -27,7 +27,7 @@ TEST(order_by_stage_then_name)
                             "search", "[service]\nimage = s\n[healthcheck]\ntcp = 7700\n", "mq",
                             "[service]\nimage = m\n[healthcheck]\ntcp = 5672\n", "redis",
                             "[service]\nimage = r\n[healthcheck]\ntcp = 6379\n", NULL);
-    struct plan *p = plan_build(c);
+    struct plan *p = plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "");
     CHECK(p->ordered);
     CHECK_STR(order_of(p), "mq/1 redis/1 search/1 api/2 gateway/3");
@@ -42,7 +42,7 @@ TEST(order_diamond_and_long_chain)
     struct conf *c = t_load(NULL, "a", "[service]\nimage = x\n", "b", "[service]\nimage = x\ndepends_on = a\n", "c",
                             "[service]\nimage = x\ndepends_on = a\n", "d", "[service]\nimage = x\ndepends_on = b c\n",
                             "e", "[service]\nimage = x\ndepends_on = d a\n", NULL);
-    struct plan *p = plan_build(c);
+    struct plan *p = plan_build(c, NULL, NULL);
     CHECK_STR(order_of(p), "a/1 b/2 c/2 d/3 e/4");
     conf_free(c);
 }
@@ -51,7 +51,7 @@ TEST(unknown_dependency)
 {
     struct conf *c = t_load(NULL, "api", "[service]\nimage = x\ndepends_on = reddis:healthy\n", "redis",
                             "[service]\nimage = r\n", NULL);
-    struct plan *p = plan_build(c);
+    struct plan *p = plan_build(c, NULL, NULL);
     CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:3: depends_on: unknown service 'reddis' (did you mean 'redis'?)");
     CHECK(!p->ordered);
     conf_free(c);
@@ -62,18 +62,18 @@ TEST(cycles_are_printed)
     struct conf *c = t_load(NULL, "a", "[service]\nimage = x\ndepends_on = b\n", "b",
                             "[service]\nimage = x\ndepends_on = c\n", "c", "[service]\nimage = x\ndepends_on = a\n",
                             "d", "[service]\nimage = x\ndepends_on = a\n", NULL);
-    struct plan *p = plan_build(c);
+    struct plan *p = plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "conf.d/a.conf:3: depends_on: dependency cycle: a -> b -> c -> a\n");
     CHECK(!p->ordered);
     conf_free(c);
     c = t_load(NULL, "self", "[service]\nimage = x\ndepends_on = self\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "conf.d/self.conf:3: depends_on: dependency cycle: self -> self\n");
     conf_free(c);
     /* two separate cycles: both reported */
     c = t_load(NULL, "a", "[service]\nimage = x\ndepends_on = b\n", "b", "[service]\nimage = x\ndepends_on = a\n",
                "x", "[service]\nimage = x\ndepends_on = y\n", "y", "[service]\nimage = x\ndepends_on = x\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_INT(c->diags.errors, 2);
     CHECK_CONTAINS(t_diags(c), "a -> b -> a");
     CHECK_CONTAINS(t_diags(c), "x -> y -> x");
@@ -85,7 +85,7 @@ TEST(dependency_condition_checks)
     struct conf *c = t_load(NULL, "api", "[service]\nimage = x\ndepends_on = migrate:completed cache:healthy\n",
                             "migrate", "[service]\nimage = x\nrestart = always\n", "cache", "[service]\nimage = x\n",
                             NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:3: depends_on: migrate:completed can never happen: migrate has "
                                "restart = always");
     CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:3: depends_on: warning: cache has no [healthcheck]");
@@ -93,7 +93,7 @@ TEST(dependency_condition_checks)
     conf_free(c);
     c = t_load(NULL, "api", "[service]\nimage = x\ndepends_on = migrate:completed\n", "migrate",
                "[service]\nimage = x\nrestart = on-failure:3\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "");
     conf_free(c);
 }
@@ -104,7 +104,7 @@ TEST(port_clashes_between_services)
                             "[service]\nimage = x\nports = 127.0.0.1:8080:80\nports = 9000:9000\nports = 8080:80/udp\n"
                             "ports = 127.0.0.2:9001:9000\n",
                             NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:3: ports: 127.0.0.1:8080/tcp clashes with 0.0.0.0:8080/tcp, already "
                                "published by a (conf.d/a.conf:3)");
     CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:4: ports: 0.0.0.0:9000/tcp clashes with 127.0.0.1:9000/tcp, already "
@@ -112,7 +112,7 @@ TEST(port_clashes_between_services)
     CHECK_INT(c->diags.errors, 2); /* udp, and another specific address, do not clash */
     conf_free(c);
     c = t_load(NULL, "a", "[service]\nimage = x\nports = 80:80\n", "b", "[service]\nimage = x\nports = 80:8080\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "conf.d/b.conf:3: ports: 0.0.0.0:80/tcp is already published by a (conf.d/a.conf:3)\n");
     conf_free(c);
 }
@@ -121,7 +121,7 @@ TEST(internal_ports_published_everywhere_warn)
 {
     struct conf *c = t_load(NULL, "redis", "[service]\nimage = r\nports = 6379:6379\n", "mq",
                             "[service]\nimage = m\nports = 127.0.0.1:15672:15672\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_CONTAINS(t_diags(c), "conf.d/redis.conf:3: ports: warning: port 6379 (usually Redis) is published on every address");
     CHECK_INT(c->diags.warnings, 1);
     CHECK_INT(c->diags.errors, 0);
@@ -157,7 +157,7 @@ TEST(secrets_references)
                             "command = run ${NOPE}\n"
                             "[healthcheck]\nexec = check ${ALSO_NOPE}\n",
                             NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     char want[512];
     snprintf(want, sizeof(want), "conf.d/api.conf:3: environment: ${MISSING} is not defined in %s", sec);
     CHECK_CONTAINS(t_diags(c), want);
@@ -169,13 +169,13 @@ TEST(secrets_references)
 
     /* no secrets file at all */
     c = t_load(NULL, "api", "[service]\nimage = x\nenvironment = A=${X} B=${Y}\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "conf.d/api.conf:3: environment: ${X} needs a value, but droplet.conf sets no [droplet] "
                           "secrets file\n");
     conf_free(c);
     /* reported at the first use in the file, whatever the key */
     c = t_load(NULL, "api", "[service]\nimage = x\ncommand = run ${A}\nenvironment = B=${B}\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "conf.d/api.conf:3: command: ${A} needs a value, but droplet.conf sets no [droplet] "
                           "secrets file\n");
     conf_free(c);
@@ -183,7 +183,7 @@ TEST(secrets_references)
     /* missing file: a warning, and references cannot be checked */
     c = t_load("[droplet]\nsecrets = /nonexistent/secrets.env\n", "api", "[service]\nimage = x\nenvironment = A=${X}\n",
                NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "conf.d/droplet.conf:2: secrets: warning: /nonexistent/secrets.env does not exist yet; "
                           "services that use ${...} will not start until it does\n");
     conf_free(c);
@@ -192,7 +192,7 @@ TEST(secrets_references)
     sec = write_file("open.env", "GOOD=1\nthis is not an assignment hunter2\n", 0644);
     snprintf(drop, sizeof(drop), "[droplet]\nsecrets = %s\n", sec);
     c = t_load(drop, NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_CONTAINS(t_diags(c), "is readable by users other than root (mode 0644");
     CHECK_CONTAINS(t_diags(c), "open.env:2: expected NAME=VALUE");
     CHECK(!strstr(t_diags(c), "hunter2"));
@@ -209,7 +209,7 @@ TEST(env_file_checks)
     snprintf(text, sizeof(text), "[service]\nimage = x\nenv_file = %s\nenv_file = %s\nenv_file = %s\nenv_file = /nonexistent.env\n",
              ok, open, bad);
     struct conf *c = t_load(NULL, "svc", text, NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     const char *d = t_diags(c);
     CHECK_CONTAINS(d, "conf.d/svc.conf:4: env_file: ");
     CHECK_CONTAINS(d, "is readable by users other than root (mode 0640, owner uid 0); chown root and chmod 600 it");
@@ -224,7 +224,7 @@ TEST(env_file_checks)
         if (chown(theirs, 1000, 1000) == 0) {
             snprintf(text, sizeof(text), "[service]\nimage = x\nenv_file = %s\n", theirs);
             c = t_load(NULL, "svc", text, NULL);
-            plan_build(c);
+            plan_build(c, NULL, NULL);
             CHECK_CONTAINS(t_diags(c), "(mode 0600, owner uid 1000)");
             conf_free(c);
         }
@@ -290,14 +290,14 @@ TEST(review_fixes_plan)
 {
     /* Redis published from another host port still warns */
     struct conf *c = t_load(NULL, "r", "[service]\nimage = r\nports = 16379:6379\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_CONTAINS(t_diags(c), "conf.d/r.conf:3: ports: warning: port 6379 (usually Redis) is published on every "
                                "address, so anyone who can reach this host can reach it; publish it as "
                                "127.0.0.1:16379:6379");
     conf_free(c);
     /* ${VAR} on a continuation line is reported at that line */
     c = t_load(NULL, "a", "[service]\nimage = x\ncommand = run\n    --flag ${NOPE}\n", NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_CONTAINS(t_diags(c), "conf.d/a.conf:4: command: ${NOPE} needs a value");
     conf_free(c);
     /* writable by others is refused too */
@@ -305,7 +305,7 @@ TEST(review_fixes_plan)
     snprintf(path, sizeof(path), "%s", write_file("w.env", "A=1\n", 0602));
     snprintf(text, sizeof(text), "[service]\nimage = x\nenv_file = %s\n", path);
     c = t_load(NULL, "a", text, NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_CONTAINS(t_diags(c), "is writable by users other than root (mode 0602, owner uid 0)");
     conf_free(c);
     /* literal command-line secrets are redacted in the plan */
@@ -320,7 +320,101 @@ TEST(review_fixes_plan)
 TEST(empty_conf_warns)
 {
     struct conf *c = t_load(NULL, NULL);
-    plan_build(c);
+    plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "conf.d:0: warning: no services defined (no NAME.conf files)\n");
+    conf_free(c);
+}
+
+/* A fake image store for the planner: two images. */
+static int fake_lookup(void *ud, struct arena *a, const char *image, struct image_defaults *out, const char **why)
+{
+    (void)ud;
+    memset(out, 0, sizeof(*out));
+    if (streq(image, "broken:1")) {
+        *why = "store unreadable";
+        return -1;
+    }
+    if (streq(image, "redis:7")) {
+        static char *ep[] = {"docker-entrypoint.sh", NULL}, *cmd[] = {"redis-server", NULL};
+        static char *env[] = {"REDIS_VERSION=7.2", NULL}, *vols[] = {"/data", NULL};
+        static char *hc[] = {"/bin/sh", "-c", "redis-cli ping", NULL};
+        out->has_entrypoint = out->has_cmd = true;
+        out->entrypoint = (struct argv){ep, 1, NULL};
+        out->cmd = (struct argv){cmd, 1, NULL};
+        out->env = env;
+        out->nenv = 1;
+        out->user = "redis";
+        out->workdir = "/data";
+        out->stop_signal = 3;
+        out->volumes = vols;
+        out->nvolumes = 1;
+        out->hc.kind = HC_EXEC;
+        out->hc.exec = (struct argv){hc, 3, NULL};
+        out->hc.interval_ms = 5000;
+        out->hc.timeout_ms = 1000;
+        out->hc.retries = 2;
+        return 1;
+    }
+    if (streq(image, "bare:1")) {
+        (void)a;
+        return 1; /* no entrypoint, no cmd, no user, no health check */
+    }
+    return 0;
+}
+
+TEST(image_defaults_fill_what_services_leave_unset)
+{
+    static const char drop[] = "[volume]\ndevice = /dev/vdb\n";
+    struct conf *c = t_load(drop, "cache", "[service]\nimage = redis:7\nvolumes = redis:/data\n", "api",
+                            "[service]\nimage = redis:7\nentrypoint = /app/run\nuser = 1000\nstop_signal = SIGINT\n"
+                            "depends_on = cache:healthy\n",
+                            NULL);
+    struct plan *p = plan_build(c, fake_lookup, NULL);
+    CHECK_STR(t_diags(c), "conf.d/api.conf:2: volumes: warning: the image declares VOLUME /data but nothing is "
+                          "mounted there: what api writes there stays in its container layer, and is lost when the "
+                          "container is removed; add volumes = NAME:/data\n");
+    const struct plan_svc *cache = &p->svcs[0], *api = &p->svcs[1];
+    CHECK_STR(cache->svc->name, "cache");
+    CHECK_INT(cache->argv.n, 2);
+    CHECK_STR(cache->argv.v[0], "docker-entrypoint.sh");
+    CHECK_STR(cache->argv.v[1], "redis-server");
+    CHECK_STR(cache->user, "redis");
+    CHECK_STR(cache->workdir, "/data");
+    CHECK_INT(cache->stop_signal, 3);
+    CHECK(cache->hc && cache->hc->kind == HC_EXEC && cache->hc->interval_ms == 5000);
+    /* api sets entrypoint: the image's CMD is dropped, as docker does */
+    CHECK_INT(api->argv.n, 1);
+    CHECK_STR(api->argv.v[0], "/app/run");
+    CHECK_STR(api->user, "1000");
+    CHECK_INT(api->stop_signal, 2);
+    char *text = t_plan_print(p);
+    CHECK_CONTAINS(text, "# entrypoint: from the image\nentrypoint = [\"docker-entrypoint.sh\"]\n"
+                         "# command: from the image\ncommand = [\"redis-server\"]\n"
+                         "# environment from the image: REDIS_VERSION=7.2\n");
+    CHECK_CONTAINS(text, "# command: none (setting entrypoint drops the image's)\n");
+    CHECK_CONTAINS(text, "# user: from the image\nuser = redis\n");
+    CHECK_CONTAINS(text, "# stop_signal: from the image\nstop_signal = SIGQUIT\n");
+    CHECK_CONTAINS(text, "# healthcheck: from the image\n[healthcheck]\nexec = [\"/bin/sh\", \"-c\", \"redis-cli ping\"]\n");
+    free(text);
+    conf_free(c);
+}
+
+TEST(image_defaults_checks)
+{
+    struct conf *c = t_load(NULL, "a", "[service]\nimage = bare:1\n", "b",
+                            "[service]\nimage = bare:1\ncommand = run\ndepends_on = a:healthy\n", "c",
+                            "[service]\nimage = missing:1\ncommand = x\nuser = 1\n", "d",
+                            "[service]\nimage = broken:1\nuser = 1\n", NULL);
+    plan_build(c, fake_lookup, NULL);
+    const char *d = t_diags(c);
+    CHECK_CONTAINS(d, "conf.d/a.conf:2: image: nothing to run: neither conf.d/a.conf nor the image bare:1 gives an "
+                      "entrypoint or a command\n");
+    CHECK_CONTAINS(d, "conf.d/a.conf:2: user: warning: a runs as root");
+    CHECK_CONTAINS(d, "conf.d/b.conf:4: depends_on: a:healthy can never happen: neither conf.d/a.conf nor its image "
+                      "bare:1 defines a health check");
+    CHECK_CONTAINS(d, "conf.d/c.conf:2: image: warning: missing:1 is not in the image store; import it with rtctl "
+                      "image import\n");
+    CHECK_CONTAINS(d, "conf.d/d.conf:2: image: warning: cannot look broken:1 up: store unreadable\n");
+    CHECK_INT(c->diags.errors, 2);
     conf_free(c);
 }
