@@ -3,7 +3,8 @@
 #   make            build build/rtinit and build/rtctl
 #   make check      build and run every test suite (ends with "N passed, N failed")
 #   make asan       build with AddressSanitizer and UBSan into build/asan
-#   make fuzz       run the conf parser fuzzer for FUZZ_SECONDS (default 60)
+#   make fuzz       run the fuzzers (conf, image JSON) for FUZZ_SECONDS each (default 60)
+#   make bench      benchmarks against umoci, tar (and later crun, runc), as ratios
 #   make deps       install the Debian packages the build, tests and demo need
 #   make demo       the main job (today: check the shipped stack in conf.d)
 #   make install PREFIX=/usr DESTDIR=...
@@ -23,9 +24,9 @@ VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing -fstack-protector-strong \
+CFLAGS  += -std=gnu11 -pthread $(WARN) -D_GNU_SOURCE -fno-strict-aliasing -fstack-protector-strong \
            -DRT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDFLAGS += $(EXTRA_LDFLAGS)
+LDFLAGS += -pthread $(EXTRA_LDFLAGS)
 LDLIBS  += $(PKG_LIBS)
 DEPFLAGS = -MMD -MP
 
@@ -41,7 +42,7 @@ RTCTL_OBJ := $(call obj,$(RTCTL_SRC))
 RTINIT_OBJ:= $(call obj,$(RTINIT_SRC))
 UNIT_OBJ  := $(call obj,$(UNIT_SRC))
 
-.PHONY: all check asan fuzz deps demo install clean unit
+.PHONY: all check asan fuzz deps demo install clean unit bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rtinit $(BUILD)/rtctl
@@ -93,6 +94,10 @@ fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 	    $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 $$dict \
 	        $(BUILD)/fuzz/corpus-$$t $$seeds 2>&1 | tail -n 3; \
 	done
+
+# Benchmarks print ratios against other tools measured in the same run.
+bench: all
+	bash bench/images.sh
 
 deps:
 	bash tools/deps.sh

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "unpack.h"
 
 #define BUF_SIZE (256 * 1024)
+#define NCHUNK 8 /* decompressed chunks in flight between the two threads */
 
 struct layer_job {
     struct digest diff_id;
@@ -69,6 +71,13 @@ struct import_ctx {
 
 /* ---------- the streaming pipeline ---------- */
 
+/* Two threads per layer: a producer reads the blob, hashes it,
+ * decompresses it and hashes the result; the consumer (the caller's
+ * thread) parses the tar and makes the file system calls. Decompressing
+ * and hashing cost CPU, creating files costs system calls: side by side
+ * they overlap, so an import can be faster than plain tar. Only the
+ * producer touches A, the blob hashes and the member reader once it has
+ * started; only the consumer touches B. */
 struct pipe {
     struct member_reader *mr;
     struct layer_job *job;
@@ -76,10 +85,17 @@ struct pipe {
     struct archive *A;
     struct sha256 blob, diff;
     uint64_t nraw, nunpacked;
-    char err[512];
+    char err[512];                /* what went wrong in the producer */
     struct timespec last;
     unsigned char rawbuf[BUF_SIZE];
-    unsigned char unbuf[BUF_SIZE];
+    /* the queue */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char chunk[NCHUNK][BUF_SIZE];
+    size_t len[NCHUNK];
+    unsigned head, count;         /* count: filled and not yet released */
+    bool held;                    /* the consumer is reading chunk[head] */
+    bool eof, failed, cancel, done;
 };
 
 static void progress(struct pipe *p, bool final)
@@ -144,13 +160,98 @@ static la_ssize_t pull(struct pipe *p, void *buf, size_t n)
     return k;
 }
 
+static void *producer(void *arg)
+{
+    struct pipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->count == NCHUNK && !p->cancel)
+            pthread_cond_wait(&p->cv, &p->mu);
+        bool cancel = p->cancel;
+        unsigned slot = (p->head + p->count) % NCHUNK;
+        pthread_mutex_unlock(&p->mu);
+        if (cancel)
+            break;
+        la_ssize_t k = pull(p, p->chunk[slot], BUF_SIZE);
+        pthread_mutex_lock(&p->mu);
+        if (k < 0)
+            p->failed = true;
+        else if (k == 0)
+            p->eof = true;
+        else
+            p->len[slot] = (size_t)k, p->count++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (k <= 0)
+            break;
+    }
+    /* The blob digest covers every byte, also what the decompressor did
+     * not need (a trailer, padding): read the rest of the blob. */
+    bool failed = false;
+    while (p->eof && !p->cancel) {
+        ssize_t k = p->mr->read(p->mr, p->rawbuf, sizeof(p->rawbuf));
+        if (k < 0) {
+            snprintf(p->err, sizeof(p->err), "reading the blob: %s", strerror(errno));
+            failed = true;
+            break;
+        }
+        if (k == 0)
+            break;
+        sha256_update(&p->blob, p->rawbuf, (size_t)k);
+        p->nraw += (uint64_t)k;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->failed |= failed;
+    p->done = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* B's read callback: the next decompressed chunk from the producer. */
 static la_ssize_t tar_read(struct archive *a, void *client, const void **buff)
 {
     (void)a;
     struct pipe *p = client;
-    la_ssize_t k = pull(p, p->unbuf, sizeof(p->unbuf));
-    *buff = p->unbuf;
-    return k;
+    pthread_mutex_lock(&p->mu);
+    if (p->held) {
+        p->head = (p->head + 1) % NCHUNK;
+        p->count--;
+        p->held = false;
+        pthread_cond_broadcast(&p->cv);
+    }
+    while (p->count == 0 && !p->eof && !p->failed)
+        pthread_cond_wait(&p->cv, &p->mu);
+    la_ssize_t r;
+    if (p->failed) {
+        r = -1;
+    } else if (p->count) {
+        p->held = true;
+        *buff = p->chunk[p->head];
+        r = (la_ssize_t)p->len[p->head];
+    } else {
+        r = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+/* Stop the producer (cancel) or let it finish, and wait for it. */
+static void finish_producer(struct pipe *p, pthread_t thr, bool cancel)
+{
+    pthread_mutex_lock(&p->mu);
+    if (cancel)
+        p->cancel = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (!cancel) {
+        /* drain what the tar reader did not need (the zero blocks after
+         * the end of the archive): the diff_id covers them too */
+        const void *buf;
+        while (tar_read(NULL, p, &buf) > 0)
+            ;
+    }
+    pthread_join(thr, NULL);
 }
 
 static void layer_name(const struct layer_job *j, char *out, size_t len)
@@ -237,40 +338,27 @@ static int stream_layer(void *ud, size_t idx, struct member_reader *mr, struct r
                  layer_comp_name(j->comp), j->got_comp == COMP_NONE ? "not compressed that way" : layer_comp_name(j->got_comp));
         goto out;
     }
+    pthread_t thr;
+    if (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_cond_init(&p->cv, NULL) != 0 ||
+        (errno = pthread_create(&thr, NULL, producer, p)) != 0) {
+        rt_syserror(err, "%s: starting the decompressing thread", what);
+        goto out;
+    }
     archive_read_support_format_tar(B);
-    if (archive_read_open(B, p, NULL, tar_read, NULL) != ARCHIVE_OK) {
-        rt_error(err, EINVAL, "%s: %s", what, p->err[0] ? p->err : archive_error_string(B));
-        goto out;
-    }
     struct unpack_limits lim = {.max_entries = ic->o->max_entries};
-    if (unpack_tar(B, fsfd, &lim, &j->st, what, err) < 0) {
-        /* A failure inside the pipeline explains the tar error better. */
-        if (p->err[0])
-            rt_error(err, EINVAL, "%s: %s", what, p->err);
+    bool ok = archive_read_open(B, p, NULL, tar_read, NULL) == ARCHIVE_OK;
+    if (!ok)
+        rt_error(err, EINVAL, "%s: %s", what, archive_error_string(B));
+    else
+        ok = unpack_tar(B, fsfd, &lim, &j->st, what, err) == 0;
+    finish_producer(p, thr, !ok);
+    if (p->failed) {
+        /* A failure in the producer explains a tar error better. */
+        rt_error(err, EINVAL, "%s: %s", what, p->err);
         goto out;
     }
-    /* The digests cover every byte, also what the tar reader did not need:
-     * the padding after the end-of-archive blocks, the compressed trailer. */
-    for (;;) {
-        la_ssize_t k = pull(p, p->unbuf, sizeof(p->unbuf));
-        if (k < 0) {
-            rt_error(err, EINVAL, "%s: %s", what, p->err);
-            goto out;
-        }
-        if (k == 0)
-            break;
-    }
-    for (;;) {
-        ssize_t k = mr->read(mr, p->rawbuf, sizeof(p->rawbuf));
-        if (k < 0) {
-            rt_syserror(err, "%s: reading the blob", what);
-            goto out;
-        }
-        if (k == 0)
-            break;
-        sha256_update(&p->blob, p->rawbuf, (size_t)k);
-        p->nraw += (uint64_t)k;
-    }
+    if (!ok)
+        goto out;
     progress(p, true);
     sha256_final(&p->blob, &j->got_blob);
     j->got_size = (int64_t)p->nraw;
@@ -306,6 +394,8 @@ out:
         archive_read_free(p->A);
     sha256_free(&p->blob);
     sha256_free(&p->diff);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
     free(p);
     return r;
 }

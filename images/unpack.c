@@ -41,6 +41,10 @@ struct unpacker {
     char parent[PATH_MAX];
     int parent_fd;
     bool parent_fd_stale;
+    uid_t euid;                 /* who new files belong to, unless chowned */
+    gid_t egid;
+    struct stat parent_st;      /* of parent_fd, once asked for */
+    bool parent_st_valid;
     struct dirfix *fix;
     size_t nfix, capfix;
     const char *entry; /* name of the entry being written, for messages */
@@ -197,6 +201,7 @@ static int parent_fd(struct unpacker *u, const char *parent, bool whiteout)
         close(u->parent_fd);
     u->parent_fd = fd;
     u->parent_fd_stale = false;
+    u->parent_st_valid = false;
     snprintf(u->parent, sizeof(u->parent), "%s", parent);
     return fd;
 }
@@ -326,24 +331,53 @@ static int write_data(struct unpacker *u, struct archive *ar, int fd, struct arc
     return 0;
 }
 
+/* The group a file created in pfd gets: the directory's, if it is
+ * setgid, else ours. */
+static gid_t new_file_gid(struct unpacker *u, int pfd)
+{
+    struct stat st;
+    if (pfd == u->parent_fd && u->parent_st_valid)
+        st = u->parent_st;
+    else if (fstat(pfd, &st) < 0)
+        return (gid_t)-1; /* unknown: forces the chown */
+    if (pfd == u->parent_fd) {
+        u->parent_st = st;
+        u->parent_st_valid = true;
+    }
+    return (st.st_mode & S_ISGID) ? st.st_gid : u->egid;
+}
+
 static int do_file(struct unpacker *u, struct archive *ar, struct archive_entry *e, int pfd, const char *name,
                    uint64_t *bytes)
 {
     uid_t uid;
     gid_t gid;
-    if (owner(u, e, &uid, &gid) < 0 || make_room(u, pfd, name, false) < 0)
+    mode_t mode = archive_entry_perm(e) & 07777;
+    if (owner(u, e, &uid, &gid) < 0)
         return -1;
-    _cleanup_close_ int fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /* Create with the final mode (the umask is 0 while unpacking); only if
+     * something is in the way, make room and try again. */
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    _cleanup_close_ int fd = openat(pfd, name, flags, mode);
+    if (fd < 0 && errno == EEXIST) {
+        if (make_room(u, pfd, name, false) < 0)
+            return -1;
+        fd = openat(pfd, name, flags, mode);
+    }
     if (fd < 0)
         return fail(u, errno, "creating");
     if (write_data(u, ar, fd, e, bytes) < 0)
         return -1;
-    /* chown clears setuid and file capabilities, so mode and xattrs
-     * (security.capability among them) come after it. */
-    if (fchown(fd, uid, gid) < 0)
-        return fail(u, errno, "chown");
-    if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
-        return fail(u, errno, "chmod");
+    /* Most files are root's: chown only when the new file's owner is not
+     * already the entry's. chown clears setuid, setgid and file
+     * capabilities, so the mode is set again after it, and xattrs
+     * (security.capability among them) come last. */
+    if (uid != u->euid || gid != new_file_gid(u, pfd)) {
+        if (fchown(fd, uid, gid) < 0)
+            return fail(u, errno, "chown");
+        if ((mode & (S_ISUID | S_ISGID)) && fchmod(fd, mode) < 0)
+            return fail(u, errno, "chmod");
+    }
     if (set_xattrs(u, e, fd, -1, NULL) < 0)
         return -1;
     struct timespec ts[2];
@@ -389,6 +423,7 @@ static int do_dir(struct unpacker *u, struct archive_entry *e, int pfd, const ch
     close(fd);
     if (r < 0)
         return -1;
+    u->parent_st_valid = false; /* this directory may be the cached parent: its mode changed */
     struct dirfix f = {arena_strdup(&u->arena, path), {{0, 0}, {0, 0}}};
     entry_times(e, f.times);
     ARENA_PUSH(&u->arena, u->fix, u->nfix, u->capfix, f);
@@ -566,10 +601,13 @@ static void apply_dir_times(struct unpacker *u)
 int unpack_tar(struct archive *ar, int rootfd, const struct unpack_limits *lim, struct unpack_stats *st,
                const char *what, struct rt_err *err)
 {
-    struct unpacker u = {.root = rootfd, .what = what, .err = err, .parent_fd = -1};
+    struct unpacker u = {.root = rootfd, .what = what, .err = err, .parent_fd = -1, .euid = geteuid(), .egid = getegid()};
     arena_init(&u.arena);
+    /* Modes are the image's, exactly: no umask while creating entries. */
+    volatile mode_t old_umask = umask(0);
     jmp_buf jb;
     if (ARENA_TRY(&u.arena, jb)) {
+        umask(old_umask);
         if (u.parent_fd >= 0)
             close(u.parent_fd);
         arena_free(&u.arena);
@@ -599,6 +637,7 @@ int unpack_tar(struct archive *ar, int rootfd, const struct unpack_limits *lim, 
     }
     if (r == 0)
         apply_dir_times(&u);
+    umask(old_umask);
     if (u.parent_fd >= 0)
         close(u.parent_fd);
     arena_free(&u.arena);

@@ -11,6 +11,8 @@ packages=(
     clang libclang-rt-14-dev
     # tests: independent image tools to compare with, zstd layers
     python3 umoci skopeo zstd
+    # benchmarks
+    bc
 )
 
 missing=()
