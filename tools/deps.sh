@@ -10,7 +10,7 @@ packages=(
     # fuzzing (libFuzzer ships with clang's runtime)
     clang libclang-rt-14-dev
     # tests: independent image tools to compare with, zstd layers
-    python3 umoci skopeo zstd
+    python3 umoci skopeo zstd attr
     # benchmarks
     bc
 )

@@ -32,7 +32,9 @@ build_umoci() {
     r=b1/rootfs
     mkdir -p $r/etc $r/usr/bin $r/data/old $r/gone $r/srv
     echo base >$r/etc/base.conf
+    setfattr -n user.origin -v umoci $r/etc/base.conf
     printf '#!/bin/sh\n' >$r/usr/bin/tool && chmod 755 $r/usr/bin/tool
+    setfattr -n security.capability -v 0sAQAAAgAEAAAAAAAAAAAAAAAAAAA= $r/usr/bin/tool
     cp $r/usr/bin/tool $r/usr/bin/suid && chmod 4755 $r/usr/bin/suid
     echo shared >$r/etc/a && ln $r/etc/a $r/etc/a-hardlink
     ln -s ../etc/base.conf $r/srv/conf-link && ln -s /nonexistent/abs $r/srv/dangling

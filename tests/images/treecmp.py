@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """treecmp.py A B - compare two directory trees entry by entry: type, mode
-(with setuid/setgid/sticky), owner, content of files, target of symlinks,
-device numbers, and which files are hard links of each other. Prints every
-difference; exit status 1 if there is any."""
+(with setuid/setgid/sticky), owner, mtime (not of directories), xattrs, content of files,
+target of symlinks, device numbers, and which files are hard links of each
+other. Prints every difference; exit status 1 if there is any."""
 import hashlib
 import os
 import stat
@@ -19,6 +19,17 @@ def walk(root):
             st = os.lstat(p)
             info = {"type": stat.S_IFMT(st.st_mode), "mode": stat.S_IMODE(st.st_mode),
                     "uid": st.st_uid, "gid": st.st_gid}
+            # A directory's mtime after layers are applied depends on how
+            # (deleting an entry touches its directory): compare the rest.
+            if not stat.S_ISDIR(st.st_mode):
+                info["mtime"] = st.st_mtime_ns // 1000000000
+            try:
+                # overlayfs' own attributes are how layers are stored, not content
+                info["xattrs"] = sorted((x, os.getxattr(p, x, follow_symlinks=False))
+                                        for x in os.listxattr(p, follow_symlinks=False)
+                                        if not x.startswith("trusted.overlay."))
+            except OSError:
+                info["xattrs"] = "unsupported"
             if stat.S_ISREG(st.st_mode):
                 with open(p, "rb") as f:
                     info["sha256"] = hashlib.sha256(f.read()).hexdigest()
