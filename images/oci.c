@@ -195,83 +195,76 @@ static int parse_descriptor(struct jctx *c, json_t *d, const char *path, struct 
 
 /* ---------- documents ---------- */
 
-int oci_parse_index(struct arena *a, const char *buf, size_t len, struct oci_index *out, const char **why)
+/* Load a document, check it is an object (or an array), run the body,
+ * free the JSON: the bodies return -1 at the first problem. */
+typedef int (*doc_body)(struct jctx *c, json_t *root, void *out);
+
+static int parse_doc(struct arena *a, const char *buf, size_t len, const char **why, bool array,
+                     const char *not_that, doc_body body, void *out)
 {
     struct jctx c = {a, why};
-    memset(out, 0, sizeof(*out));
     json_t *root = load(&c, buf, len);
     if (!root)
         return -1;
-    int r = -1;
-    if (!json_is_object(root)) {
-        fail(&c, NULL, "an index must be a JSON object");
-        goto out;
-    }
-    if (schema_version(&c, root) < 0)
-        goto out;
-    json_t *m = json_object_get(root, "manifests");
-    if (!json_is_array(m)) {
-        fail(&c, "manifests", "missing or not an array");
-        goto out;
-    }
-    out->n = json_array_size(m);
-    if (out->n > 4096) {
-        fail(&c, "manifests", "too many entries");
-        goto out;
-    }
-    out->v = arena_alloc(a, (out->n + 1) * sizeof(struct descriptor));
-    for (size_t i = 0; i < out->n; i++)
-        if (parse_descriptor(&c, json_array_get(m, i), arena_printf(a, "manifests[%zu]", i), &out->v[i]) < 0)
-            goto out;
-    r = 0;
-out:
+    int r = (array ? json_is_array(root) : json_is_object(root)) ? body(&c, root, out) : fail(&c, NULL, not_that);
     json_decref(root);
     return r;
 }
 
+static int index_body(struct jctx *c, json_t *root, void *v)
+{
+    struct oci_index *out = v;
+    if (schema_version(c, root) < 0)
+        return -1;
+    json_t *m = json_object_get(root, "manifests");
+    if (!json_is_array(m))
+        return fail(c, "manifests", "missing or not an array");
+    out->n = json_array_size(m);
+    if (out->n > 4096)
+        return fail(c, "manifests", "too many entries");
+    out->v = arena_alloc(c->a, (out->n + 1) * sizeof(struct descriptor));
+    for (size_t i = 0; i < out->n; i++)
+        if (parse_descriptor(c, json_array_get(m, i), arena_printf(c->a, "manifests[%zu]", i), &out->v[i]) < 0)
+            return -1;
+    return 0;
+}
+
+int oci_parse_index(struct arena *a, const char *buf, size_t len, struct oci_index *out, const char **why)
+{
+    memset(out, 0, sizeof(*out));
+    return parse_doc(a, buf, len, why, false, "an index must be a JSON object", index_body, out);
+}
+
+static int manifest_body(struct jctx *c, json_t *root, void *v)
+{
+    struct oci_manifest *out = v;
+    if (schema_version(c, root) < 0 || opt_str(c, root, "mediaType", "", &out->media_type) < 0)
+        return -1;
+    if (out->media_type && media_type_kind(out->media_type, NULL) != MT_MANIFEST)
+        return fail(c, "mediaType", arena_printf(c->a, "'%s' is not an image manifest", out->media_type));
+    json_t *cfg = json_object_get(root, "config");
+    if (!cfg)
+        return fail(c, "config", "missing");
+    if (parse_descriptor(c, cfg, "config", &out->config) < 0)
+        return -1;
+    json_t *layers = json_object_get(root, "layers");
+    if (!json_is_array(layers))
+        return fail(c, "layers", "missing or not an array");
+    out->nlayers = json_array_size(layers);
+    if (out->nlayers > OCI_MAX_LAYERS)
+        return fail(c, "layers",
+                    arena_printf(c->a, "%zu layers; at most %d are supported", out->nlayers, OCI_MAX_LAYERS));
+    out->layers = arena_alloc(c->a, (out->nlayers + 1) * sizeof(struct descriptor));
+    for (size_t i = 0; i < out->nlayers; i++)
+        if (parse_descriptor(c, json_array_get(layers, i), arena_printf(c->a, "layers[%zu]", i), &out->layers[i]) < 0)
+            return -1;
+    return 0;
+}
+
 int oci_parse_manifest(struct arena *a, const char *buf, size_t len, struct oci_manifest *out, const char **why)
 {
-    struct jctx c = {a, why};
     memset(out, 0, sizeof(*out));
-    json_t *root = load(&c, buf, len);
-    if (!root)
-        return -1;
-    int r = -1;
-    if (!json_is_object(root)) {
-        fail(&c, NULL, "a manifest must be a JSON object");
-        goto out;
-    }
-    if (schema_version(&c, root) < 0 || opt_str(&c, root, "mediaType", "", &out->media_type) < 0)
-        goto out;
-    if (out->media_type && media_type_kind(out->media_type, NULL) != MT_MANIFEST) {
-        fail(&c, "mediaType", arena_printf(a, "'%s' is not an image manifest", out->media_type));
-        goto out;
-    }
-    json_t *cfg = json_object_get(root, "config");
-    if (!cfg) {
-        fail(&c, "config", "missing");
-        goto out;
-    }
-    if (parse_descriptor(&c, cfg, "config", &out->config) < 0)
-        goto out;
-    json_t *layers = json_object_get(root, "layers");
-    if (!json_is_array(layers)) {
-        fail(&c, "layers", "missing or not an array");
-        goto out;
-    }
-    out->nlayers = json_array_size(layers);
-    if (out->nlayers > OCI_MAX_LAYERS) {
-        fail(&c, "layers", arena_printf(a, "%zu layers; at most %d are supported", out->nlayers, OCI_MAX_LAYERS));
-        goto out;
-    }
-    out->layers = arena_alloc(a, (out->nlayers + 1) * sizeof(struct descriptor));
-    for (size_t i = 0; i < out->nlayers; i++)
-        if (parse_descriptor(&c, json_array_get(layers, i), arena_printf(a, "layers[%zu]", i), &out->layers[i]) < 0)
-            goto out;
-    r = 0;
-out:
-    json_decref(root);
-    return r;
+    return parse_doc(a, buf, len, why, false, "a manifest must be a JSON object", manifest_body, out);
 }
 
 /* Docker's healthcheck durations are nanoseconds. */
@@ -324,126 +317,95 @@ static int parse_healthcheck(struct jctx *c, json_t *hc, struct image_config *ou
                : 0;
 }
 
-int oci_parse_config(struct arena *a, const char *buf, size_t len, struct image_config *out, const char **why)
+static int config_body(struct jctx *c, json_t *root, void *v)
 {
-    struct jctx c = {a, why};
-    memset(out, 0, sizeof(*out));
-    json_t *root = load(&c, buf, len);
-    if (!root)
+    struct image_config *out = v;
+    const char **why = c->why;
+    if (opt_str(c, root, "os", "", &out->os) < 0 || opt_str(c, root, "architecture", "", &out->arch) < 0 ||
+        opt_str(c, root, "created", "", &out->created) < 0)
         return -1;
-    int r = -1;
-    if (!json_is_object(root)) {
-        fail(&c, NULL, "an image config must be a JSON object");
-        goto out;
-    }
-    if (opt_str(&c, root, "os", "", &out->os) < 0 || opt_str(&c, root, "architecture", "", &out->arch) < 0 ||
-        opt_str(&c, root, "created", "", &out->created) < 0)
-        goto out;
     json_t *rootfs = json_object_get(root, "rootfs");
-    if (!json_is_object(rootfs)) {
-        fail(&c, "rootfs", "missing or not an object");
-        goto out;
-    }
+    if (!json_is_object(rootfs))
+        return fail(c, "rootfs", "missing or not an object");
     const char *type;
-    if (opt_str(&c, rootfs, "type", "rootfs", &type) < 0)
-        goto out;
-    if (!type || !streq(type, "layers")) {
-        fail(&c, "rootfs.type", "must be \"layers\"");
-        goto out;
-    }
+    if (opt_str(c, rootfs, "type", "rootfs", &type) < 0)
+        return -1;
+    if (!type || !streq(type, "layers"))
+        return fail(c, "rootfs.type", "must be \"layers\"");
     char **ids;
     size_t nids;
-    if (str_array(&c, json_object_get(rootfs, "diff_ids"), "rootfs.diff_ids", &ids, &nids, NULL) < 0)
-        goto out;
-    if (nids > OCI_MAX_LAYERS) {
-        fail(&c, "rootfs.diff_ids", "too many layers");
-        goto out;
-    }
-    out->diff_ids = arena_alloc(a, (nids + 1) * sizeof(struct digest));
+    if (str_array(c, json_object_get(rootfs, "diff_ids"), "rootfs.diff_ids", &ids, &nids, NULL) < 0)
+        return -1;
+    if (nids > OCI_MAX_LAYERS)
+        return fail(c, "rootfs.diff_ids", "too many layers");
+    out->diff_ids = arena_alloc(c->a, (nids + 1) * sizeof(struct digest));
     out->ndiff_ids = nids;
-    for (size_t i = 0; i < nids; i++) {
-        if (digest_parse(ids[i], &out->diff_ids[i], why) < 0) {
-            fail(&c, arena_printf(a, "rootfs.diff_ids[%zu]", i), *why);
-            goto out;
-        }
-    }
+    for (size_t i = 0; i < nids; i++)
+        if (digest_parse(ids[i], &out->diff_ids[i], why) < 0)
+            return fail(c, arena_printf(c->a, "rootfs.diff_ids[%zu]", i), *why);
     json_t *cfg = json_object_get(root, "config");
-    if (cfg && !json_is_null(cfg)) {
-        if (!json_is_object(cfg)) {
-            fail(&c, "config", "must be an object");
-            goto out;
-        }
-        if (str_array(&c, json_object_get(cfg, "Entrypoint"), "config.Entrypoint", &out->entrypoint, &out->nentrypoint,
-                      &out->has_entrypoint) < 0 ||
-            str_array(&c, json_object_get(cfg, "Cmd"), "config.Cmd", &out->cmd, &out->ncmd, &out->has_cmd) < 0 ||
-            str_array(&c, json_object_get(cfg, "Env"), "config.Env", &out->env, &out->nenv, NULL) < 0 ||
-            opt_str(&c, cfg, "User", "config", &out->user) < 0 ||
-            opt_str(&c, cfg, "WorkingDir", "config", &out->workdir) < 0 ||
-            opt_str(&c, cfg, "StopSignal", "config", &out->stop_signal) < 0 ||
-            obj_keys(&c, json_object_get(cfg, "ExposedPorts"), "config.ExposedPorts", &out->exposed, &out->nexposed) < 0 ||
-            obj_keys(&c, json_object_get(cfg, "Volumes"), "config.Volumes", &out->volumes, &out->nvolumes) < 0 ||
-            parse_healthcheck(&c, json_object_get(cfg, "Healthcheck"), out) < 0)
-            goto out;
-        /* Docker writes "" for unset strings; treat them as unset. */
-        if (out->user && !*out->user)
-            out->user = NULL;
-        if (out->workdir && !*out->workdir)
-            out->workdir = NULL;
-        if (out->stop_signal && !*out->stop_signal)
-            out->stop_signal = NULL;
+    if (!cfg || json_is_null(cfg))
+        return 0;
+    if (!json_is_object(cfg))
+        return fail(c, "config", "must be an object");
+    if (str_array(c, json_object_get(cfg, "Entrypoint"), "config.Entrypoint", &out->entrypoint, &out->nentrypoint,
+                  &out->has_entrypoint) < 0 ||
+        str_array(c, json_object_get(cfg, "Cmd"), "config.Cmd", &out->cmd, &out->ncmd, &out->has_cmd) < 0 ||
+        str_array(c, json_object_get(cfg, "Env"), "config.Env", &out->env, &out->nenv, NULL) < 0 ||
+        opt_str(c, cfg, "User", "config", &out->user) < 0 || opt_str(c, cfg, "WorkingDir", "config", &out->workdir) < 0 ||
+        opt_str(c, cfg, "StopSignal", "config", &out->stop_signal) < 0 ||
+        obj_keys(c, json_object_get(cfg, "ExposedPorts"), "config.ExposedPorts", &out->exposed, &out->nexposed) < 0 ||
+        obj_keys(c, json_object_get(cfg, "Volumes"), "config.Volumes", &out->volumes, &out->nvolumes) < 0 ||
+        parse_healthcheck(c, json_object_get(cfg, "Healthcheck"), out) < 0)
+        return -1;
+    /* Docker writes "" for unset strings; treat them as unset. */
+    if (out->user && !*out->user)
+        out->user = NULL;
+    if (out->workdir && !*out->workdir)
+        out->workdir = NULL;
+    if (out->stop_signal && !*out->stop_signal)
+        out->stop_signal = NULL;
+    return 0;
+}
+
+int oci_parse_config(struct arena *a, const char *buf, size_t len, struct image_config *out, const char **why)
+{
+    memset(out, 0, sizeof(*out));
+    return parse_doc(a, buf, len, why, false, "an image config must be a JSON object", config_body, out);
+}
+
+static int docker_body(struct jctx *c, json_t *root, void *v)
+{
+    struct docker_manifest *out = v;
+    out->n = json_array_size(root);
+    if (out->n > 4096)
+        return fail(c, NULL, "too many images");
+    out->v = arena_alloc(c->a, (out->n + 1) * sizeof(struct docker_image));
+    for (size_t i = 0; i < out->n; i++) {
+        json_t *e = json_array_get(root, i);
+        struct docker_image *d = &out->v[i];
+        const char *path = arena_printf(c->a, "[%zu]", i);
+        if (!json_is_object(e))
+            return fail(c, path, "must be an object");
+        if (opt_str(c, e, "Config", path, &d->config) < 0)
+            return -1;
+        if (!d->config)
+            return fail(c, arena_printf(c->a, "%s.Config", path), "missing");
+        if (str_array(c, json_object_get(e, "RepoTags"), arena_printf(c->a, "%s.RepoTags", path), &d->tags, &d->ntags,
+                      NULL) < 0 ||
+            str_array(c, json_object_get(e, "Layers"), arena_printf(c->a, "%s.Layers", path), &d->layers, &d->nlayers,
+                      NULL) < 0)
+            return -1;
+        if (d->nlayers > OCI_MAX_LAYERS)
+            return fail(c, arena_printf(c->a, "%s.Layers", path), "too many layers");
     }
-    r = 0;
-out:
-    json_decref(root);
-    return r;
+    return 0;
 }
 
 int docker_parse_manifest(struct arena *a, const char *buf, size_t len, struct docker_manifest *out, const char **why)
 {
-    struct jctx c = {a, why};
     memset(out, 0, sizeof(*out));
-    json_t *root = load(&c, buf, len);
-    if (!root)
-        return -1;
-    int r = -1;
-    if (!json_is_array(root)) {
-        fail(&c, NULL, "manifest.json must be a JSON array");
-        goto out;
-    }
-    out->n = json_array_size(root);
-    if (out->n > 4096) {
-        fail(&c, NULL, "too many images");
-        goto out;
-    }
-    out->v = arena_alloc(a, (out->n + 1) * sizeof(struct docker_image));
-    for (size_t i = 0; i < out->n; i++) {
-        json_t *e = json_array_get(root, i);
-        struct docker_image *d = &out->v[i];
-        const char *path = arena_printf(a, "[%zu]", i);
-        if (!json_is_object(e)) {
-            fail(&c, path, "must be an object");
-            goto out;
-        }
-        if (opt_str(&c, e, "Config", path, &d->config) < 0)
-            goto out;
-        if (!d->config) {
-            fail(&c, arena_printf(a, "%s.Config", path), "missing");
-            goto out;
-        }
-        if (str_array(&c, json_object_get(e, "RepoTags"), arena_printf(a, "%s.RepoTags", path), &d->tags, &d->ntags,
-                      NULL) < 0 ||
-            str_array(&c, json_object_get(e, "Layers"), arena_printf(a, "%s.Layers", path), &d->layers, &d->nlayers,
-                      NULL) < 0)
-            goto out;
-        if (d->nlayers > OCI_MAX_LAYERS) {
-            fail(&c, arena_printf(a, "%s.Layers", path), "too many layers");
-            goto out;
-        }
-    }
-    r = 0;
-out:
-    json_decref(root);
-    return r;
+    return parse_doc(a, buf, len, why, true, "manifest.json must be a JSON array", docker_body, out);
 }
 
 int oci_pick_platform(const struct oci_index *idx)
