@@ -4,6 +4,7 @@
  * code rtctl uses. Supervising services (PID 1 duties, dependency order,
  * health checks, restarts, logs) is tracked in issue 5 and lands on top of
  * the plan this produces. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,7 +69,10 @@ int main(int argc, char **argv)
     }
     struct image_lookup lk;
     int have = image_lookup_open(&lk, &paths, &err);
-    if (have < 0) {
+    if (have < 0 && err.errnum == EACCES) {
+        log_msg(&lg, LOG_WARN, "%s; images are not checked (run as root to check them)", err.msg);
+        have = 0;
+    } else if (have < 0) {
         log_msg(&lg, LOG_ERR, "%s", err.msg);
         return 1;
     }

@@ -147,3 +147,20 @@ test_make_install_keeps_existing_files() {
     [ -f "$dest/etc/rt/conf.d/api.conf" ] || { say "api.conf not installed"; return 1; }
     assert_in "$out" "kept existing"
 }
+
+test_non_root_check_without_store_access() {
+    # A user who may not read the image store still gets conf.d checked.
+    local d
+    d=$(mktemp -d /tmp/rt-nonroot.XXXXXX)
+    chmod 755 "$d"
+    cp "$RTCTL" "$d/rtctl"
+    cp -r "$SHIPPED" "$d/conf.d"
+    mkdir -p "$d/root/state/images"
+    chmod 700 "$d/root/state/images"
+    chmod -R a+rX "$d/conf.d" "$d/rtctl"
+    run su nobody -s /bin/sh -c "$d/rtctl --root $d/root config check --quiet --conf $d/conf.d"
+    rm -rf "$d"
+    assert_rc 0
+    assert_in "$err" "Permission denied; images are not checked (run as root to check them)"
+    assert_in "$err" "OK, 5 services"
+}
