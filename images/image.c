@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <linux/stat.h>
 #include <unistd.h>
 
 #include "../lib/util.h"
@@ -142,6 +143,30 @@ int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, str
         for (size_t l = 0; l < img.config.ndiff_ids; l++)
             ARENA_PUSH(&a, layers.v, layers.n, layers.cap, img.config.diff_ids[l]);
     }
+    /* A mounted image keeps what it is made of, named or not (a name moved
+     * to a new import leaves the old image mounted until unmounted). */
+    int mfd = openat(s->dirfd, "mnt", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *md = mfd >= 0 ? fdopendir(mfd) : NULL;
+    struct dirent *de;
+    while (md && (de = readdir(md))) {
+        struct digest d;
+        struct image img;
+        if (digest_parse_hex(de->d_name, &d) < 0 || !image_is_mounted(s, &d))
+            continue;
+        if (image_load_digest(s, &a, &d, &img, err) < 0) {
+            closedir(md);
+            goto out;
+        }
+        ARENA_PUSH(&a, images.v, images.n, images.cap, d);
+        ARENA_PUSH(&a, blobs.v, blobs.n, blobs.cap, d);
+        ARENA_PUSH(&a, blobs.v, blobs.n, blobs.cap, img.manifest.config.digest);
+        for (size_t l = 0; l < img.config.ndiff_ids; l++)
+            ARENA_PUSH(&a, layers.v, layers.n, layers.cap, img.config.diff_ids[l]);
+    }
+    if (md)
+        closedir(md);
+    else if (mfd >= 0)
+        close(mfd);
     uint64_t nblobs = 0, unused = 0;
     if (sweep(s, "layers", &layers, true, freed_layers, freed_bytes, err) < 0 ||
         sweep(s, "blobs/sha256", &blobs, false, &nblobs, &unused, err) < 0 ||
@@ -162,35 +187,40 @@ static void mnt_path(struct store *s, const struct digest *d, char *out, size_t 
     snprintf(out, len, "%s/mnt/%s", s->dir, hex);
 }
 
+/* Is path the root of a mount? statx() says so directly (Linux 5.8+),
+ * bind mounts of the same file system included. */
 static bool is_mountpoint(const char *path)
 {
+    struct statx stx;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+        return false;
+    if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+        return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+    /* An older kernel: a different device than the parent is all we can
+     * tell without parsing mountinfo. */
     struct stat a, b;
     char parent[PATH_MAX];
     snprintf(parent, sizeof(parent), "%s/..", path);
-    if (stat(path, &a) < 0 || stat(parent, &b) < 0)
-        return false;
-    /* A different device, or (a bind mount of the same file system) the
-     * root of one: the inode of a mount root is that of its source. */
-    if (a.st_dev != b.st_dev)
-        return true;
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return false;
-    char line[8192];
-    bool found = false;
-    while (!found && fgets(line, sizeof(line), f)) {
-        /* id parent major:minor root mountpoint ... */
-        char *sp = line;
-        for (int i = 0; i < 4 && sp; i++)
-            sp = strchr(sp + 1, ' ');
-        if (!sp)
-            continue;
-        char *end = strchr(sp + 1, ' ');
-        if (end && (size_t)(end - sp - 1) == strlen(path) && !strncmp(sp + 1, path, strlen(path)))
-            found = true;
+    return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* "; mounted: sha256:..., ..." for messages, or "". */
+static const char *mounted_list(struct store *s, struct arena *a)
+{
+    int mfd = openat(s->dirfd, "mnt", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *md = mfd >= 0 ? fdopendir(mfd) : NULL;
+    const char *list = "";
+    struct dirent *de;
+    while (md && (de = readdir(md))) {
+        struct digest d;
+        if (digest_parse_hex(de->d_name, &d) == 0 && image_is_mounted(s, &d))
+            list = arena_printf(a, "%s%ssha256:%s", list, *list ? ", " : "; mounted: ", de->d_name);
     }
-    fclose(f);
-    return found;
+    if (md)
+        closedir(md);
+    else if (mfd >= 0)
+        close(mfd);
+    return list;
 }
 
 bool image_is_mounted(struct store *s, const struct digest *manifest)
@@ -198,6 +228,29 @@ bool image_is_mounted(struct store *s, const struct digest *manifest)
     char path[PATH_MAX];
     mnt_path(s, manifest, path, sizeof(path));
     return is_mountpoint(path);
+}
+
+/* A directory's owner, mode, xattrs and times, as overlayfs shows them:
+ * those of the top layer that has the directory. */
+static int copy_dir_meta(int src, int dst, const struct stat *st, const char *what, struct rt_err *err)
+{
+    if (fchown(dst, st->st_uid, st->st_gid) < 0 || fchmod(dst, st->st_mode & 07777) < 0)
+        return rt_syserror(err, "setting owner and mode of %s", what);
+    char names[65536];
+    ssize_t n = flistxattr(src, names, sizeof(names));
+    for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
+        const char *x = names + i;
+        if (startswith(x, "trusted.overlay."))
+            continue; /* how layers are stored, not the image's */
+        char val[65536];
+        ssize_t vl = fgetxattr(src, x, val, sizeof(val));
+        if (vl < 0 || fsetxattr(dst, x, val, (size_t)vl, 0) < 0)
+            return rt_syserror(err, "copying xattr %s of %s", x, what);
+    }
+    struct timespec ts[2] = {st->st_atim, st->st_mtim};
+    if (futimens(dst, ts) < 0)
+        return rt_syserror(err, "setting times of %s", what);
+    return 0;
 }
 
 /* Copy src (one layer) onto dst (the flattened root so far): whiteouts
@@ -225,7 +278,8 @@ static int flatten_dir(int src, int dst, struct rt_err *err)
             break;
         }
         if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-            rm_tree_at(dst, n); /* a whiteout */
+            if (rm_tree_at(dst, n) < 0) /* a whiteout */
+                r = rt_syserror(err, "removing %s", n);
             continue;
         }
         struct stat dt;
@@ -239,7 +293,11 @@ static int flatten_dir(int src, int dst, struct rt_err *err)
             char opq = 0;
             bool opaque = fgetxattr(cs, "trusted.overlay.opaque", &opq, 1) == 1 && opq == 'y';
             if (exists && (!S_ISDIR(dt.st_mode) || opaque)) {
-                rm_tree_at(dst, n);
+                if (rm_tree_at(dst, n) < 0) {
+                    r = rt_syserror(err, "removing %s", n);
+                    close(cs);
+                    break;
+                }
                 exists = false;
             }
             if (!exists && mkdirat(dst, n, 0700) < 0) {
@@ -254,18 +312,16 @@ static int flatten_dir(int src, int dst, struct rt_err *err)
                 break;
             }
             r = flatten_dir(cs, cd, err);
-            if (r == 0 && (fchown(cd, st.st_uid, st.st_gid) < 0 || fchmod(cd, st.st_mode & 07777) < 0))
-                r = rt_syserror(err, "setting owner and mode of %s", n);
-            if (r == 0) {
-                struct timespec ts[2] = {st.st_atim, st.st_mtim};
-                futimens(cd, ts);
-            }
+            if (r == 0)
+                r = copy_dir_meta(cs, cd, &st, n, err);
             close(cs);
             close(cd);
             continue;
         }
-        if (exists)
-            rm_tree_at(dst, n);
+        if (exists && rm_tree_at(dst, n) < 0) {
+            r = rt_syserror(err, "removing %s", n);
+            break;
+        }
         if (linkat(src, n, dst, n, 0) < 0)
             r = rt_syserror(err, "linking %s", n);
     }
@@ -301,6 +357,14 @@ static int flatten(struct store *s, const struct image *img, char *out, size_t l
                 break;
             }
             r = flatten_dir(lfd, root, err);
+            /* The root itself is the top layer's, as in an overlay. */
+            struct stat lst;
+            if (r == 0 && i + 1 == img->config.ndiff_ids) {
+                if (fstat(lfd, &lst) < 0)
+                    r = rt_syserror(err, "stat of layer %s", lhex);
+                else
+                    r = copy_dir_meta(lfd, root, &lst, "/", err);
+            }
             close(lfd);
         }
         if (root >= 0)
@@ -405,12 +469,15 @@ int image_unmount(struct store *s, const char *name, struct rt_err *err)
     }
     struct digest d;
     char path[PATH_MAX];
+    const char *why;
     int r = -1;
-    if (store_resolve(s, &a, name, &d, err) < 0)
+    /* By name, or by manifest digest: a name that moved to a newer import
+     * no longer reaches the image that is mounted. */
+    if (digest_parse(name, &d, &why) < 0 && store_resolve(s, &a, name, &d, err) < 0)
         goto out;
     mnt_path(s, &d, path, sizeof(path));
     if (!is_mountpoint(path)) {
-        rt_error(err, EINVAL, "%s is not mounted", name);
+        rt_error(err, EINVAL, "%s is not mounted%s", name, mounted_list(s, &a));
         goto out;
     }
     if (umount2(path, 0) < 0) {

@@ -67,7 +67,17 @@ struct import_ctx {
     const char **names;            /* names to store it under */
     size_t nnames;
     bool docker;                   /* a docker-save manifest.json source */
+    /* JSON blobs already read and checked, by digest: an index may name
+     * the same blob many times, and must not make us read it many times */
+    struct doc {
+        struct digest d;
+        const char *buf;
+        size_t len;
+    } *docs;
+    size_t ndocs, capdocs, doc_bytes;
 };
+
+#define MAX_DOC_BYTES (64 << 20) /* all the JSON an import reads, together */
 
 /* ---------- the streaming pipeline ---------- */
 
@@ -188,7 +198,12 @@ static void *producer(void *arg)
     /* The blob digest covers every byte, also what the decompressor did
      * not need (a trailer, padding): read the rest of the blob. */
     bool failed = false;
-    while (p->eof && !p->cancel) {
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        bool go = p->eof && !p->cancel;
+        pthread_mutex_unlock(&p->mu);
+        if (!go)
+            break;
         ssize_t k = p->mr->read(p->mr, p->rawbuf, sizeof(p->rawbuf));
         if (k < 0) {
             snprintf(p->err, sizeof(p->err), "reading the blob: %s", strerror(errno));
@@ -263,10 +278,14 @@ static void layer_name(const struct layer_job *j, char *out, size_t len)
 
 static int write_meta(int dirfd, const struct layer_job *j, struct rt_err *err)
 {
-    char ds[DIGEST_STR_LEN + 1];
+    char ds[DIGEST_STR_LEN + 1], bs[DIGEST_STR_LEN + 1];
     digest_str(&j->diff_id, ds);
-    json_t *m = json_pack("{s:s, s:I, s:I}", "diff_id", ds, "size", (json_int_t)j->st.bytes, "entries",
-                          (json_int_t)j->st.entries);
+    digest_str(&j->got_blob, bs);
+    /* The blob it came from, so that an image that refers to this layer
+     * later (a docker-save archive re-imported) says the same of it. */
+    json_t *m = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}", "diff_id", ds, "size", (json_int_t)j->st.bytes,
+                          "entries", (json_int_t)j->st.entries, "blob", bs, "blob_size", (json_int_t)j->got_size,
+                          "compression", layer_comp_name(j->got_comp));
     int fd = openat(dirfd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int r = fd >= 0 && m && json_dumpfd(m, fd, JSON_COMPACT) == 0 ? 0 : -1;
     if (fd >= 0)
@@ -345,7 +364,7 @@ static int stream_layer(void *ud, size_t idx, struct member_reader *mr, struct r
         goto out;
     }
     archive_read_support_format_tar(B);
-    struct unpack_limits lim = {.max_entries = ic->o->max_entries};
+    struct unpack_limits lim = {.max_entries = ic->o->max_entries, .max_bytes = ic->o->max_bytes};
     bool ok = archive_read_open(B, p, NULL, tar_read, NULL) == ARCHIVE_OK;
     if (!ok)
         rt_error(err, EINVAL, "%s: %s", what, archive_error_string(B));
@@ -411,18 +430,34 @@ static int blob_path(struct arena *a, const struct digest *d, const char **out)
 }
 
 /* A JSON blob of an OCI layout, checked against its descriptor. */
-static char *read_blob(struct import_ctx *ic, const struct descriptor *d, const char *what, size_t *len,
-                       struct rt_err *err)
+static const char *read_blob(struct import_ctx *ic, const struct descriptor *d, const char *what, size_t *len,
+                             struct rt_err *err)
 {
     const char *path;
     char ds[DIGEST_STR_LEN + 1];
     digest_str(&d->digest, ds);
+    for (size_t i = 0; i < ic->ndocs; i++) {
+        if (digest_eq(&ic->docs[i].d, &d->digest)) {
+            if ((int64_t)ic->docs[i].len != d->size) {
+                rt_error(err, EINVAL, "%s %s: size mismatch: the descriptor says %lld bytes, the blob has %zu", what,
+                         ds, (long long)d->size, ic->docs[i].len);
+                return NULL;
+            }
+            *len = ic->docs[i].len;
+            return ic->docs[i].buf;
+        }
+    }
     blob_path(ic->a, &d->digest, &path);
     if (d->size > OCI_MAX_JSON) {
         rt_error(err, EFBIG, "%s %s: %lld bytes is too large for a JSON document", what, ds, (long long)d->size);
         return NULL;
     }
-    char *buf = source_read(ic->src, path, OCI_MAX_JSON, len, err);
+    if (ic->doc_bytes + (size_t)d->size > MAX_DOC_BYTES) {
+        rt_error(err, EFBIG, "%s %s: the image's JSON documents add up to more than %d MiB", what, ds,
+                 MAX_DOC_BYTES >> 20);
+        return NULL;
+    }
+    const char *buf = source_read(ic->src, path, OCI_MAX_JSON, len, err);
     if (!buf) {
         if (err->errnum == ENOENT)
             rt_error(err, ENOENT, "%s %s: missing from the source", what, ds);
@@ -441,6 +476,9 @@ static char *read_blob(struct import_ctx *ic, const struct descriptor *d, const 
         rt_error(err, EINVAL, "%s %s: digest mismatch: the blob hashes to %s", what, ds, gs);
         return NULL;
     }
+    ic->doc_bytes += *len;
+    struct doc doc = {d->digest, buf, *len};
+    ARENA_PUSH(ic->a, ic->docs, ic->ndocs, ic->capdocs, doc);
     return buf;
 }
 
@@ -484,7 +522,7 @@ static int collect(struct import_ctx *ic, const struct oci_index *idx, const str
             if (depth >= 2)
                 return rt_error(err, EINVAL, "image indexes nested too deep");
             size_t len;
-            char *buf = read_blob(ic, d, "index", &len, err);
+            const char *buf = read_blob(ic, d, "index", &len, err);
             if (!buf)
                 return -1;
             struct oci_index inner;
@@ -518,7 +556,7 @@ static int from_oci(struct import_ctx *ic, struct oci_manifest *m, struct rt_err
 {
     size_t len;
     const char *why;
-    char *buf = source_read(ic->src, "index.json", OCI_MAX_JSON, &len, err);
+    const char *buf = source_read(ic->src, "index.json", OCI_MAX_JSON, &len, err);
     if (!buf)
         return -1;
     struct oci_index idx;
@@ -599,7 +637,7 @@ static int from_docker(struct import_ctx *ic, struct rt_err *err)
 {
     size_t len;
     const char *why;
-    char *buf = source_read(ic->src, "manifest.json", OCI_MAX_JSON, &len, err);
+    const char *buf = source_read(ic->src, "manifest.json", OCI_MAX_JSON, &len, err);
     if (!buf)
         return -1;
     struct docker_manifest dm;
@@ -673,11 +711,20 @@ static int synthesize_manifest(struct import_ctx *ic, struct rt_err *err)
     json_t *layers = json_array();
     for (size_t i = 0; i < ic->njobs; i++) {
         const struct layer_job *j = &ic->jobs[i];
-        /* Layers already in the store were not streamed: docker-save
-         * layers are plain tars, so their blob is their diff_id. */
-        const struct digest *d = j->needed ? &j->got_blob : &j->diff_id;
-        enum layer_comp c = j->needed ? j->got_comp : COMP_NONE;
-        int64_t size = j->needed ? j->got_size : j->size;
+        /* Layers already in the store were not streamed: what their
+         * meta.json recorded of the blob they came from says the same
+         * as streaming would; failing that, a docker-save layer is a
+         * plain tar, so its blob is its diff_id. */
+        const struct digest *d = &j->diff_id;
+        enum layer_comp c = COMP_NONE;
+        int64_t size = j->size;
+        struct layer_meta lm;
+        if (j->needed) {
+            d = &j->got_blob, c = j->got_comp, size = j->got_size;
+        } else if (store_layer_meta(ic->s, &j->diff_id, &lm) == 0 && lm.has_blob && lm.blob_size == j->size) {
+            d = &lm.blob, size = lm.blob_size;
+            c = streq(lm.compression, "gzip") ? COMP_GZIP : streq(lm.compression, "zstd") ? COMP_ZSTD : COMP_NONE;
+        }
         digest_str(d, ds);
         const char *mt = c == COMP_GZIP   ? "application/vnd.oci.image.layer.v1.tar+gzip"
                          : c == COMP_ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -759,6 +806,23 @@ static int import_steps(struct import_ctx *ic, const char *path, struct import_r
         if (j->needed)
             names[ic->todo++] = j->member;
     }
+    /* A layer already stored is not read again (that is what makes a
+     * re-import cheap): it is matched by the diff_id the config, whose
+     * digest was checked, gives it. Its blob must still be there, with the
+     * size its descriptor says. */
+    for (size_t i = 0; i < ic->njobs; i++) {
+        struct layer_job *j = &ic->jobs[i];
+        if (j->needed)
+            continue;
+        int64_t have = source_size(ic->src, j->member);
+        char ds[DIGEST_STR_LEN + 1];
+        digest_str(j->blob_known ? &j->blob : &j->diff_id, ds);
+        if (have < 0)
+            return rt_error(err, ENOENT, "layer %s: missing from the source", ds);
+        if (j->size >= 0 && have != j->size)
+            return rt_error(err, EINVAL, "layer %s: size mismatch: the descriptor says %lld bytes, the blob has %lld",
+                            ds, (long long)j->size, (long long)have);
+    }
     if (ic->todo) {
         if (store_tmp_create(s, &ic->tmp, err) < 0)
             return -1;
@@ -781,6 +845,8 @@ static int import_steps(struct import_ctx *ic, const char *path, struct import_r
         res->new_layers++;
         res->bytes += ic->jobs[i].st.bytes;
     }
+    if (res->new_layers && store_sync_dir(s, "layers", err) < 0)
+        return -1;
     if (store_put_blob(s, &ic->config_digest, ic->config_json, ic->config_len, err) < 0 ||
         store_put_blob(s, &ic->manifest_digest, ic->manifest_json, ic->manifest_len, err) < 0)
         return -1;

@@ -16,7 +16,8 @@
 #include "../lib/util.h"
 #include "unpack.h"
 
-#define SMALL_MEMBER (1 << 20)   /* kept in memory on the first pass */
+#define SMALL_MEMBER (1 << 20)   /* kept in memory on the first pass... */
+#define SMALL_BUDGET (64 << 20)  /* ...while they add up to no more than this */
 #define MAX_MEMBERS 100000
 #define MAX_LINK_HOPS 16
 
@@ -37,6 +38,7 @@ struct source {
     int rootfd;        /* directory sources */
     struct member *m;  /* archive sources */
     size_t n, cap;
+    size_t cached;     /* bytes of members kept in memory */
 };
 
 static struct archive *open_archive(const char *path, struct rt_err *err)
@@ -46,9 +48,14 @@ static struct archive *open_archive(const char *path, struct rt_err *err)
         rt_error(err, ENOMEM, "out of memory");
         return NULL;
     }
-    /* Tar only, compressed or not ("docker save | gzip" is common). */
+    /* Tar only, compressed or not ("docker save | gzip" is common), with
+     * the decompressors libarchive has built in: never an external
+     * program chosen by the file's first bytes. */
     archive_read_support_format_tar(ar);
-    archive_read_support_filter_all(ar);
+    archive_read_support_filter_gzip(ar);
+    archive_read_support_filter_bzip2(ar);
+    archive_read_support_filter_xz(ar);
+    archive_read_support_filter_zstd(ar);
     if (archive_read_open_filename(ar, path, 1 << 16) != ARCHIVE_OK) {
         rt_error(err, archive_errno(ar) > 0 ? archive_errno(ar) : EINVAL, "%s: %s", path, archive_error_string(ar));
         archive_read_free(ar);
@@ -96,7 +103,10 @@ static int list_archive(struct source *s, struct rt_err *err)
             m.link = arena_strdup(s->a, archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
         } else if (m.type == AE_IFREG) {
             m.size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
-            if (m.size >= 0 && m.size <= SMALL_MEMBER) {
+            /* A small archive can unpack to many small members: keep them
+             * only up to a budget; the rest are read when needed. */
+            if (m.size >= 0 && m.size <= SMALL_MEMBER && s->cached + (size_t)m.size <= SMALL_BUDGET) {
+                s->cached += (size_t)m.size;
                 m.data = arena_alloc(s->a, (size_t)m.size + 1);
                 la_ssize_t got = 0, want = m.size;
                 while (got < want) {
@@ -268,6 +278,9 @@ int64_t source_size(struct source *s, const char *name)
     return st.st_size;
 }
 
+/* A member that was not kept in memory: one more pass to fetch it. */
+static char *read_member_pass(struct source *s, struct member *m, size_t *len, struct rt_err *err);
+
 bool source_has(struct source *s, const char *name)
 {
     struct rt_err err;
@@ -281,20 +294,21 @@ bool source_has(struct source *s, const char *name)
     return true;
 }
 
-char *source_read(struct source *s, const char *name, size_t max, size_t *len, struct rt_err *err)
+const char *source_read(struct source *s, const char *name, size_t max, size_t *len, struct rt_err *err)
 {
     if (s->archive) {
         struct member *m = resolve(s, name, err);
         if (!m)
             return NULL;
-        if (!m->data || m->len > max) {
+        if (m->size < 0 || (uint64_t)m->size > max) {
             rt_error(err, EFBIG, "%s: member '%s' is too large for a JSON document", s->path, name);
             return NULL;
         }
-        char *copy = arena_alloc(s->a, m->len + 1);
-        memcpy(copy, m->data, m->len);
-        *len = m->len;
-        return copy;
+        if (m->data) {
+            *len = m->len;
+            return m->data; /* the caller may not change it: it is read again */
+        }
+        return read_member_pass(s, m, len, err);
     }
     struct stat st;
     _cleanup_close_ int fd = open_in_dir(s, name, &st, err);
@@ -417,4 +431,45 @@ int source_stream(struct source *s, const char *const *names, size_t n,
     if (rc == 0 && pending)
         rc = rt_error(err, ENOENT, "%s changed while it was read", s->path);
     return rc;
+}
+
+static char *read_member_pass(struct source *s, struct member *m, size_t *len, struct rt_err *err)
+{
+    struct archive *ar = open_archive(s->path, err);
+    if (!ar)
+        return NULL;
+    char *buf = NULL;
+    bool failed = false;
+    for (;;) {
+        struct archive_entry *e;
+        int r = archive_read_next_header(ar, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r < ARCHIVE_WARN) {
+            rt_error(err, EINVAL, "%s: %s", s->path, archive_error_string(ar));
+            failed = true;
+            break;
+        }
+        char name[PATH_MAX];
+        const char *why;
+        if (unpack_clean_path(archive_entry_pathname(e), name, sizeof(name), &why) < 0 || !streq(name, m->name))
+            continue;
+        buf = arena_alloc(s->a, (size_t)m->size + 1);
+        la_ssize_t got = 0;
+        while (got < m->size) {
+            la_ssize_t k = archive_read_data(ar, buf + got, (size_t)(m->size - got));
+            if (k <= 0) {
+                rt_error(err, EINVAL, "%s: member '%s' is truncated", s->path, m->name);
+                archive_read_free(ar);
+                return NULL;
+            }
+            got += k;
+        }
+        *len = (size_t)got;
+        break;
+    }
+    archive_read_free(ar);
+    if (!buf && !failed)
+        rt_error(err, ENOENT, "%s changed while it was read", s->path);
+    return buf;
 }

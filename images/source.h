@@ -43,8 +43,9 @@ int64_t source_size(struct source *s, const char *name);
 /* Does the source hold this member? */
 bool source_has(struct source *s, const char *name);
 /* A member read whole (documents, up to max bytes). NULL with err; err->errnum
- * is ENOENT when there is no such member. */
-char *source_read(struct source *s, const char *name, size_t max, size_t *len, struct rt_err *err);
+ * is ENOENT when there is no such member. The bytes may be shared with
+ * later reads: do not change them. */
+const char *source_read(struct source *s, const char *name, size_t max, size_t *len, struct rt_err *err);
 
 /* Call cb once for each of names[0..n), with a reader for its bytes. For
  * an archive the order is the archive's, not the array's. cb returns 0

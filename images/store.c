@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/fileio.h"
@@ -63,8 +64,37 @@ int rm_tree_at(int dfd, const char *name)
     return r;
 }
 
+/* Older than this, a half-made work directory or temporary file has no
+ * owner left: its owner needs milliseconds to finish making it. */
+#define STALE_SECONDS 600
+
+static bool stale(int dfd, const char *name)
+{
+    struct stat st;
+    return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && time(NULL) - st.st_mtime > STALE_SECONDS;
+}
+
+/* Temporary files of write_atomic() that a crash left behind. */
+static void clear_tmp_files(int dfd)
+{
+    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (de->d_name[0] == '.' && endswith(de->d_name, ".tmp") && stale(dirfd(d), de->d_name))
+            unlinkat(dirfd(d), de->d_name, 0);
+    closedir(d);
+}
+
 /* Leftovers of imports that died: a tmp/<id> whose lock we can take has
- * no owner any more. */
+ * no owner any more. Work directories are made under a dot name and
+ * renamed once their lock is held (store_tmp_create), so a directory
+ * without a held lock is never one that is still being made. */
 static void clear_leftovers(struct store *s)
 {
     int tfd = openat(s->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -77,8 +107,13 @@ static void clear_leftovers(struct store *s)
     }
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
+        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
             continue;
+        if (de->d_name[0] == '.') {
+            if (stale(dirfd(d), de->d_name)) /* died while making its directory */
+                rm_tree_at(dirfd(d), de->d_name);
+            continue;
+        }
         char lock[NAME_MAX + 16];
         snprintf(lock, sizeof(lock), "%s/.lock", de->d_name);
         int lfd = openat(dirfd(d), lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -91,6 +126,12 @@ static void clear_leftovers(struct store *s)
             close(lfd);
     }
     closedir(d);
+    clear_tmp_files(s->dirfd);
+    int bfd = openat(s->dirfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (bfd >= 0) {
+        clear_tmp_files(bfd);
+        close(bfd);
+    }
 }
 
 int store_open(struct store *s, const struct rt_paths *paths, bool create, int lock, struct rt_err *err)
@@ -158,17 +199,28 @@ int store_tmp_create(struct store *s, struct store_tmp *t, struct rt_err *err)
     unsigned char rnd[8];
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         return rt_syserror(err, "getrandom");
-    snprintf(t->name, sizeof(t->name), "tmp/%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0], rnd[1],
-             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-    if (mkdirat(s->dirfd, t->name, 0700) < 0)
-        return rt_syserror(err, "creating %s/%s", s->dir, t->name);
-    t->dirfd = openat(s->dirfd, t->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (t->dirfd < 0)
-        return rt_syserror(err, "opening %s/%s", s->dir, t->name);
-    t->lockfd = openat(t->dirfd, ".lock", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (t->lockfd < 0 || flock(t->lockfd, LOCK_EX) < 0) {
-        rt_syserror(err, "locking %s/%s", s->dir, t->name);
-        store_tmp_remove(s, t);
+    char id[40], making[64];
+    snprintf(id, sizeof(id), "%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int)getpid(), rnd[0], rnd[1], rnd[2], rnd[3],
+             rnd[4], rnd[5], rnd[6], rnd[7]);
+    snprintf(t->name, sizeof(t->name), "tmp/%s", id);
+    /* Made under a dot name, locked, then renamed: the leftover cleaner
+     * of a concurrent command never sees it without its lock held. */
+    snprintf(making, sizeof(making), "tmp/.%s", id);
+    t->dirfd = t->lockfd = -1;
+    if (mkdirat(s->dirfd, making, 0700) < 0)
+        return rt_syserror(err, "creating %s/%s", s->dir, making);
+    t->dirfd = openat(s->dirfd, making, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (t->dirfd >= 0)
+        t->lockfd = openat(t->dirfd, ".lock", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (t->dirfd < 0 || t->lockfd < 0 || flock(t->lockfd, LOCK_EX) < 0 ||
+        renameat(s->dirfd, making, s->dirfd, t->name) < 0) {
+        rt_syserror(err, "creating %s/%s", s->dir, t->name);
+        if (t->dirfd >= 0)
+            close(t->dirfd);
+        if (t->lockfd >= 0)
+            close(t->lockfd);
+        t->dirfd = t->lockfd = -1;
+        rm_tree_at(s->dirfd, making);
         return -1;
     }
     return 0;
@@ -216,22 +268,49 @@ int store_commit_layer(struct store *s, struct store_tmp *t, const char *sub, co
     return rt_syserror(err, "moving layer into %s/%s", s->dir, dst);
 }
 
-uint64_t store_layer_size(struct store *s, const struct digest *diff_id)
+int store_layer_meta(struct store *s, const struct digest *diff_id, struct layer_meta *m)
 {
+    memset(m, 0, sizeof(*m));
     char p[160];
     layer_path(diff_id, p, sizeof(p));
     strcat(p, "/meta.json");
     int fd = openat(s->dirfd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return -1;
     json_error_t e;
     json_t *j = json_loadfd(fd, 0, &e);
     close(fd);
-    uint64_t size = 0;
-    if (j && json_is_integer(json_object_get(j, "size")))
-        size = (uint64_t)json_integer_value(json_object_get(j, "size"));
+    if (!j)
+        return -1;
+    json_t *v;
+    const char *why;
+    if (json_is_integer(v = json_object_get(j, "size")))
+        m->size = (uint64_t)json_integer_value(v);
+    if (json_is_integer(v = json_object_get(j, "blob_size")) &&
+        json_is_string(json_object_get(j, "blob")) &&
+        digest_parse(json_string_value(json_object_get(j, "blob")), &m->blob, &why) == 0) {
+        m->blob_size = json_integer_value(v);
+        m->has_blob = true;
+        v = json_object_get(j, "compression");
+        const char *c = json_is_string(v) ? json_string_value(v) : "none";
+        snprintf(m->compression, sizeof(m->compression), "%s", c);
+    }
     json_decref(j);
-    return size;
+    return 0;
+}
+
+uint64_t store_layer_size(struct store *s, const struct digest *diff_id)
+{
+    struct layer_meta m;
+    return store_layer_meta(s, diff_id, &m) == 0 ? m.size : 0;
+}
+
+int store_sync_dir(struct store *s, const char *sub, struct rt_err *err)
+{
+    _cleanup_close_ int fd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0)
+        return rt_syserror(err, "syncing %s/%s", s->dir, sub);
+    return 0;
 }
 
 /* Write data to dirfd/name atomically: a temporary file, fsync, rename. */
@@ -267,7 +346,8 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
         unlinkat(dirfd, tmp, 0);
         return -1;
     }
-    fsync(dirfd);
+    if (fsync(dirfd) < 0)
+        return rt_syserror(err, "syncing the directory of %s", name);
     return 0;
 }
 

@@ -63,8 +63,20 @@ bool store_has_layer(struct store *s, const struct digest *diff_id);
  * layer is already there and ours is dropped. */
 int store_commit_layer(struct store *s, struct store_tmp *t, const char *sub, const struct digest *diff_id,
                        struct rt_err *err);
+/* What meta.json says of a stored layer: its unpacked size, and the blob
+ * it was unpacked from (digest, size, compression), when recorded. */
+struct layer_meta {
+    uint64_t size;
+    bool has_blob;
+    struct digest blob;
+    int64_t blob_size;
+    char compression[8];       /* "none", "gzip", "zstd" */
+};
+int store_layer_meta(struct store *s, const struct digest *diff_id, struct layer_meta *m);
 /* Unpacked size of a stored layer, from its meta.json (0 if unknown). */
 uint64_t store_layer_size(struct store *s, const struct digest *diff_id);
+/* fsync a directory of the store (after renames into it). */
+int store_sync_dir(struct store *s, const char *sub, struct rt_err *err);
 
 int store_put_blob(struct store *s, const struct digest *d, const void *data, size_t len, struct rt_err *err);
 char *store_get_blob(struct store *s, struct arena *a, const struct digest *d, size_t *len, struct rt_err *err);

@@ -44,10 +44,14 @@ struct unpacker {
     uid_t euid;                 /* who new files belong to, unless chowned */
     gid_t egid;
     struct stat parent_st;      /* of parent_fd, once asked for */
+    bool parent_acl;            /* parent_fd has a default ACL */
     bool parent_st_valid;
+    uint64_t max_bytes;         /* declared file sizes, together (sparse files) */
+    uint64_t declared;
     struct dirfix *fix;
     size_t nfix, capfix;
     const char *entry; /* name of the entry being written, for messages */
+    const char *path;  /* the same, cleaned */
 };
 
 static long sys_openat2(int dirfd, const char *path, struct open_how *how)
@@ -331,20 +335,32 @@ static int write_data(struct unpacker *u, struct archive *ar, int fd, struct arc
     return 0;
 }
 
-/* The group a file created in pfd gets: the directory's, if it is
- * setgid, else ours. */
-static gid_t new_file_gid(struct unpacker *u, int pfd)
+/* What a file created in pfd starts with: its group (the directory's, if
+ * it is setgid, else ours), and whether the directory has a default ACL
+ * (which overrides the umask, so the mode must be set again). Cached with
+ * the parent fd. */
+static void new_file_defaults(struct unpacker *u, int pfd, gid_t *gid, bool *acl)
 {
     struct stat st;
-    if (pfd == u->parent_fd && u->parent_st_valid)
+    bool has_acl;
+    if (pfd == u->parent_fd && u->parent_st_valid) {
         st = u->parent_st;
-    else if (fstat(pfd, &st) < 0)
-        return (gid_t)-1; /* unknown: forces the chown */
-    if (pfd == u->parent_fd) {
-        u->parent_st = st;
-        u->parent_st_valid = true;
+        has_acl = u->parent_acl;
+    } else {
+        if (fstat(pfd, &st) < 0) {
+            *gid = (gid_t)-1; /* unknown: forces the chown */
+            *acl = true;      /* and the chmod */
+            return;
+        }
+        has_acl = fgetxattr(pfd, "system.posix_acl_default", NULL, 0) > 0;
+        if (pfd == u->parent_fd) {
+            u->parent_st = st;
+            u->parent_acl = has_acl;
+            u->parent_st_valid = true;
+        }
     }
-    return (st.st_mode & S_ISGID) ? st.st_gid : u->egid;
+    *gid = (st.st_mode & S_ISGID) ? st.st_gid : u->egid;
+    *acl = has_acl;
 }
 
 static int do_file(struct unpacker *u, struct archive *ar, struct archive_entry *e, int pfd, const char *name,
@@ -371,13 +387,16 @@ static int do_file(struct unpacker *u, struct archive *ar, struct archive_entry 
     /* Most files are root's: chown only when the new file's owner is not
      * already the entry's. chown clears setuid, setgid and file
      * capabilities, so the mode is set again after it, and xattrs
-     * (security.capability among them) come last. */
-    if (uid != u->euid || gid != new_file_gid(u, pfd)) {
-        if (fchown(fd, uid, gid) < 0)
-            return fail(u, errno, "chown");
-        if ((mode & (S_ISUID | S_ISGID)) && fchmod(fd, mode) < 0)
-            return fail(u, errno, "chmod");
-    }
+     * (security.capability among them) come last. A default ACL on the
+     * directory replaced the mode we created with: set it again too. */
+    gid_t new_gid;
+    bool acl;
+    new_file_defaults(u, pfd, &new_gid, &acl);
+    bool chowned = uid != u->euid || gid != new_gid;
+    if (chowned && fchown(fd, uid, gid) < 0)
+        return fail(u, errno, "chown");
+    if ((acl || (chowned && (mode & (S_ISUID | S_ISGID)))) && fchmod(fd, mode) < 0)
+        return fail(u, errno, "chmod");
     if (set_xattrs(u, e, fd, -1, NULL) < 0)
         return -1;
     struct timespec ts[2];
@@ -464,6 +483,8 @@ static int do_hardlink(struct unpacker *u, struct archive_entry *e, int pfd, con
         return fail(u, 0, "hardlink target: %s", why);
     if (!*target)
         return fail(u, 0, "hardlink to the layer root");
+    if (streq(target, u->path))
+        return 0; /* "f" linked to "f" (GNU tar writes these): nothing to do */
     const char *tparent, *tbase;
     split(target, &tparent, &tbase);
     _cleanup_close_ int tpfd = *tparent ? open_beneath(u->root, tparent, O_RDONLY | O_DIRECTORY) : dup(u->root);
@@ -477,12 +498,8 @@ static int do_hardlink(struct unpacker *u, struct archive_entry *e, int pfd, con
         return fail(u, 0, "hardlink target '%s' is not in this layer", archive_entry_hardlink(e));
     if (S_ISDIR(st.st_mode))
         return fail(u, 0, "hardlink to a directory");
-    if (tpfd != pfd || !streq(tbase, name)) {
-        if (make_room(u, pfd, name, false) < 0)
-            return -1;
-    } else {
-        return 0; /* a link to itself: nothing to do */
-    }
+    if (make_room(u, pfd, name, false) < 0)
+        return -1;
     /* Flags 0: if the target is a symlink, link the symlink itself. */
     if (linkat(tpfd, tbase, pfd, name, 0) < 0)
         return fail(u, errno, "link");
@@ -504,6 +521,8 @@ static int do_special(struct unpacker *u, struct archive_entry *e, int pfd, cons
         return fail(u, errno, "chown");
     if (fchmodat(pfd, name, archive_entry_perm(e) & 07777, 0) < 0)
         return fail(u, errno, "chmod");
+    if (set_xattrs(u, e, -1, pfd, name) < 0)
+        return -1;
     struct timespec ts[2];
     entry_times(e, ts);
     if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
@@ -545,6 +564,7 @@ static int unpack_entry(struct unpacker *u, struct archive *ar, struct archive_e
         return fail(u, 0, "entry without a name");
     if (unpack_clean_path(raw, path, sizeof(path), &why) < 0)
         return fail(u, 0, "%s", why);
+    u->path = path;
     mode_t type = archive_entry_filetype(e);
     bool hardlink = archive_entry_hardlink(e) != NULL;
     if (!*path) {
@@ -569,6 +589,15 @@ static int unpack_entry(struct unpacker *u, struct archive *ar, struct archive_e
         return do_hardlink(u, e, pfd, base);
     switch (type) {
     case AE_IFREG:
+        /* A sparse file's data can be tiny and its size huge: count what
+         * the entries declare against the limit too. */
+        if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
+            u->declared += (uint64_t)archive_entry_size(e);
+            if (u->max_bytes && u->declared > u->max_bytes)
+                return fail(u, 0, "the files declare more than %llu bytes (sparse files?); raise the limit with "
+                                  "--max-bytes",
+                            (unsigned long long)u->max_bytes);
+        }
         return do_file(u, ar, e, pfd, base, bytes);
     case AE_IFDIR:
         return do_dir(u, e, pfd, base, path);
@@ -585,23 +614,31 @@ static int unpack_entry(struct unpacker *u, struct archive *ar, struct archive_e
     }
 }
 
-/* Directory mtimes, last, through fresh symlink-free opens. */
-static void apply_dir_times(struct unpacker *u)
+/* Directory mtimes, last, through fresh symlink-free opens, in entry
+ * order: of two entries for one directory, the later wins, as for its
+ * mode. */
+static int apply_dir_times(struct unpacker *u)
 {
-    for (size_t i = u->nfix; i-- > 0;) {
+    for (size_t i = 0; i < u->nfix; i++) {
         struct dirfix *f = &u->fix[i];
         int fd = *f->path ? open_beneath(u->root, f->path, O_RDONLY | O_DIRECTORY) : dup(u->root);
         if (fd < 0)
             continue; /* replaced by something else later in the layer */
-        futimens(fd, f->times);
+        int r = futimens(fd, f->times);
         close(fd);
+        if (r < 0) {
+            u->entry = f->path;
+            return fail(u, errno, "setting times");
+        }
     }
+    return 0;
 }
 
 int unpack_tar(struct archive *ar, int rootfd, const struct unpack_limits *lim, struct unpack_stats *st,
                const char *what, struct rt_err *err)
 {
-    struct unpacker u = {.root = rootfd, .what = what, .err = err, .parent_fd = -1, .euid = geteuid(), .egid = getegid()};
+    struct unpacker u = {.root = rootfd, .what = what, .err = err, .parent_fd = -1, .euid = geteuid(),
+                         .egid = getegid(), .max_bytes = lim ? lim->max_bytes : 0};
     arena_init(&u.arena);
     /* Modes are the image's, exactly: no umask while creating entries. */
     volatile mode_t old_umask = umask(0);
@@ -636,7 +673,7 @@ int unpack_tar(struct archive *ar, int rootfd, const struct unpack_limits *lim, 
         }
     }
     if (r == 0)
-        apply_dir_times(&u);
+        r = apply_dir_times(&u);
     umask(old_umask);
     if (u.parent_fd >= 0)
         close(u.parent_fd);

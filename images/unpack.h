@@ -25,6 +25,7 @@ struct archive;
 
 struct unpack_limits {
     uint64_t max_entries;          /* 0: no limit */
+    uint64_t max_bytes;            /* sizes the files declare, together; 0: no limit */
 };
 
 struct unpack_stats {

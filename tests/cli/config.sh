@@ -3,7 +3,6 @@
 test_shipped_stack_checks_in_dependency_order() {
     run "$RTCTL" config check --conf "$SHIPPED"
     assert_rc 0
-    assert_in "$out" "#   1. mq redis search"
     assert_in "$out" "#   2. api"
     # gateway starts beside the API, as in the Docker setup
     assert_in "$out" "#   1. gateway mq redis search"
@@ -140,7 +139,8 @@ test_make_install_keeps_existing_files() {
     local dest=$PWD/dest
     mkdir -p "$dest/etc/rt/conf.d"
     echo "# mine" >"$dest/etc/rt/conf.d/redis.conf"
-    run make -s -C "$TOP" install PREFIX=/usr DESTDIR="$dest" BUILD="$BUILD"
+    # the plain build: an ASan build cannot be relinked by a plain make
+    run make -s -C "$TOP" install PREFIX=/usr DESTDIR="$dest" BUILD=build
     assert_rc 0
     [ -x "$dest/usr/sbin/rtinit" ] && [ -x "$dest/usr/sbin/rtctl" ] || { say "binaries not installed"; return 1; }
     [ "$(cat "$dest/etc/rt/conf.d/redis.conf")" = "# mine" ] || { say "overwrote redis.conf"; return 1; }

@@ -169,7 +169,27 @@ open("bomb/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": 
 PY
     run "$RTCTL" --root root image import --max-bytes 50M bomb
     assert_rc 1
-    assert_in "$err" "more than 52428800 bytes uncompressed (a decompression bomb?); raise the limit with --max-bytes"
+    assert_in "$err" "entry 'zeros': the files declare more than 52428800 bytes (sparse files?); raise the limit with --max-bytes"
+    # headers alone: 100,000 empty files declare nothing, but are 100 MB of tar
+    python3 - <<'PY'
+import gzip, hashlib, io, json, os, tarfile
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as t:
+    for i in range(100000):
+        t.addfile(tarfile.TarInfo("e%d" % i))
+raw = raw.getvalue()
+blob = gzip.compress(raw, compresslevel=1, mtime=0)
+os.makedirs("hdr/blobs/sha256", exist_ok=True)
+def put(b):
+    d = hashlib.sha256(b).hexdigest(); open("hdr/blobs/sha256/" + d, "wb").write(b); return d
+cfg = json.dumps({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()]}}).encode()
+m = json.dumps({"schemaVersion": 2, "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + put(cfg), "size": len(cfg)},
+  "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:" + put(blob), "size": len(blob)}]}).encode()
+open("hdr/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + put(m), "size": len(m), "annotations": {"org.opencontainers.image.ref.name": "test/hdr:1"}}]}))
+PY
+    run "$RTCTL" --root root image import --max-bytes 20M hdr
+    assert_rc 1
+    assert_in "$err" "more than 20971520 bytes uncompressed (a decompression bomb?); raise the limit with --max-bytes"
     [ -z "$(ls root/state/images/tmp)" ] || { say "leftovers in tmp"; return 1; }
     run "$RTCTL" --root root image import bomb
     assert_rc 0
@@ -319,8 +339,8 @@ PY
         "$RTCTL" --root root image import --quiet big &
         local pid=$!
         sleep "$k"
-        kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
         # the next command that opens the store clears what the killed one left
         run "$RTCTL" --root root image ls
         assert_rc 0
@@ -407,4 +427,201 @@ interval = 5s'
 image = nginx:1"
     run "$RTCTL" --root root config check --conf conf.d
     assert_in "$err" "conf.d/web.conf:2: image: warning: nginx:1 is not in the image store; import it with rtctl image import"
+}
+
+# ---- regressions found in review ----
+
+test_gc_keeps_a_mounted_image_whose_name_moved_on() {
+    img v1 '{"name":"t/a:1","layers":[{"entries":[{"name":"etc/a","data":"A"}]}]}'
+    img v2 '{"name":"t/a:1","layers":[{"entries":[{"name":"etc/a","data":"B"}]}]}'
+    "$RTCTL" --root root image import v1 >/dev/null
+    local p old
+    p=$("$RTCTL" --root root image mount t/a:1)
+    old=sha256:$(basename "$p")
+    "$RTCTL" --root root image import v2 >/dev/null
+    run "$RTCTL" --root root image gc
+    assert_in "$out" "removed 0 unused layers"
+    [ "$(cat "$p/etc/a")" = A ] || { say "the mounted image lost its files"; return 1; }
+    run "$RTCTL" --root root image unmount t/a:1
+    assert_rc 1
+    assert_in "$err" "t/a:1 is not mounted; mounted: $old"
+    run "$RTCTL" --root root image unmount "$old"
+    assert_rc 0
+    run "$RTCTL" --root root image gc
+    assert_in "$out" "removed 1 unused layer"
+    # the same with a flattened root
+    p=$("$RTCTL" --root root image mount --flatten t/a:1)
+    "$RTCTL" --root root image import v1 >/dev/null
+    "$RTCTL" --root root image gc >/dev/null
+    [ "$(cat "$p/etc/a")" = B ] || { say "the flattened mount lost its files"; return 1; }
+    "$RTCTL" --root root image unmount "sha256:$(basename "$p")"
+}
+
+test_small_archives_cannot_take_much_memory() {
+    # 3000 members of 1 MiB zeros: a 3 MB file
+    python3 - <<'PY'
+import io, tarfile, gzip
+with tarfile.open("many.tar.gz", "w:gz", compresslevel=1) as t:
+    z = bytes(1 << 20)
+    for i in range(3000):
+        ti = tarfile.TarInfo("m%d" % i); ti.size = len(z); t.addfile(ti, io.BytesIO(z))
+PY
+    run /usr/bin/time -f "%M" "$RTCTL" --root root image import many.tar.gz x/y:1
+    assert_rc 1
+    assert_in "$err" "is neither an OCI image layout"
+    local kb
+    kb=$(tail -n 1 <<<"$err")
+    [ "$kb" -lt 300000 ] || { say "peak memory $kb kB"; return 1; }
+    # an index naming one big nested index 500 times
+    python3 - <<'PY'
+import hashlib, json, os
+os.makedirs("nest/blobs/sha256", exist_ok=True)
+def put(b):
+    d = hashlib.sha256(b).hexdigest(); open("nest/blobs/sha256/" + d, "wb").write(b); return d
+man = json.dumps({"schemaVersion": 2, "config": {"digest": "sha256:" + "0" * 64, "size": 1}, "layers": []}).encode()
+y = json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + put(man), "size": len(man)}]}).encode()
+y += b" " * (4 << 20)
+yd = put(y)
+x = json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + yd, "size": len(y)}]}).encode()
+x += b" " * (4 << 20)
+xd = put(x)
+idx = {"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + xd, "size": len(x)}] * 500}
+open("nest/index.json", "w").write(json.dumps(idx))
+PY
+    run /usr/bin/time -f "%M" timeout 60 "$RTCTL" --root root image import nest t/n:1
+    assert_rc 1
+    kb=$(tail -n 1 <<<"$err")
+    [ "$kb" -lt 300000 ] || { say "peak memory $kb kB"; return 1; }
+}
+
+test_image_commands_never_remove_a_concurrent_import() {
+    # Every command clears leftovers of dead imports; it must never take a
+    # live import's work directory for one. Two loops of `image ls` race
+    # 150 small imports.
+    img s '{"name":"t/s:1","layers":[{"entries":[{"name":"f","data":"x"}]}]}'
+    local i stop=$PWD/stop
+    for i in 1 2; do
+        ( while [ ! -e "$stop" ]; do "$RTCTL" --root root image ls >/dev/null 2>&1; done ) &
+    done
+    local failed=0
+    for i in $(seq 1 150); do
+        rm -rf root/state/images/layers/* 2>/dev/null || true # so that every import unpacks
+        "$RTCTL" --root root image import --quiet s "t/s:$i" 2>>errs || failed=$((failed + 1))
+    done
+    touch "$stop"
+    wait
+    [ "$failed" = 0 ] || { say "$failed imports failed: $(head -n 3 errs)"; return 1; }
+}
+
+test_unpack_keeps_modes_and_limits() {
+    # a directory's default ACL must not change the modes of files made in it
+    local acl
+    acl=base64:$(python3 -c 'import base64,struct; print(base64.b64encode(struct.pack("<I",2)+struct.pack("<HHI",1,7,0xffffffff)+struct.pack("<HHI",4,0,0xffffffff)+struct.pack("<HHI",0x20,0,0xffffffff)).decode())')
+    img acl "{\"name\":\"t/acl:1\",\"layers\":[{\"entries\":[{\"name\":\"d\",\"type\":\"dir\",\"xattrs\":{\"system.posix_acl_default\":\"$acl\"}},{\"name\":\"d/f\",\"mode\":493,\"data\":\"f\"},{\"name\":\"d/g\",\"mode\":2541,\"data\":\"g\"}]}]}"
+    run "$RTCTL" --root root image import acl
+    assert_rc 0
+    local p
+    p=$("$RTCTL" --root root image mount t/acl:1)
+    local modes
+    modes=$(stat -c %a "$p/d/f" "$p/d/g" | tr '\n' ' ')
+    "$RTCTL" --root root image unmount t/acl:1
+    [ "$modes" = "755 4755 " ] || { say "modes under a default ACL: $modes"; return 1; }
+    # a hard link to itself (GNU tar writes these) and duplicate directories
+    img self '{"name":"t/self:1","layers":[{"entries":[{"name":"f","data":"content"},{"name":"f","type":"hardlink","target":"f"},{"name":"d","type":"dir","mode":493,"mtime":1000},{"name":"d/x","data":"x"},{"name":"d","type":"dir","mode":448,"mtime":2000000000}]}]}'
+    run "$RTCTL" --root root image import self
+    assert_rc 0
+    p=$("$RTCTL" --root root image mount t/self:1)
+    local got
+    got="$(cat "$p/f") $(stat -c '%a %Y' "$p/d")"
+    "$RTCTL" --root root image unmount t/self:1
+    [ "$got" = "content 700 2000000000" ] || { say "got: $got"; return 1; }
+    # a sparse file of 10 TB in a 10 kB tar is held to --max-bytes
+    truncate -s 10T big
+    tar --sparse --format=pax -cf sparse.tar big
+    rm big
+    img sparse '{"name":"t/sparse:1","layers":[{"raw":"sparse.tar"}]}'
+    run "$RTCTL" --root root image import --max-bytes 1M sparse
+    assert_rc 1
+    assert_in "$err" "the files declare more than 1048576 bytes (sparse files?); raise the limit with --max-bytes"
+}
+
+test_flatten_equals_overlay() {
+    img fl '{"name":"t/fl:1","layers":[{"entries":[{"name":"./","type":"dir","mode":493},{"name":"a","type":"dir","xattrs":{"user.b":"1"}},{"name":"a/f","data":"1"}]},{"entries":[{"name":"./","type":"dir","mode":448,"uid":1000,"gid":1000},{"name":"a","type":"dir","xattrs":{"user.b":"2"}},{"name":"a/g","data":"2"}]}]}'
+    "$RTCTL" --root root image import fl >/dev/null
+    local o f
+    o=$("$RTCTL" --root root image mount t/fl:1)
+    cp -a "$o" overlay-copy
+    "$RTCTL" --root root image unmount t/fl:1
+    f=$("$RTCTL" --root root image mount --flatten t/fl:1)
+    run python3 "$TREECMP" overlay-copy "$f"
+    "$RTCTL" --root root image unmount t/fl:1
+    assert_rc 0
+    [ "$(stat -c '%a %u' overlay-copy)" = "700 1000" ] || { say "root: $(stat -c '%a %u' overlay-copy)"; return 1; }
+}
+
+test_layer_blobs_of_stored_layers_must_exist() {
+    img one '{"name":"t/one:1","layers":[{"entries":[{"name":"a","data":"a"}]}]}'
+    "$RTCTL" --root root image import one >/dev/null
+    # the same layer twice, the second descriptor naming a blob that is not there
+    python3 - <<'PY'
+import json, glob, os
+idx = json.load(open("one/index.json"))
+m = idx["manifests"][0]["digest"][7:]
+man = json.load(open("one/blobs/sha256/" + m))
+bad = dict(man["layers"][0]); bad["digest"] = "sha256:" + "0" * 64; bad["size"] = 123456
+man["layers"].append(bad)
+cfgd = man["config"]["digest"][7:]
+cfg = json.load(open("one/blobs/sha256/" + cfgd))
+cfg["rootfs"]["diff_ids"].append(cfg["rootfs"]["diff_ids"][0])
+import hashlib
+def put(b):
+    d = hashlib.sha256(b).hexdigest(); open("one/blobs/sha256/" + d, "wb").write(b); return d
+cb = json.dumps(cfg).encode()
+man["config"] = {"mediaType": man["config"]["mediaType"], "digest": "sha256:" + put(cb), "size": len(cb)}
+mb = json.dumps(man).encode()
+idx["manifests"][0].update({"digest": "sha256:" + put(mb), "size": len(mb)})
+json.dump(idx, open("one/index.json", "w"))
+PY
+    run "$RTCTL" --root root image import one t/two:1
+    assert_rc 1
+    assert_in "$err" "layer sha256:0000000000000000000000000000000000000000000000000000000000000000: missing from the source"
+}
+
+test_docker_save_with_gzip_layers_imports_the_same_twice() {
+    python3 - <<'PY'
+import gzip, hashlib, io, json, tarfile
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w") as t:
+    ti = tarfile.TarInfo("hello"); ti.size = 5; t.addfile(ti, io.BytesIO(b"hello"))
+raw = raw.getvalue()
+gz = gzip.compress(raw, mtime=0)
+cfg = json.dumps({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()]}}).encode()
+ch = hashlib.sha256(cfg).hexdigest()
+files = {ch + ".json": cfg, "l/layer.tar": gz,
+         "manifest.json": json.dumps([{"Config": ch + ".json", "RepoTags": ["t/dk:1"], "Layers": ["l/layer.tar"]}]).encode()}
+with tarfile.open("dk.tar", "w") as t:
+    for n, d in files.items():
+        ti = tarfile.TarInfo(n); ti.size = len(d); t.addfile(ti, io.BytesIO(d))
+PY
+    local a b
+    a=$("$RTCTL" --root root image import dk.tar)
+    b=$("$RTCTL" --root root image import dk.tar)
+    [ "${a%% (*}" = "${b%% (*}" ] || { say "first: $a"; say "again: $b"; return 1; }
+    run "$RTCTL" --root root image inspect t/dk:1
+    assert_in "$out" '"media_type": "application/vnd.oci.image.layer.v1.tar+gzip"'
+}
+
+test_mounts_under_a_path_with_a_space() {
+    img sp '{"name":"t/sp:1","layers":[{"entries":[{"name":"a","data":"a"}]}]}'
+    "$RTCTL" --root "sp ace" image import sp >/dev/null
+    local p1 p2
+    p1=$("$RTCTL" --root "sp ace" image mount --flatten t/sp:1)
+    p2=$("$RTCTL" --root "sp ace" image mount --flatten t/sp:1)
+    [ "$p1" = "$p2" ] || { say "two paths"; return 1; }
+    [ "$(grep -c " $(sed 's/ /\\\\040/g' <<<"$p1") " /proc/self/mountinfo)" = 1 ] || { say "mounted twice"; return 1; }
+    run "$RTCTL" --root "sp ace" image rm t/sp:1
+    assert_rc 1
+    assert_in "$err" "is mounted"
+    run "$RTCTL" --root "sp ace" image unmount t/sp:1
+    assert_rc 0
 }

@@ -13,8 +13,8 @@ SHIPPED="$TOP/conf.d"
 run() {
     local o e
     o=$(mktemp) e=$(mktemp)
-    "$@" >"$o" 2>"$e"
-    rc=$?
+    rc=0
+    "$@" >"$o" 2>"$e" || rc=$? # under set -e: capture the status, do not exit
     out=$(cat "$o") err=$(cat "$e")
     rm -f "$o" "$e"
 }
@@ -44,7 +44,16 @@ source "$1"
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
     dir=$(mktemp -d "${TMP:-/tmp}/cli.XXXXXX")
     log="$dir.log"
-    if (cd "$dir" && set -e && "$t") 2>"$log"; then
+    # Not "(cd && set -e && t)": bash ignores set -e inside a function
+    # called from an && list, and a failed assertion would go unnoticed.
+    # The subshell must run as a plain command for set -e to hold in it.
+    (
+        cd "$dir" || exit 1
+        set -e
+        "$t"
+    ) 2>"$log"
+    status=$?
+    if [ "$status" = 0 ]; then
         echo "ok $(basename "$1" .sh): ${t#test_}"
     else
         echo "FAIL $(basename "$1" .sh): ${t#test_}"

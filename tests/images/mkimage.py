@@ -11,7 +11,7 @@ SPEC is a JSON object:
                (legacy manifest.json + <id>/layer.tar), "docker25"
                (docker 25+: both manifest.json and an OCI layout)
   layers       list of {"compress": "gzip"|"zstd"|"none",
-                        "entries": [ENTRY...]}
+                        "entries": [ENTRY...]} or {"raw": "layer.tar"}
   config       extra keys for the config's "config" object (Entrypoint...)
   platform     {"os":..., "architecture":...} for the config (default linux/amd64)
   index        "multi": wrap the manifest in a multi-platform index with an
@@ -24,7 +24,7 @@ SPEC is a JSON object:
 ENTRY is {"name": path, "type": "file"|"dir"|"symlink"|"hardlink"|
           "chardev"|"blockdev"|"fifo", "data": text, "target": text,
           "mode": int, "uid": int, "gid": int, "mtime": int,
-          "major": int, "minor": int, "xattrs": {name: text},
+          "major": int, "minor": int, "xattrs": {name: text or "base64:..."},
           "size": int (a hardlink that claims data)}
 """
 import gzip
@@ -65,7 +65,10 @@ def layer_tar(entries):
             ti.devmajor = e.get("major", 0)
             ti.devminor = e.get("minor", 0)
             if e.get("xattrs"):
-                ti.pax_headers = {"SCHILY.xattr." + k: v for k, v in e["xattrs"].items()}
+                # "base64:..." values are binary (ACLs): libarchive's own
+                # pax key carries them base64-encoded
+                ti.pax_headers = {("LIBARCHIVE.xattr." + k if v.startswith("base64:") else "SCHILY.xattr." + k):
+                                  (v[7:] if v.startswith("base64:") else v) for k, v in e["xattrs"].items()}
             data = e.get("data", "").encode() if isinstance(e.get("data", ""), str) else e["data"]
             if ti.type == tarfile.REGTYPE or (ti.type == tarfile.LNKTYPE and e.get("size")):
                 if ti.type == tarfile.LNKTYPE:
@@ -98,7 +101,11 @@ def build(spec):
     files = {}
     diff_ids, layer_descs, layer_raws = [], [], []
     for i, l in enumerate(spec.get("layers", [])):
-        raw = layer_tar(l.get("entries", []))
+        if "raw" in l:
+            with open(l["raw"], "rb") as f:
+                raw = f.read()
+        else:
+            raw = layer_tar(l.get("entries", []))
         comp = l.get("compress", "gzip")
         blob = compress(raw, comp)
         if corrupt.get("truncate") == i:

@@ -13,9 +13,9 @@ def walk(root):
     out = {}
     inodes = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
+        for name in dirnames + filenames + (["."] if dirpath == root else []):
             p = os.path.join(dirpath, name)
-            rel = os.path.relpath(p, root)
+            rel = os.path.normpath(os.path.relpath(p, root))
             st = os.lstat(p)
             info = {"type": stat.S_IFMT(st.st_mode), "mode": stat.S_IMODE(st.st_mode),
                     "uid": st.st_uid, "gid": st.st_gid}
