@@ -167,6 +167,29 @@ int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, str
         closedir(md);
     else if (mfd >= 0)
         close(mfd);
+    /* A container's layers stay while its directory does (they are the
+     * lower directories of its root, running or not): each lists them in
+     * STATE/containers/<name>/layers. */
+    char cdir[PATH_MAX + 16];
+    snprintf(cdir, sizeof(cdir), "%s/../containers", s->dir);
+    DIR *cd = opendir(cdir);
+    while (cd && (de = readdir(cd))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char pins[PATH_MAX + 300], line[DIGEST_HEX_LEN + 8];
+        snprintf(pins, sizeof(pins), "%s/%s/layers", cdir, de->d_name);
+        FILE *f = fopen(pins, "re");
+        while (f && fgets(line, sizeof(line), f)) {
+            struct digest d;
+            line[strcspn(line, "\n")] = '\0';
+            if (digest_parse_hex(line, &d) == 0)
+                ARENA_PUSH(&a, layers.v, layers.n, layers.cap, d);
+        }
+        if (f)
+            fclose(f);
+    }
+    if (cd)
+        closedir(cd);
     uint64_t nblobs = 0, unused = 0;
     if (sweep(s, "layers", &layers, true, freed_layers, freed_bytes, err) < 0 ||
         sweep(s, "blobs/sha256", &blobs, false, &nblobs, &unused, err) < 0 ||

@@ -7,12 +7,15 @@ packages=(
     # build
     make gcc pkg-config git
     libcap-dev libseccomp-dev libmnl-dev libarchive-dev libinih-dev libjansson-dev libssl-dev
+    # libarchive is linked statically (see the Makefile): the decompressors it needs
+    zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
     # fuzzing (libFuzzer ships with clang's runtime)
     clang libclang-rt-14-dev
-    # tests: independent image tools to compare with, zstd layers
-    python3 umoci skopeo zstd attr
-    # benchmarks
-    bc
+    # tests: independent image tools to compare with, zstd layers; a static
+    # busybox for the test image, file(1) to check it is static
+    python3 umoci skopeo zstd attr busybox-static file
+    # benchmarks: the runtimes we compare with
+    bc crun runc
 )
 
 missing=()

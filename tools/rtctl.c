@@ -24,6 +24,8 @@ static const struct command {
 } commands[] = {
     {"config", cmd_config, "check conf.d and print the resolved plan (config check)"},
     {"image", cmd_image, "import, list, inspect, remove, mount images; collect unused layers"},
+    {"run", cmd_run, "run a container from an image in the foreground"},
+    {"exec", cmd_exec, "run a command inside a running container"},
 };
 
 static void usage(FILE *out)

@@ -24,5 +24,7 @@ int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts
 
 int cmd_config(struct rtctl *ctl, int argc, char **argv);
 int cmd_image(struct rtctl *ctl, int argc, char **argv);
+int cmd_run(struct rtctl *ctl, int argc, char **argv);
+int cmd_exec(struct rtctl *ctl, int argc, char **argv);
 
 #endif

@@ -25,7 +25,8 @@ ENTRY is {"name": path, "type": "file"|"dir"|"symlink"|"hardlink"|
           "chardev"|"blockdev"|"fifo", "data": text, "target": text,
           "mode": int, "uid": int, "gid": int, "mtime": int,
           "major": int, "minor": int, "xattrs": {name: text or "base64:..."},
-          "size": int (a hardlink that claims data)}
+          "size": int (a hardlink that claims data), "src": host file whose
+          bytes are the file's data}
 """
 import gzip
 import hashlib
@@ -69,7 +70,11 @@ def layer_tar(entries):
                 # pax key carries them base64-encoded
                 ti.pax_headers = {("LIBARCHIVE.xattr." + k if v.startswith("base64:") else "SCHILY.xattr." + k):
                                   (v[7:] if v.startswith("base64:") else v) for k, v in e["xattrs"].items()}
-            data = e.get("data", "").encode() if isinstance(e.get("data", ""), str) else e["data"]
+            if "src" in e:  # a file of this host, as is (binaries)
+                with open(e["src"], "rb") as f:
+                    data = f.read()
+            else:
+                data = e.get("data", "").encode() if isinstance(e.get("data", ""), str) else e["data"]
             if ti.type == tarfile.REGTYPE or (ti.type == tarfile.LNKTYPE and e.get("size")):
                 if ti.type == tarfile.LNKTYPE:
                     data = b"x" * e["size"]

@@ -1,0 +1,49 @@
+/* cgroup.h - one cgroup v2 directory per container, under "rt".
+ *
+ * The cgroup2 mount is found in /proc/self/mountinfo (on a hybrid host it
+ * is /sys/fs/cgroup/unified, often with no controllers; under rtinit as
+ * PID 1 it is /sys/fs/cgroup with all of them). A limit whose controller
+ * is not available is reported, never pretended: the caller gets the list
+ * of what could not be applied. */
+#ifndef RT_CGROUP_H
+#define RT_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../lib/err.h"
+
+struct cg_limits {
+    uint64_t memory_max;       /* bytes; 0 = none */
+    uint64_t cpus_milli;       /* 1000 = one CPU; 0 = none */
+    uint64_t pids_max;         /* 0 = none */
+};
+
+struct cgroup {
+    char path[PATH_MAX];       /* absolute directory of the container's cgroup */
+    int fd;                    /* open on it, for clone3(CLONE_INTO_CGROUP) */
+};
+
+/* The cgroup2 mount point, or "" when the host has none. */
+int cg_mountpoint(char *out, size_t len, struct rt_err *err);
+
+/* Create (or take over an empty stale) cgroup rt/<name> and apply the
+ * limits. missing gets a sentence naming the limits that could not be
+ * applied for want of a controller ("" when all were). */
+int cg_create(struct cgroup *cg, const char *name, const struct cg_limits *lim, char *missing, size_t mlen,
+              struct rt_err *err);
+
+/* Kill every process in it (cgroup.kill, or one by one on older kernels). */
+int cg_kill(const struct cgroup *cg);
+/* Has the memory controller killed something in it (memory.events)? */
+uint64_t cg_oom_kills(const struct cgroup *cg);
+/* Remove it (it must be empty), and close the fd. */
+void cg_destroy(struct cgroup *cg);
+/* Move pid into it (for `exec`). */
+int cg_enter(const struct cgroup *cg, pid_t pid, struct rt_err *err);
+/* Open the existing cgroup of a container, by name. */
+int cg_open(struct cgroup *cg, const char *name, struct rt_err *err);
+
+#endif

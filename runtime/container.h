@@ -1,0 +1,106 @@
+/* container.h - start a process in its own container, wait for it, enter it.
+ *
+ * One code path for rtctl run and for rtinit. The caller describes the
+ * container (struct ctr_spec); ctr_start() does everything that can fail
+ * in the parent first (cgroup, seccomp program, capability sets, the
+ * container's directory), then clone3() into new namespaces and the
+ * cgroup. The child waits on a socketpair until the parent has finished
+ * (the network, in the bridge issue), builds its root, drops privileges,
+ * loads the seccomp filter last and execs. Any failure in the child comes
+ * back over the socketpair as a message; the socket closing on exec says
+ * the container runs. */
+#ifndef RT_CONTAINER_H
+#define RT_CONTAINER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../images/digest.h"
+#include "../lib/conf.h"
+#include "../lib/err.h"
+#include "cgroup.h"
+
+struct ctr_mount {
+    bool tmpfs;
+    const char *src;             /* bind: host path */
+    const char *dst;             /* path in the container */
+    bool ro;
+    unsigned long flags;         /* tmpfs: MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY */
+    const char *data;            /* tmpfs: "size=64M,mode=1777" */
+};
+
+struct ctr_spec {
+    const char *name;            /* a DNS label: the cgroup and the directory use it */
+    const char *state_dir;       /* STATE: containers/<name> (writable layer) and images/ */
+    const char *run_dir;         /* RUN: containers/<name> (lock, state, mount point) */
+    const struct digest *layers; /* diff_ids, base first */
+    size_t nlayers;
+    bool read_only;
+    char *const *argv;           /* argv[0] looked up in the container's PATH */
+    char *const *env;            /* NAME=value, NULL-terminated */
+    const char *cwd;             /* absolute, in the container */
+    const char *user;            /* "uid[:gid]" or names; NULL: root */
+    const char *hostname;
+    enum net_mode network;
+    uint64_t cap_add, cap_drop;
+    bool cap_add_all, cap_drop_all;
+    enum seccomp_mode seccomp;
+    const char *seccomp_profile;
+    const struct ulimit *rlimits;
+    size_t nrlimits;
+    const struct ctr_mount *mounts;
+    size_t nmounts;
+    struct cg_limits limits;
+    int stdio[3];                /* the container's fds 0, 1, 2 */
+    const char *hosts;           /* contents of /etc/hosts, NULL: localhost and the hostname */
+    const char *resolv_conf;     /* contents of /etc/resolv.conf, NULL: the host's */
+};
+
+struct ctr {
+    char name[64];
+    char dir[PATH_MAX];          /* STATE/containers/<name> */
+    char rdir[PATH_MAX];         /* RUN/containers/<name> */
+    pid_t pid;
+    int pidfd;
+    int lockfd;                  /* flock on <dir>/lock while it runs */
+    struct cgroup cg;
+    bool has_cgroup;
+    char missing[512];           /* limits not applied for want of a controller */
+};
+
+/* A container's name: a DNS label (lowercase letters, digits, '-'; at most
+ * 63), since it names a cgroup, a directory and a host. */
+bool ctr_name_ok(const char *name);
+
+/* Docker's default capability set. */
+#define CTR_DEFAULT_CAPS                                                                                     \
+    ((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) | (1ULL << 27) | (1ULL << 13) | (1ULL << 6) |     \
+     (1ULL << 7) | (1ULL << 31) | (1ULL << 8) | (1ULL << 10) | (1ULL << 18) | (1ULL << 5) | (1ULL << 29))
+
+/* The capability set a container gets: Docker's default minus cap_drop
+ * plus cap_add. */
+uint64_t ctr_caps(const struct ctr_spec *s);
+
+/* On failure, c can still be given to ctr_release() (remove drops the
+ * container's directory unless another process runs that container). */
+int ctr_start(const struct ctr_spec *s, struct ctr *c, struct rt_err *err);
+/* Wait for the container's process to end; *status as from waitpid. */
+int ctr_wait(struct ctr *c, int *status, struct rt_err *err);
+int ctr_signal(struct ctr *c, int sig);
+/* After the process ended: kill what is left in its cgroup, remove the
+ * cgroup and the container's run directory; with remove, its state
+ * directory (its writable layer) too. For a container started by
+ * ctr_exec(), only closes what c holds. */
+void ctr_release(struct ctr *c, bool remove);
+
+/* Start argv inside the running container `name` (its namespaces, cgroup,
+ * user, capabilities and seccomp filter, as recorded when it started);
+ * user overrides its user. The process is the caller's child: c gets its
+ * pid and pidfd, for ctr_wait(), ctr_signal() and ctr_release(c, false)
+ * (which leaves the container's cgroup alone). */
+int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
+             struct ctr *c, struct rt_err *err);
+
+#endif

@@ -1,0 +1,511 @@
+/* rtctl run, rtctl exec: one container in the foreground, as `docker run`
+ * and `crun run` do it, through the same runtime calls rtinit makes.
+ *
+ * rtctl stays the container's parent: stdin, stdout and stderr pass
+ * straight through (the container gets our fds 0-2), the signals a user
+ * sends to rtctl are forwarded to the container's process, and rtctl
+ * exits with the container's status (128+N when a signal N killed it). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../images/image.h"
+#include "../lib/envfile.h"
+#include "../lib/paths.h"
+#include "../lib/util.h"
+#include "../lib/value.h"
+#include "../runtime/container.h"
+#include "rtctl.h"
+
+static const char usage_run[] =
+    "rtctl run [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
+    "           [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--net none|host]\n"
+    "           [--memory SIZE] [--cpus N] [--pids N] [--cap-add CAP] [--cap-drop CAP]\n"
+    "           [--seccomp default|unconfined|PATH] IMAGE [COMMAND [ARG...]]";
+static const char usage_exec[] = "rtctl exec [-u USER] NAME COMMAND [ARG...]";
+
+#define MAX_ITEMS 64
+
+struct run_opts {
+    bool rm, read_only;
+    const char *name, *user, *workdir, *hostname, *entrypoint;
+    const char *env[MAX_ITEMS];
+    size_t nenv;
+    struct ctr_mount mounts[MAX_ITEMS];
+    size_t nmounts;
+    enum net_mode net;
+    struct cg_limits limits;
+    uint64_t cap_add, cap_drop;
+    bool cap_add_all, cap_drop_all;
+    enum seccomp_mode seccomp;
+    const char *profile;
+    struct arena *a;
+};
+
+static int bad(struct rtctl *ctl, const char *opt, const char *arg, const char *why)
+{
+    log_msg(&ctl->log, LOG_ERR, "%s '%s': %s", opt, arg, why);
+    return -1;
+}
+
+static int add_cap(struct rtctl *ctl, const char *opt, const char *arg, uint64_t *set, bool *all)
+{
+    if (!strcasecmp(arg, "ALL")) {
+        *all = true;
+        return 0;
+    }
+    int cap;
+    const char *why;
+    if (parse_capability(arg, &cap, &why) < 0)
+        return bad(ctl, opt, arg, why);
+    *set |= 1ULL << cap;
+    return 0;
+}
+
+/* -v SRC:DST[:ro|rw] */
+static int add_volume(struct rtctl *ctl, struct run_opts *o, const char *arg)
+{
+    if (o->nmounts == MAX_ITEMS)
+        return bad(ctl, "-v", arg, "too many mounts");
+    char *s = arena_strdup(o->a, arg);
+    char *dst = strchr(s, ':');
+    if (!dst)
+        return bad(ctl, "-v", arg, "expected SRC:DST[:ro]");
+    *dst++ = '\0';
+    char *mode = strchr(dst, ':');
+    bool ro = false;
+    if (mode) {
+        *mode++ = '\0';
+        if (streq(mode, "ro"))
+            ro = true;
+        else if (!streq(mode, "rw"))
+            return bad(ctl, "-v", arg, "the mode must be ro or rw");
+    }
+    if (s[0] != '/' || dst[0] != '/')
+        return bad(ctl, "-v", arg, "both paths must be absolute");
+    struct stat st;
+    if (stat(s, &st) < 0)
+        return bad(ctl, "-v", arg, "the source does not exist on this host");
+    o->mounts[o->nmounts++] = (struct ctr_mount){.src = s, .dst = dst, .ro = ro};
+    return 0;
+}
+
+enum { O_RM = 1, O_NAME, O_TMPFS, O_HOSTNAME, O_ENTRY, O_RO, O_NET, O_MEM, O_CPUS, O_PIDS, O_CAPADD, O_CAPDROP,
+       O_SECCOMP };
+
+static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
+{
+    struct run_opts *o = ud;
+    const char *why;
+    switch (opt) {
+    case O_RM:
+        o->rm = true;
+        return 0;
+    case O_NAME:
+        o->name = arg;
+        return 0;
+    case 'u':
+        o->user = arg;
+        return 0;
+    case 'w':
+        if (arg[0] != '/')
+            return bad(ctl, "-w", arg, "must be an absolute path");
+        o->workdir = arg;
+        return 0;
+    case O_HOSTNAME:
+        o->hostname = arg;
+        return 0;
+    case O_ENTRY:
+        o->entrypoint = arg;
+        return 0;
+    case 'e': {
+        const char *eq = strchr(arg, '=');
+        size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (!env_name_ok(arg, n))
+            return bad(ctl, "-e", arg, "not a valid variable name");
+        if (o->nenv == MAX_ITEMS)
+            return bad(ctl, "-e", arg, "too many variables");
+        /* -e NAME alone passes our value on, as docker does */
+        if (!eq) {
+            const char *v = getenv(arg);
+            if (!v)
+                return 0;
+            arg = arena_printf(o->a, "%s=%s", arg, v);
+        }
+        o->env[o->nenv++] = arg;
+        return 0;
+    }
+    case 'v':
+        return add_volume(ctl, o, arg);
+    case O_TMPFS: {
+        if (arg[0] != '/')
+            return bad(ctl, "--tmpfs", arg, "must be an absolute path");
+        if (o->nmounts == MAX_ITEMS)
+            return bad(ctl, "--tmpfs", arg, "too many mounts");
+        o->mounts[o->nmounts++] = (struct ctr_mount){
+            .tmpfs = true, .dst = arg, .flags = MS_NOSUID | MS_NODEV, .data = "mode=1777,size=64m"};
+        return 0;
+    }
+    case O_RO:
+        o->read_only = true;
+        return 0;
+    case O_NET:
+        if (streq(arg, "none"))
+            o->net = NET_NONE;
+        else if (streq(arg, "host"))
+            o->net = NET_HOST;
+        else if (streq(arg, "bridge"))
+            return bad(ctl, "--net", arg, "the bridge network is not available yet; use none or host");
+        else
+            return bad(ctl, "--net", arg, "expected none or host");
+        return 0;
+    case O_MEM:
+        if (parse_size(arg, &o->limits.memory_max, &why) < 0)
+            return bad(ctl, "--memory", arg, why);
+        return 0;
+    case O_CPUS:
+        if (parse_decimal_milli(arg, &o->limits.cpus_milli, &why) < 0)
+            return bad(ctl, "--cpus", arg, why);
+        if (o->limits.cpus_milli == 0)
+            return bad(ctl, "--cpus", arg, "must be more than 0");
+        return 0;
+    case O_PIDS: {
+        long long n;
+        if (parse_int_range(arg, 1, 1LL << 22, &n, &why) < 0)
+            return bad(ctl, "--pids", arg, why);
+        o->limits.pids_max = (uint64_t)n;
+        return 0;
+    }
+    case O_CAPADD:
+        return add_cap(ctl, "--cap-add", arg, &o->cap_add, &o->cap_add_all);
+    case O_CAPDROP:
+        return add_cap(ctl, "--cap-drop", arg, &o->cap_drop, &o->cap_drop_all);
+    case O_SECCOMP:
+        if (streq(arg, "default")) {
+            o->seccomp = SECCOMP_DEFAULT;
+        } else if (streq(arg, "unconfined")) {
+            o->seccomp = SECCOMP_UNCONFINED;
+        } else {
+            if (access(arg, R_OK) < 0)
+                return bad(ctl, "--seccomp", arg, "expected default, unconfined or a readable profile");
+            o->seccomp = SECCOMP_PROFILE;
+            o->profile = arg;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+/* Block the signals we forward; they arrive on the returned signalfd. */
+static int forward_signals(sigset_t *set)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+    sigemptyset(set);
+    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+        sigaddset(set, sigs[i]);
+    if (sigprocmask(SIG_BLOCK, set, NULL) < 0)
+        return -1;
+    return signalfd(-1, set, SFD_CLOEXEC);
+}
+
+/* Wait for the process, forwarding signals to it; its wait status. */
+static int supervise(struct rtctl *ctl, struct ctr *c, int sfd, int *status)
+{
+    struct pollfd p[2] = {{.fd = c->pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    for (;;) {
+        int n = poll(p, sfd >= 0 ? 2 : 1, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            log_msg(&ctl->log, LOG_ERR, "poll: %s", strerror(errno));
+            return -1;
+        }
+        if (p[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof(si)) == sizeof(si))
+                ctr_signal(c, (int)si.ssi_signo);
+        }
+        if (p[0].revents & (POLLIN | POLLHUP)) {
+            struct rt_err err;
+            if (ctr_wait(c, status, &err) < 0) {
+                log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+                return -1;
+            }
+            return 0;
+        }
+    }
+}
+
+static int exit_code(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return EXIT_FAIL;
+}
+
+/* Image env, then ours by name; PATH and HOSTNAME when missing. */
+static char **make_env(struct arena *a, const struct image *img, const struct run_opts *o, const char *hostname)
+{
+    size_t cap = img->config.nenv + o->nenv + 3, n = 0;
+    char **env = arena_alloc(a, (cap + 1) * sizeof(char *));
+    for (size_t pass = 0; pass < 2; pass++) {
+        size_t m = pass ? o->nenv : img->config.nenv;
+        for (size_t i = 0; i < m; i++) {
+            const char *e = pass ? o->env[i] : img->config.env[i];
+            size_t klen = strcspn(e, "=");
+            size_t k;
+            for (k = 0; k < n; k++)
+                if (!strncmp(env[k], e, klen) && env[k][klen] == '=')
+                    break;
+            env[k] = (char *)e;
+            if (k == n)
+                n++;
+        }
+    }
+    bool path = false, host = false;
+    for (size_t k = 0; k < n; k++) {
+        path |= startswith(env[k], "PATH=");
+        host |= startswith(env[k], "HOSTNAME=");
+    }
+    if (!path)
+        env[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    if (!host)
+        env[n++] = arena_printf(a, "HOSTNAME=%s", hostname);
+    env[n] = NULL;
+    return env;
+}
+
+static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv)
+{
+    struct rt_paths paths;
+    struct rt_err err;
+    struct store st;
+    struct image img;
+    struct arena *a = o->a;
+    if (rt_paths_init(&paths, ctl->conf_dir, ctl->root, &err) < 0 ||
+        store_open(&st, &paths, false, LOCK_SH, &err) < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+        return EXIT_FAIL;
+    }
+    int rc = EXIT_FAIL;
+    if (image_load(&st, a, argv[0], &img, &err) < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+        goto out;
+    }
+    if (img.config.arch && !streq(img.config.arch, "amd64")) {
+        log_msg(&ctl->log, LOG_ERR, "image %s is built for %s; this host runs amd64", argv[0], img.config.arch);
+        goto out;
+    }
+    for (size_t l = 0; l < img.config.ndiff_ids; l++)
+        if (!store_has_layer(&st, &img.config.diff_ids[l])) {
+            char ds[DIGEST_STR_LEN + 1];
+            digest_str(&img.config.diff_ids[l], ds);
+            log_msg(&ctl->log, LOG_ERR, "image %s: layer %s is missing from the store; import the image again",
+                    argv[0], ds);
+            goto out;
+        }
+    /* Docker's rules: --entrypoint replaces the image's ENTRYPOINT and
+     * drops its CMD; a COMMAND given here replaces CMD. */
+    size_t nargv = 0;
+    char **args = arena_alloc(a, (size_t)(argc + (int)img.config.nentrypoint + (int)img.config.ncmd + 2) *
+                                     sizeof(char *));
+    if (o->entrypoint)
+        args[nargv++] = (char *)o->entrypoint;
+    else
+        for (size_t i = 0; i < img.config.nentrypoint; i++)
+            args[nargv++] = img.config.entrypoint[i];
+    if (argc > 1)
+        for (int i = 1; i < argc; i++)
+            args[nargv++] = argv[i];
+    else if (!o->entrypoint)
+        for (size_t i = 0; i < img.config.ncmd; i++)
+            args[nargv++] = img.config.cmd[i];
+    args[nargv] = NULL;
+    if (nargv == 0) {
+        log_msg(&ctl->log, LOG_ERR, "image %s has no ENTRYPOINT or CMD: give a command", argv[0]);
+        goto out;
+    }
+    char name[64];
+    if (o->name) {
+        if (!ctr_name_ok(o->name)) {
+            log_msg(&ctl->log, LOG_ERR, "--name '%s': use lowercase letters, digits and '-' (at most 63)", o->name);
+            goto out;
+        }
+        snprintf(name, sizeof(name), "%s", o->name);
+    } else {
+        unsigned char r[4];
+        if (getrandom(r, sizeof(r), 0) != sizeof(r)) {
+            log_msg(&ctl->log, LOG_ERR, "getrandom: %s", strerror(errno));
+            goto out;
+        }
+        snprintf(name, sizeof(name), "run-%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+    }
+    const char *hostname = o->hostname ? o->hostname : name;
+    struct ctr_spec spec = {
+        .name = name,
+        .state_dir = paths.state_dir,
+        .run_dir = paths.run_dir,
+        .layers = img.config.diff_ids,
+        .nlayers = img.config.ndiff_ids,
+        .read_only = o->read_only,
+        .argv = args,
+        .env = make_env(a, &img, o, hostname),
+        .cwd = o->workdir ? o->workdir : img.config.workdir ? img.config.workdir : "/",
+        .user = o->user ? o->user : img.config.user,
+        .hostname = hostname,
+        .network = o->net,
+        .cap_add = o->cap_add,
+        .cap_drop = o->cap_drop,
+        .cap_add_all = o->cap_add_all,
+        .cap_drop_all = o->cap_drop_all,
+        .seccomp = o->seccomp,
+        .seccomp_profile = o->profile,
+        .mounts = o->mounts,
+        .nmounts = o->nmounts,
+        .limits = o->limits,
+        .stdio = {0, 1, 2},
+    };
+    sigset_t set;
+    int sfd = forward_signals(&set);
+    if (sfd < 0) {
+        log_msg(&ctl->log, LOG_ERR, "signalfd: %s", strerror(errno));
+        goto out;
+    }
+    struct ctr c;
+    if (ctr_start(&spec, &c, &err) < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+        close(sfd);
+        ctr_release(&c, o->rm);
+        goto out;
+    }
+    /* The layers are pinned by the container's directory now (gc keeps
+     * them); the store need not stay locked while it runs. */
+    store_close(&st);
+    if (c.missing[0])
+        log_msg(&ctl->log, LOG_WARN, "%s runs without %s", name, c.missing);
+    int status = 0;
+    if (supervise(ctl, &c, sfd, &status) == 0) {
+        rc = exit_code(status);
+        uint64_t ooms = c.has_cgroup ? cg_oom_kills(&c.cg) : 0;
+        if (ooms)
+            log_msg(&ctl->log, LOG_ERR, "%s: the kernel's OOM killer ended %llu process%s (memory limit reached)",
+                    name, (unsigned long long)ooms, ooms == 1 ? "" : "es");
+    }
+    close(sfd);
+    ctr_release(&c, o->rm);
+    return rc;
+out:
+    store_close(&st);
+    return rc;
+}
+
+int cmd_run(struct rtctl *ctl, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"rm", no_argument, NULL, O_RM},
+        {"name", required_argument, NULL, O_NAME},
+        {"user", required_argument, NULL, 'u'},
+        {"env", required_argument, NULL, 'e'},
+        {"volume", required_argument, NULL, 'v'},
+        {"workdir", required_argument, NULL, 'w'},
+        {"tmpfs", required_argument, NULL, O_TMPFS},
+        {"hostname", required_argument, NULL, O_HOSTNAME},
+        {"entrypoint", required_argument, NULL, O_ENTRY},
+        {"read-only", no_argument, NULL, O_RO},
+        {"net", required_argument, NULL, O_NET},
+        {"network", required_argument, NULL, O_NET},
+        {"memory", required_argument, NULL, O_MEM},
+        {"cpus", required_argument, NULL, O_CPUS},
+        {"pids", required_argument, NULL, O_PIDS},
+        {"cap-add", required_argument, NULL, O_CAPADD},
+        {"cap-drop", required_argument, NULL, O_CAPDROP},
+        {"seccomp", required_argument, NULL, O_SECCOMP},
+        {0},
+    };
+    struct arena a;
+    arena_init(&a);
+    jmp_buf jb;
+    int rc;
+    if (ARENA_TRY(&a, jb)) {
+        log_msg(&ctl->log, LOG_ERR, "out of memory");
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    struct run_opts o = {.net = NET_NONE, .a = &a};
+    int i = rtctl_getopt(ctl, argc, argv, "u:e:v:w:", longopts, on_opt, &o, usage_run);
+    if (i < 0) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (i >= argc) {
+        log_msg(&ctl->log, LOG_ERR, "missing IMAGE\nusage: %s", usage_run);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (geteuid() != 0) {
+        log_msg(&ctl->log, LOG_ERR, "run needs root (namespaces, mounts, cgroups)");
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    rc = run_main(ctl, &o, argc - i, argv + i);
+out:
+    arena_free(&a);
+    return rc;
+}
+
+static int on_exec_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
+{
+    (void)ctl;
+    if (opt != 'u')
+        return -1;
+    *(const char **)ud = arg;
+    return 0;
+}
+
+int cmd_exec(struct rtctl *ctl, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"user", required_argument, NULL, 'u'}, {0}};
+    const char *user = NULL;
+    int i = rtctl_getopt(ctl, argc, argv, "u:", longopts, on_exec_opt, &user, usage_exec);
+    if (i < 0)
+        return EXIT_USAGE;
+    if (argc - i < 2) {
+        log_msg(&ctl->log, LOG_ERR, "missing %s\nusage: %s", i == argc ? "NAME" : "COMMAND", usage_exec);
+        return EXIT_USAGE;
+    }
+    struct rt_paths paths;
+    struct rt_err err;
+    if (rt_paths_init(&paths, ctl->conf_dir, ctl->root, &err) < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+        return EXIT_FAIL;
+    }
+    sigset_t set;
+    int sfd = forward_signals(&set);
+    struct ctr c;
+    if (sfd < 0 || ctr_exec(paths.state_dir, paths.run_dir, argv[i], user, argv + i + 1, &c, &err) < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s", sfd < 0 ? strerror(errno) : err.msg);
+        if (sfd >= 0)
+            close(sfd);
+        return EXIT_FAIL;
+    }
+    int status = 0, rc = EXIT_FAIL;
+    if (supervise(ctl, &c, sfd, &status) == 0)
+        rc = exit_code(status);
+    close(sfd);
+    ctr_release(&c, false);
+    return rc;
+}
