@@ -1208,6 +1208,16 @@ static void k_pids_max(struct pctx *p, const char *v)
         p->svc->pids_max = (uint64_t)n;
 }
 
+static void k_io_weight(struct pctx *p, const char *v)
+{
+    const char *why;
+    long long n;
+    if (parse_int_range(v, 1, 10000, &n, &why) < 0)
+        bad(p, "%s (1 to 10000; the default is 100)", why);
+    else
+        p->svc->io_weight = (unsigned)n;
+}
+
 static int rlim_value(const char *s, uint64_t *out)
 {
     if (streq(s, "unlimited") || streq(s, "infinity") || streq(s, "-1")) {
@@ -1471,6 +1481,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_MEMORY_MAX] = {"memory_max", SEC_SERVICE, 0, k_memory_max},
     [K_CPUS] = {"cpus", SEC_SERVICE, 0, k_cpus},
     [K_PIDS_MAX] = {"pids_max", SEC_SERVICE, 0, k_pids_max},
+    [K_IO_WEIGHT] = {"io_weight", SEC_SERVICE, 0, k_io_weight},
     [K_ULIMITS] = {"ulimits", SEC_SERVICE, KF_LIST, k_ulimits},
 
     [K_HC_HTTP] = {"http", SEC_HEALTHCHECK, 0, k_hc_http},

@@ -29,7 +29,7 @@ enum conf_key {
     K_NAME, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
     K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_READ_ONLY, K_CAP_ADD,
     K_CAP_DROP, K_SECCOMP, K_NETWORK, K_DEPENDS_ON, K_RESTART, K_STOP_SIGNAL,
-    K_STOP_TIMEOUT, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_ULIMITS,
+    K_STOP_TIMEOUT, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_IO_WEIGHT, K_ULIMITS,
     /* NAME.conf [healthcheck] */
     K_HC_HTTP, K_HC_TCP, K_HC_EXEC, K_HC_INTERVAL, K_HC_TIMEOUT, K_HC_RETRIES,
     K_HC_START_PERIOD,
@@ -161,6 +161,7 @@ struct svc_conf {
     uint64_t memory_max;             /* bytes; 0 = no limit */
     uint64_t cpus_milli;             /* 1000 = one CPU; 0 = no limit */
     uint64_t pids_max;               /* 0 = no limit */
+    unsigned io_weight;              /* cgroup io.weight, 1-10000; 0 = the default (100) */
     struct ulimit *ulimits;
     size_t nulimits, capulimits;
     struct healthcheck hc;

@@ -804,6 +804,8 @@ static void print_service(const struct plan_svc *ps, FILE *f)
         fprintf(f, "pids_max = %llu\n", (unsigned long long)s->pids_max);
     else
         fputs("# pids_max: no limit\n", f);
+    if (s->io_weight)
+        fprintf(f, "io_weight = %u\n", s->io_weight);
     for (size_t i = 0; i < s->nulimits; i++) {
         const struct ulimit *u = &s->ulimits[i];
         fprintf(f, "ulimits = %s=", ulimit_name(u->resource));

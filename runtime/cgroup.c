@@ -120,6 +120,7 @@ int cg_create(struct cgroup *cg, const char *name, const struct cg_limits *lim, 
     bool mem = lim->memory_max && enable(top, "memory") && enable(rt, "memory");
     bool cpu = lim->cpus_milli && enable(top, "cpu") && enable(rt, "cpu");
     bool pids = lim->pids_max && enable(top, "pids") && enable(rt, "pids");
+    bool io = lim->io_weight && enable(top, "io") && enable(rt, "io");
     if (mkdirat(rt, name, 0755) < 0) {
         if (errno != EEXIST)
             return rt_syserror(err, "creating %s", cg->path);
@@ -153,6 +154,11 @@ int cg_create(struct cgroup *cg, const char *name, const struct cg_limits *lim, 
         snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->pids_max);
         if (!pids || cg_write(cg->fd, "pids.max", v) < 0)
             note(missing, mlen, "pids_max", "pids");
+    }
+    if (lim->io_weight) {
+        snprintf(v, sizeof(v), "default %u", lim->io_weight);
+        if (!io || cg_write(cg->fd, "io.weight", v) < 0)
+            note(missing, mlen, "io_weight", "io");
     }
     return 0;
 }

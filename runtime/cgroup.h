@@ -19,6 +19,7 @@ struct cg_limits {
     uint64_t memory_max;       /* bytes; 0 = none */
     uint64_t cpus_milli;       /* 1000 = one CPU; 0 = none */
     uint64_t pids_max;         /* 0 = none */
+    unsigned io_weight;        /* io.weight 1-10000; 0 = the default */
 };
 
 struct cgroup {

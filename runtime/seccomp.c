@@ -142,6 +142,7 @@ static scmp_filter_ctx new_ctx(uint32_t def, struct rt_err *err)
         rt_error(err, ENOMEM, "seccomp: cannot create a filter");
         return NULL;
     }
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     /* x86_64 processes can still make 32-bit (int 0x80) and x32 calls:
      * filter those too. */
     if ((seccomp_arch_add(ctx, SCMP_ARCH_X86) < 0 && seccomp_arch_exist(ctx, SCMP_ARCH_X86) != 0) ||

@@ -32,7 +32,7 @@
 static const char usage_run[] =
     "rtctl run [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
     "           [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--net none|host]\n"
-    "           [--memory SIZE] [--cpus N] [--pids N] [--cap-add CAP] [--cap-drop CAP]\n"
+    "           [--memory SIZE] [--cpus N] [--pids N] [--io-weight N] [--cap-add CAP] [--cap-drop CAP]\n"
     "           [--seccomp default|unconfined|PATH] IMAGE [COMMAND [ARG...]]";
 static const char usage_exec[] = "rtctl exec [-u USER] NAME COMMAND [ARG...]";
 
@@ -103,7 +103,7 @@ static int add_volume(struct rtctl *ctl, struct run_opts *o, const char *arg)
 }
 
 enum { O_RM = 1, O_NAME, O_TMPFS, O_HOSTNAME, O_ENTRY, O_RO, O_NET, O_MEM, O_CPUS, O_PIDS, O_CAPADD, O_CAPDROP,
-       O_SECCOMP };
+       O_SECCOMP, O_IOW };
 
 static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
 {
@@ -186,6 +186,13 @@ static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
         if (parse_int_range(arg, 1, 1LL << 22, &n, &why) < 0)
             return bad(ctl, "--pids", arg, why);
         o->limits.pids_max = (uint64_t)n;
+        return 0;
+    }
+    case O_IOW: {
+        long long n;
+        if (parse_int_range(arg, 1, 10000, &n, &why) < 0)
+            return bad(ctl, "--io-weight", arg, why);
+        o->limits.io_weight = (unsigned)n;
         return 0;
     }
     case O_CAPADD:
@@ -431,6 +438,7 @@ int cmd_run(struct rtctl *ctl, int argc, char **argv)
         {"memory", required_argument, NULL, O_MEM},
         {"cpus", required_argument, NULL, O_CPUS},
         {"pids", required_argument, NULL, O_PIDS},
+        {"io-weight", required_argument, NULL, O_IOW},
         {"cap-add", required_argument, NULL, O_CAPADD},
         {"cap-drop", required_argument, NULL, O_CAPDROP},
         {"seccomp", required_argument, NULL, O_SECCOMP},
