@@ -470,19 +470,26 @@ static __attribute__((noreturn)) void become(struct child *ch, const char *user,
     die(ch, "executing %s:", argv[0]);
 }
 
-static __attribute__((noreturn)) void child_main(struct child *ch)
+/* A clean slate for signals: the exec'd program expects default
+ * dispositions (an ignored signal would stay ignored across execve) and
+ * an empty mask (the caller blocks the signals it forwards). */
+static void reset_signals(void)
 {
-    const struct ctr_spec *s = ch->s;
-    char go;
-    if (read(ch->sock, &go, 1) != 1)
-        _exit(127); /* the parent gave up */
-    /* A clean slate for signals: the exec'd program expects defaults. */
     for (int sig = 1; sig < NSIG; sig++)
         if (sig != SIGKILL && sig != SIGSTOP)
             signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static __attribute__((noreturn)) void child_main(struct child *ch)
+{
+    const struct ctr_spec *s = ch->s;
+    char go;
+    if (read(ch->sock, &go, 1) != 1)
+        _exit(127); /* the parent gave up */
+    reset_signals();
     umask(022);
     for (int i = 0; i < 3; i++)
         if (s->stdio[i] >= 0 && s->stdio[i] != i && dup2(s->stdio[i], i) < 0)
@@ -516,6 +523,21 @@ static __attribute__((noreturn)) void child_main(struct child *ch)
 }
 
 /* ---------- the parent ---------- */
+
+static void child_free(struct child *ch)
+{
+    if (!ch)
+        return;
+    if (ch->caps_root)
+        cap_free(ch->caps_root);
+    if (ch->caps_user)
+        cap_free(ch->caps_user);
+    seccomp_prog_free(&ch->prog);
+    free(ch->passwd);
+    free(ch->group);
+    free(ch->env);
+    free(ch);
+}
 
 bool ctr_name_ok(const char *name)
 {
@@ -876,15 +898,7 @@ out:
         close(sv[0]);
     if (sv[1] >= 0)
         close(sv[1]);
-    if (ch->caps_root)
-        cap_free(ch->caps_root);
-    if (ch->caps_user)
-        cap_free(ch->caps_user);
-    seccomp_prog_free(&ch->prog);
-    free(ch->passwd);
-    free(ch->group);
-    free(ch->env);
-    free(ch);
+    child_free(ch);
     return r;
 }
 
@@ -996,12 +1010,7 @@ static __attribute__((noreturn)) void exec_child(struct child *ch, int pidfd, co
      * ptrace us before execve replaces it. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die(ch, "PR_SET_DUMPABLE:");
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            signal(sig, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    reset_signals();
     if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) < 0)
         die(ch, "joining the container's namespaces:");
     close(pidfd);
@@ -1131,17 +1140,7 @@ out:
         close(sv[0]);
     if (sv[1] >= 0)
         close(sv[1]);
-    if (ch) {
-        if (ch->caps_root)
-            cap_free(ch->caps_root);
-        if (ch->caps_user)
-            cap_free(ch->caps_user);
-        seccomp_prog_free(&ch->prog);
-        free(ch->passwd);
-        free(ch->group);
-        free(ch->env);
-        free(ch);
-    }
+    child_free(ch);
     json_decref(root);
     return r;
 }

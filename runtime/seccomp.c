@@ -329,26 +329,29 @@ static bool applies(json_t *inc, json_t *exc, uint64_t caps)
     return true;
 }
 
-int seccomp_compile_file(const char *path, uint64_t caps, struct seccomp_prog *out, struct rt_err *err)
+/* A profile file's bytes (at most 1 MiB), from an arena the caller frees.
+ * The arena's out-of-memory jump lands here; nothing else is allocated
+ * from it after we return. */
+static char *read_profile(struct arena *a, const char *path, size_t *len, struct rt_err *err)
+{
+    jmp_buf jb;
+    if (ARENA_TRY(a, jb)) {
+        rt_error(err, ENOMEM, "out of memory");
+        return NULL;
+    }
+    int e;
+    char *text = read_small_file(a, path, 1 << 20, len, NULL, &e);
+    if (!text)
+        rt_error(err, e, "seccomp profile %s: %s", path, read_small_file_error(e));
+    return text;
+}
+
+static int compile_profile(const char *path, const char *text, size_t len, uint64_t caps, struct seccomp_prog *out,
+                           struct rt_err *err)
 {
     memset(out, 0, sizeof(*out));
-    struct arena a;
-    arena_init(&a);
-    jmp_buf jb;
-    if (ARENA_TRY(&a, jb)) {
-        arena_free(&a);
-        return rt_error(err, ENOMEM, "out of memory");
-    }
-    size_t len;
-    int e;
-    char *text = read_small_file(&a, path, 1 << 20, &len, NULL, &e);
-    if (!text) {
-        arena_free(&a);
-        return rt_error(err, e, "seccomp profile %s: %s", path, read_small_file_error(e));
-    }
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    arena_free(&a);
     if (!root)
         return rt_error(err, EINVAL, "seccomp profile %s:%d: %s", path, je.line, je.text);
     scmp_filter_ctx ctx = NULL;
@@ -422,6 +425,18 @@ out:
     return r;
 }
 
+int seccomp_compile_file(const char *path, uint64_t caps, struct seccomp_prog *out, struct rt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct arena a;
+    arena_init(&a);
+    size_t len;
+    const char *text = read_profile(&a, path, &len, err);
+    int r = text ? compile_profile(path, text, len, caps, out, err) : -1;
+    arena_free(&a);
+    return r;
+}
+
 void seccomp_prog_free(struct seccomp_prog *p)
 {
     free(p->insns);
@@ -451,32 +466,16 @@ int seccomp_load_prog(const struct seccomp_prog *p)
  * identified by RT_SECCOMP_ID (the build's hash of this file), so no
  * hashing is needed at run time (the first use of libcrypto alone costs
  * about a millisecond). A profile file's bytes are hashed. */
-static int cache_key(const char *profile, uint64_t caps, char *key, size_t klen, struct rt_err *err)
+static int cache_key(const char *text, size_t len, uint64_t caps, char *key, size_t klen, struct rt_err *err)
 {
     const struct scmp_version *v = seccomp_version();
     struct utsname u;
     if (uname(&u) < 0)
         return rt_syserror(err, "uname");
     char hex[DIGEST_HEX_LEN + 1] = "default";
-    if (profile) {
-        struct arena a;
-        arena_init(&a);
-        jmp_buf jb;
-        if (ARENA_TRY(&a, jb)) {
-            arena_free(&a);
-            return rt_error(err, ENOMEM, "out of memory");
-        }
-        size_t len;
-        int e;
-        struct stat st;
-        char *text = read_small_file(&a, profile, 16 << 20, &len, &st, &e);
-        if (!text) {
-            arena_free(&a);
-            return rt_error(err, e, "seccomp profile %s: %s", profile, read_small_file_error(e));
-        }
+    if (text) {
         struct digest d;
         sha256_buf(text, len, &d);
-        arena_free(&a);
         digest_hex(&d, hex);
     }
     /* the release may hold any character but '/': keep it out of the name */
@@ -533,16 +532,27 @@ int seccomp_compile(const char *profile, uint64_t caps, const char *cache_dir, s
                     struct rt_err *err)
 {
     memset(out, 0, sizeof(*out));
+    struct arena a;
+    arena_init(&a);
+    size_t len = 0;
+    const char *text = profile ? read_profile(&a, profile, &len, err) : NULL;
     char key[512], path[PATH_MAX + 520];
+    int r = -1;
+    if (profile && !text)
+        goto out;
     if (cache_dir) {
-        if (cache_key(profile, caps, key, sizeof(key), err) < 0)
-            return -1;
+        if (cache_key(text, len, caps, key, sizeof(key), err) < 0)
+            goto out;
         snprintf(path, sizeof(path), "%s/%s.bpf", cache_dir, key);
-        if (cache_load(path, out))
-            return 0;
+        if (cache_load(path, out)) {
+            r = 0;
+            goto out;
+        }
     }
-    int r = profile ? seccomp_compile_file(profile, caps, out, err) : seccomp_compile_default(caps, out, err);
+    r = text ? compile_profile(profile, text, len, caps, out, err) : seccomp_compile_default(caps, out, err);
     if (r == 0 && cache_dir)
         cache_store(cache_dir, path, out);
+out:
+    arena_free(&a);
     return r;
 }
