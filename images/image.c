@@ -112,6 +112,20 @@ static int sweep(struct store *s, const char *dir, const struct keep *k, bool la
     return r;
 }
 
+int image_check_runnable(struct store *s, const struct image *img, struct rt_err *err)
+{
+    if (img->config.arch && strcmp(img->config.arch, "amd64") != 0)
+        return rt_error(err, ENOEXEC, "image %s is built for %s; this host runs amd64", img->name, img->config.arch);
+    for (size_t l = 0; l < img->config.ndiff_ids; l++)
+        if (!store_has_layer(s, &img->config.diff_ids[l])) {
+            char ds[DIGEST_STR_LEN + 1];
+            digest_str(&img->config.diff_ids[l], ds);
+            return rt_error(err, ENOENT, "image %s: layer %s is missing from the store; import the image again",
+                            img->name, ds);
+        }
+    return 0;
+}
+
 int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, struct rt_err *err)
 {
     struct arena a;

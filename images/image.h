@@ -47,6 +47,10 @@ int image_load(struct store *s, struct arena *a, const char *name, struct image 
 int image_load_digest(struct store *s, struct arena *a, const struct digest *manifest, struct image *img,
                       struct rt_err *err);
 
+/* Can this host run the image: built for amd64, every layer in the
+ * store? The error names the image and the architecture or the layer. */
+int image_check_runnable(struct store *s, const struct image *img, struct rt_err *err);
+
 /* Remove every layer and blob no stored name refers to. */
 int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, struct rt_err *err);
 

@@ -74,7 +74,7 @@ static bool stale(int dfd, const char *name)
     return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && time(NULL) - st.st_mtime > STALE_SECONDS;
 }
 
-/* Temporary files of write_atomic() that a crash left behind. */
+/* Temporary files of write_file_atomic() that a crash left behind. */
 static void clear_tmp_files(int dfd)
 {
     int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -313,44 +313,6 @@ int store_sync_dir(struct store *s, const char *sub, struct rt_err *err)
     return 0;
 }
 
-/* Write data to dirfd/name atomically: a temporary file, fsync, rename. */
-static int write_atomic(int dirfd, const char *name, const void *data, size_t len, struct rt_err *err)
-{
-    char tmp[NAME_MAX + 1];
-    snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return rt_syserror(err, "creating %s", tmp);
-    const char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rt_syserror(err, "writing %s", tmp);
-            close(fd);
-            unlinkat(dirfd, tmp, 0);
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) < 0 || close(fd) < 0) {
-        rt_syserror(err, "writing %s", tmp);
-        unlinkat(dirfd, tmp, 0);
-        return -1;
-    }
-    if (renameat(dirfd, tmp, dirfd, name) < 0) {
-        rt_syserror(err, "renaming %s", tmp);
-        unlinkat(dirfd, tmp, 0);
-        return -1;
-    }
-    if (fsync(dirfd) < 0)
-        return rt_syserror(err, "syncing the directory of %s", name);
-    return 0;
-}
-
 int store_put_blob(struct store *s, const struct digest *d, const void *data, size_t len, struct rt_err *err)
 {
     char hex[DIGEST_HEX_LEN + 1];
@@ -361,7 +323,7 @@ int store_put_blob(struct store *s, const struct digest *d, const void *data, si
     struct stat st;
     if (fstatat(bfd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0)
         return 0; /* content-addressed: already there means the same bytes */
-    return write_atomic(bfd, hex, data, len, err);
+    return write_file_atomic(bfd, hex, data, len, err);
 }
 
 char *store_get_blob(struct store *s, struct arena *a, const struct digest *d, size_t *len, struct rt_err *err)
@@ -449,7 +411,7 @@ int store_refs_set(struct store *s, const char *name, const struct digest *manif
     arena_free(&a);
     if (!text)
         return rt_error(err, ENOMEM, "out of memory");
-    int r = write_atomic(s->dirfd, "refs.json", text, strlen(text), err);
+    int r = write_file_atomic(s->dirfd, "refs.json", text, strlen(text), err);
     free(text);
     return r;
 }

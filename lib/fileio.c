@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,4 +65,41 @@ const char *read_small_file_error(int errnum)
     default:
         return strerror(errnum);
     }
+}
+
+int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, struct rt_err *err)
+{
+    char tmp[NAME_MAX + 1];
+    snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return rt_syserror(err, "creating %s", tmp);
+    const char *p = data;
+    size_t left = len;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rt_syserror(err, "writing %s", tmp);
+            close(fd);
+            unlinkat(dirfd, tmp, 0);
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        rt_syserror(err, "writing %s", tmp);
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    if (renameat(dirfd, tmp, dirfd, name) < 0) {
+        rt_syserror(err, "renaming %s", tmp);
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    if (fsync(dirfd) < 0)
+        return rt_syserror(err, "syncing the directory of %s", name);
+    return 0;
 }

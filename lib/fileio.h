@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "arena.h"
+#include "err.h"
 
 /* Read a whole regular file into the arena, NUL-terminated. Returns NULL
  * with *errnum set: errno of open/read, EINVAL when it is not a regular
@@ -20,5 +21,10 @@ char *read_small_file(struct arena *a, const char *path, size_t max, size_t *len
 
 /* A message for read_small_file's errnum: "not a regular file", ... */
 const char *read_small_file_error(int errnum);
+
+/* Write data to dirfd/name whole or not at all: a temporary file
+ * ".NAME.PID.tmp" in the same directory, fsync, rename, fsync of the
+ * directory. A reader sees the old file or the new one, never a part. */
+int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, struct rt_err *err);
 
 #endif

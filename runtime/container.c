@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "../images/store.h"
+#include "../lib/fileio.h"
 #include "../lib/util.h"
 #include "seccomp.h"
 #include "user.h"
@@ -609,14 +610,27 @@ static int mkdirs(const char *path, struct rt_err *err)
     return 0;
 }
 
+/* Write text to dir/name, whole or not at all. */
+static int write_file_in(const char *dir, const char *name, const char *text, struct rt_err *err)
+{
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return rt_syserror(err, "%s", dir);
+    return write_file_atomic(fd, name, text, strlen(text), err);
+}
+
 /* The layers the container is made of, one diff_id per line: `image gc`
- * keeps them while the container's directory exists. Written whole, then
- * renamed into place. */
+ * keeps them while the container's directory exists. A restart from the
+ * same image finds them written already. */
 static int write_pins(const struct ctr_spec *s, const char *dir, struct rt_err *err)
 {
-    char *text = malloc(s->nlayers * (DIGEST_HEX_LEN + 1) + 1);
-    if (!text)
+    size_t len = s->nlayers * (DIGEST_HEX_LEN + 1);
+    char *text = malloc(len + 1), *old = malloc(len + 2);
+    if (!text || !old) {
+        free(text);
+        free(old);
         return rt_error(err, ENOMEM, "out of memory");
+    }
     size_t n = 0;
     for (size_t i = 0; i < s->nlayers; i++) {
         digest_hex(&s->layers[i], text + n);
@@ -624,13 +638,17 @@ static int write_pins(const struct ctr_spec *s, const char *dir, struct rt_err *
         text[n++] = '\n';
     }
     text[n] = '\0';
-    int r = write_file(dir, "layers.tmp", text, err);
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof(p), "%s/layers", dir);
+    ssize_t k = -1;
+    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+        k = read(fd, old, len + 1);
+        close(fd);
+    }
+    int r = k == (ssize_t)len && memcmp(old, text, len) == 0 ? 0 : write_file_in(dir, "layers", text, err);
     free(text);
-    char a[PATH_MAX + 16], b[PATH_MAX + 16];
-    snprintf(a, sizeof(a), "%s/layers.tmp", dir);
-    snprintf(b, sizeof(b), "%s/layers", dir);
-    if (r == 0 && rename(a, b) < 0)
-        return rt_syserror(err, "renaming %s", a);
+    free(old);
     return r;
 }
 
@@ -753,25 +771,22 @@ static unsigned long long proc_starttime(pid_t pid)
     return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 
+/* What `exec` needs to join the container, in RUN/containers/<name>. */
 static int write_state(const struct ctr_spec *s, const struct ctr *c, uint64_t caps, struct rt_err *err)
 {
     json_t *env = json_array();
     for (size_t i = 0; s->env && s->env[i]; i++)
         json_array_append_new(env, json_string(s->env[i]));
-    json_t *st = json_pack("{s:s, s:i, s:I, s:s*, s:s, s:o, s:I, s:I, s:b, s:i, s:s*}", "name", s->name, "pid",
-                           (int)c->pid, "starttime", (json_int_t)proc_starttime(c->pid), "user", s->user, "cwd", s->cwd, "env", env, "caps", (json_int_t)caps, "cap_add",
+    json_t *st = json_pack("{s:s, s:i, s:I, s:s*, s:s, s:o, s:I, s:I, s:b, s:i, s:s*}", /* */
+                           "name", s->name, "pid", (int)c->pid, "starttime", (json_int_t)proc_starttime(c->pid),
+                           "user", s->user, "cwd", s->cwd, "env", env, "caps", (json_int_t)caps, "cap_add",
                            (json_int_t)s->cap_add, "cap_add_all", s->cap_add_all, "seccomp", (int)s->seccomp,
                            "seccomp_profile", s->seccomp_profile);
     char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
     json_decref(st);
     if (!text)
         return rt_error(err, ENOMEM, "out of memory");
-    int r = write_file(c->rdir, "state.json.tmp", text, err);
-    char a[PATH_MAX + 32], b[PATH_MAX + 32];
-    snprintf(a, sizeof(a), "%s/state.json.tmp", c->rdir);
-    snprintf(b, sizeof(b), "%s/state.json", c->rdir);
-    if (r == 0 && rename(a, b) < 0)
-        r = rt_syserror(err, "renaming %s", a);
+    int r = write_file_in(c->rdir, "state.json", text, err);
     free(text);
     return r;
 }
@@ -922,6 +937,21 @@ int ctr_signal(struct ctr *c, int sig)
     return c->pid > 0 ? kill(c->pid, sig) : -1;
 }
 
+/* Remove the directory path and everything in it. */
+static void rm_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char parent[PATH_MAX];
+    if (!slash || slash == path)
+        return;
+    snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        rm_tree_at(fd, slash + 1);
+        close(fd);
+    }
+}
+
 void ctr_release(struct ctr *c, bool remove)
 {
     if (c->has_cgroup) {
@@ -937,27 +967,13 @@ void ctr_release(struct ctr *c, bool remove)
     if (c->pidfd >= 0)
         close(c->pidfd);
     c->pidfd = -1;
-    /* The process is gone: so is what described it. */
-    if (c->lockfd >= 0 && c->rdir[0]) {
-        int fd = open(c->rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            static const char *const subs[] = {"state.json", "state.json.tmp", "rootfs", "etc", "empty", "lock"};
-            for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-                rm_tree_at(fd, subs[i]);
-            close(fd);
-        }
-        rmdir(c->rdir);
-    }
-    if (remove && c->lockfd >= 0 && c->dir[0]) {
-        int fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            static const char *const subs[] = {"upper", "work", "layers", "layers.tmp"};
-            for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-                rm_tree_at(fd, subs[i]);
-            close(fd);
-        }
-        rmdir(c->dir);
-    }
+    /* The process is gone: so is what described it. Only the process that
+     * held the lock removes anything (a failed start against a running
+     * container must not). */
+    if (c->lockfd >= 0 && c->rdir[0])
+        rm_dir(c->rdir);
+    if (remove && c->lockfd >= 0 && c->dir[0])
+        rm_dir(c->dir);
     if (c->lockfd >= 0)
         close(c->lockfd);
     c->lockfd = -1;

@@ -511,21 +511,16 @@ static bool cache_load(const char *path, struct seccomp_prog *out)
 }
 
 /* Best effort: a cache that cannot be written only costs time. */
-static void cache_store(const char *dir, const char *path, const struct seccomp_prog *p)
+static void cache_store(const char *dir, const char *name, const struct seccomp_prog *p)
 {
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return;
-    char tmp[PATH_MAX + 560];
-    snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return;
-    size_t n = (size_t)p->len * sizeof(struct sock_filter);
-    bool ok = write(fd, p->insns, n) == (ssize_t)n;
-    if (close(fd) < 0)
-        ok = false;
-    if (!ok || rename(tmp, path) < 0)
-        unlink(tmp);
+    struct rt_err ignored;
+    write_file_atomic(fd, name, p->insns, (size_t)p->len * sizeof(struct sock_filter), &ignored);
+    close(fd);
 }
 
 int seccomp_compile(const char *profile, uint64_t caps, const char *cache_dir, struct seccomp_prog *out,
@@ -536,14 +531,15 @@ int seccomp_compile(const char *profile, uint64_t caps, const char *cache_dir, s
     arena_init(&a);
     size_t len = 0;
     const char *text = profile ? read_profile(&a, profile, &len, err) : NULL;
-    char key[512], path[PATH_MAX + 520];
+    char key[512], name[520], path[PATH_MAX + 520];
     int r = -1;
     if (profile && !text)
         goto out;
     if (cache_dir) {
         if (cache_key(text, len, caps, key, sizeof(key), err) < 0)
             goto out;
-        snprintf(path, sizeof(path), "%s/%s.bpf", cache_dir, key);
+        snprintf(name, sizeof(name), "%s.bpf", key);
+        snprintf(path, sizeof(path), "%s/%s", cache_dir, name);
         if (cache_load(path, out)) {
             r = 0;
             goto out;
@@ -551,7 +547,7 @@ int seccomp_compile(const char *profile, uint64_t caps, const char *cache_dir, s
     }
     r = text ? compile_profile(profile, text, len, caps, out, err) : seccomp_compile_default(caps, out, err);
     if (r == 0 && cache_dir)
-        cache_store(cache_dir, path, out);
+        cache_store(cache_dir, name, out);
 out:
     arena_free(&a);
     return r;

@@ -313,18 +313,10 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
         goto out;
     }
-    if (img.config.arch && !streq(img.config.arch, "amd64")) {
-        log_msg(&ctl->log, LOG_ERR, "image %s is built for %s; this host runs amd64", argv[0], img.config.arch);
+    if (image_check_runnable(&st, &img, &err) < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
         goto out;
     }
-    for (size_t l = 0; l < img.config.ndiff_ids; l++)
-        if (!store_has_layer(&st, &img.config.diff_ids[l])) {
-            char ds[DIGEST_STR_LEN + 1];
-            digest_str(&img.config.diff_ids[l], ds);
-            log_msg(&ctl->log, LOG_ERR, "image %s: layer %s is missing from the store; import the image again",
-                    argv[0], ds);
-            goto out;
-        }
     /* Docker's rules: --entrypoint replaces the image's ENTRYPOINT and
      * drops its CMD; a COMMAND given here replaces CMD. */
     size_t nargv = 0;
