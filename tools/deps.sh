@@ -14,6 +14,8 @@ packages=(
     # tests: independent image tools to compare with, zstd layers; a static
     # busybox for the test image, file(1) to check it is static
     python3 umoci skopeo zstd attr busybox-static file
+    # tests under a full cgroup v2 hierarchy: Debian's kernel booted in QEMU
+    linux-image-amd64 qemu-system-x86 e2fsprogs
     # benchmarks: the runtimes we compare with
     bc crun runc
 )

@@ -7,6 +7,8 @@
  *                    harmless if it were let through
  *   probe fds        the open file descriptors, one per line
  *   probe cwd        the working directory
+ *   probe hog MIB    allocate and touch MIB MiB, one at a time, printing
+ *                    how many it holds (for memory limits)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -141,6 +143,17 @@ int main(int argc, char **argv)
         puts(buf);
         return 0;
     }
-    fprintf(stderr, "usage: probe syscalls|fds|cwd\n");
+    if (argc == 3 && !strcmp(argv[1], "hog")) {
+        int n = atoi(argv[2]);
+        for (int i = 1; i <= n; i++) {
+            char *p = malloc(1 << 20);
+            if (!p)
+                return perror("malloc"), 1;
+            memset(p, i, 1 << 20);
+            printf("held %d MiB\n", i);
+        }
+        return 0;
+    }
+    fprintf(stderr, "usage: probe syscalls|fds|cwd|hog MIB\n");
     return 2;
 }

@@ -1,0 +1,38 @@
+# The runtime under a full cgroup v2 hierarchy: Debian's kernel booted in
+# QEMU (tests/vm/boot.sh), where cgroup2 has the memory, cpu, pids and io
+# controllers this development host lacks. One boot, several checks.
+
+test_limits_apply_and_oom_is_reported_under_full_cgroup2() {
+    cat >guest.sh <<'GUEST'
+R=/tmp/rt
+rtctl --root $R image import -q /img bb:1
+rtctl --root $R run --rm --name oom --memory 32M bb:1 probe hog 200 >/dev/null; echo "RT-OOM rc=$?"
+rtctl --root $R run --rm --name lim --memory 64M --cpus 0.5 --pids 20 --io-weight 200 bb:1 sleep 3 &
+sleep 1.5
+for f in memory.max memory.swap.max cpu.max pids.max io.weight; do echo "RT-CG $f $(cat /sys/fs/cgroup/rt/lim/$f 2>&1 | head -n 1)"; done
+wait $!; echo "RT-LIM rc=$?"
+[ -e /sys/fs/cgroup/rt/lim ] && echo "RT-LEFT lim"
+rtctl --root $R run --rm --pids 8 bb:1 sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done; wait' 2>&1 |
+    grep -q "can't fork" && echo "RT-PIDS refused"
+rtctl --root $R run --rm --memory 64M bb:1 probe hog 16 | tail -n 1 | sed 's/^/RT-FITS /'
+GUEST
+    run bash "$TOP/tests/vm/boot.sh" "$PWD" guest.sh
+    assert_rc 0
+    out=$(tr -d '\r' <<<"$out")
+    assert_in "$out" RT-READY
+    # the OOM killer ends the container, rtctl says so and exits 128+9
+    assert_in "$out" "rtctl: error: oom: the kernel's OOM killer ended 1 process (memory limit reached)"
+    assert_in "$out" "RT-OOM rc=137"
+    assert_in "$out" "RT-CG memory.max 67108864"
+    assert_in "$out" "RT-CG memory.swap.max 0"
+    assert_in "$out" "RT-CG cpu.max 50000 100000"
+    assert_in "$out" "RT-CG pids.max 20"
+    assert_in "$out" "RT-CG io.weight default 200"
+    assert_in "$out" "RT-LIM rc=0"
+    assert_not_in "$out" "RT-LEFT"
+    assert_in "$out" "RT-PIDS refused"
+    assert_in "$out" "RT-FITS held 16 MiB"
+    # nothing is missing when the controllers exist
+    assert_not_in "$out" "runs without"
+    assert_in "$out" RT-DONE
+}
