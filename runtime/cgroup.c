@@ -94,7 +94,7 @@ static void note(char *missing, size_t mlen, const char *what, const char *ctl)
     snprintf(missing + l, mlen - l, "%s%s (the %s controller)", l ? ", " : "", what, ctl);
 }
 
-int cg_create(struct cgroup *cg, const char *name, const struct cg_limits *lim, char *missing, size_t mlen,
+int cg_create(struct cgroup *cg, const char *parent, const char *name, const struct cg_limits *lim, char *missing, size_t mlen,
               struct rt_err *err)
 {
     cg->fd = -1;
@@ -104,38 +104,56 @@ int cg_create(struct cgroup *cg, const char *name, const struct cg_limits *lim, 
         return -1;
     if (!mnt[0])
         return rt_error(err, ENOENT, "this host has no cgroup2 file system mounted");
-    int n = snprintf(cg->path, sizeof(cg->path), "%s/rt/%s", mnt, name);
+    int n = snprintf(cg->path, sizeof(cg->path), "%s/%s/%s", mnt, parent, name);
     if (n < 0 || (size_t)n >= sizeof(cg->path))
         return rt_error(err, ENAMETOOLONG, "cgroup path too long");
     _cleanup_close_ int top = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (top < 0)
         return rt_syserror(err, "%s", mnt);
-    if (mkdirat(top, "rt", 0755) < 0 && errno != EEXIST)
-        return rt_syserror(err, "creating %s/rt", mnt);
-    _cleanup_close_ int rt = openat(top, "rt", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rt < 0)
-        return rt_syserror(err, "%s/rt", mnt);
-    /* Enable what we need on the way down; a controller missing at the top
-     * is missing for good (a hybrid host keeps them in cgroup v1). */
-    bool mem = lim->memory_max && enable(top, "memory") && enable(rt, "memory");
-    bool cpu = lim->cpus_milli && enable(top, "cpu") && enable(rt, "cpu");
-    bool pids = lim->pids_max && enable(top, "pids") && enable(rt, "pids");
-    bool io = lim->io_weight && enable(top, "io") && enable(rt, "io");
-    if (mkdirat(rt, name, 0755) < 0) {
+    /* A container ending at the same moment may remove the parent
+     * (cg_destroy) between our mkdir of it and of our cgroup: then again. */
+    int rt = -1, r = -1;
+    bool mem = false, cpu = false, pids = false, io = false;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        if (rt >= 0)
+            close(rt);
+        if (mkdirat(top, parent, 0755) < 0 && errno != EEXIST)
+            return rt_syserror(err, "creating %s/%s", mnt, parent);
+        rt = openat(top, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rt < 0)
+            return rt_syserror(err, "%s/%s", mnt, parent);
+        /* Enable what we need on the way down; a controller missing at
+         * the top is missing for good (a hybrid host keeps them in v1). */
+        mem = lim->memory_max && enable(top, "memory") && enable(rt, "memory");
+        cpu = lim->cpus_milli && enable(top, "cpu") && enable(rt, "cpu");
+        pids = lim->pids_max && enable(top, "pids") && enable(rt, "pids");
+        io = lim->io_weight && enable(top, "io") && enable(rt, "io");
+        r = mkdirat(rt, name, 0755);
+        if (r == 0)
+            break;
+        if (errno == ENOENT)
+            continue;
         if (errno != EEXIST)
-            return rt_syserror(err, "creating %s", cg->path);
+            break;
         /* Left by a container that is gone: take it over if it is empty. */
         if (unlinkat(rt, name, AT_REMOVEDIR) < 0) {
-            if (errno == EBUSY)
+            if (errno == EBUSY) {
+                close(rt);
                 return rt_error(err, EBUSY, "%s still has processes: is the container running?", cg->path);
-            return rt_syserror(err, "removing the stale %s", cg->path);
+            }
+            break;
         }
-        if (mkdirat(rt, name, 0755) < 0)
-            return rt_syserror(err, "creating %s", cg->path);
+        r = mkdirat(rt, name, 0755);
+        break;
     }
-    cg->fd = openat(rt, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cg->fd < 0)
-        return rt_syserror(err, "%s", cg->path);
+    if (r == 0)
+        cg->fd = openat(rt, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int e = errno;
+    close(rt);
+    if (cg->fd < 0) {
+        errno = e;
+        return rt_syserror(err, "creating %s", cg->path);
+    }
     char v[64];
     if (lim->memory_max) {
         snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_max);
@@ -163,15 +181,10 @@ int cg_create(struct cgroup *cg, const char *name, const struct cg_limits *lim, 
     return 0;
 }
 
-int cg_open(struct cgroup *cg, const char *name, struct rt_err *err)
+int cg_open(struct cgroup *cg, const char *path, struct rt_err *err)
 {
-    char mnt[PATH_MAX];
-    cg->fd = -1;
-    if (cg_mountpoint(mnt, sizeof(mnt), err) < 0)
-        return -1;
-    int n = snprintf(cg->path, sizeof(cg->path), "%s/rt/%s", mnt, name);
-    if (!mnt[0] || n < 0 || (size_t)n >= sizeof(cg->path))
-        return rt_error(err, ENOENT, "no cgroup for %s", name);
+    if ((size_t)snprintf(cg->path, sizeof(cg->path), "%s", path) >= sizeof(cg->path))
+        return rt_error(err, ENAMETOOLONG, "cgroup path too long");
     cg->fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cg->fd < 0)
         return rt_syserror(err, "%s", cg->path);
@@ -184,22 +197,19 @@ int cg_kill(const struct cgroup *cg)
         return -1;
     if (cg_write(cg->fd, "cgroup.kill", "1") == 0)
         return 0;
-    /* Before Linux 5.14: one by one, until none is left. */
-    for (int round = 0; round < 100; round++) {
-        char buf[65536];
-        read_small(cg->fd, "cgroup.procs", buf, sizeof(buf));
-        if (!buf[0])
-            return 0;
-        for (char *p = buf; *p;) {
-            pid_t pid = (pid_t)strtol(p, &p, 10);
-            if (pid > 0)
-                kill(pid, SIGKILL);
-            while (*p == '\n')
-                p++;
-        }
-        usleep(10000);
+    /* Before Linux 5.14: one pass over the members. It never waits (PID 1
+     * calls this); a process forked meanwhile is the caller's to find
+     * when the cgroup will not go away. */
+    char buf[65536];
+    read_small(cg->fd, "cgroup.procs", buf, sizeof(buf));
+    for (char *p = buf; *p;) {
+        pid_t pid = (pid_t)strtol(p, &p, 10);
+        if (pid > 0)
+            kill(pid, SIGKILL);
+        while (*p == '\n')
+            p++;
     }
-    return -1;
+    return 0;
 }
 
 uint64_t cg_oom_kills(const struct cgroup *cg)
@@ -217,8 +227,16 @@ void cg_destroy(struct cgroup *cg)
     if (cg->fd >= 0)
         close(cg->fd);
     cg->fd = -1;
-    if (cg->path[0])
+    if (!cg->path[0] || rmdir(cg->path) < 0)
+        return;
+    /* and the parent, once its last container is gone (EBUSY otherwise);
+     * cg_create makes it again and enables its controllers */
+    char *slash = strrchr(cg->path, '/');
+    if (slash) {
+        *slash = '\0';
         rmdir(cg->path);
+        *slash = '/';
+    }
 }
 
 int cg_enter(const struct cgroup *cg, pid_t pid, struct rt_err *err)

@@ -1,4 +1,5 @@
-/* cgroup.h - one cgroup v2 directory per container, under "rt".
+/* cgroup.h - one cgroup v2 directory per container, under "rt" (or
+ * "rt-N" for a state directory other than the system's: see container.c).
  *
  * The cgroup2 mount is found in /proc/self/mountinfo (on a hybrid host it
  * is /sys/fs/cgroup/unified, often with no controllers; under rtinit as
@@ -30,21 +31,22 @@ struct cgroup {
 /* The cgroup2 mount point, or "" when the host has none. */
 int cg_mountpoint(char *out, size_t len, struct rt_err *err);
 
-/* Create (or take over an empty stale) cgroup rt/<name> and apply the
+/* Create (or take over an empty stale) cgroup <parent>/<name> and apply the
  * limits. missing gets a sentence naming the limits that could not be
  * applied for want of a controller ("" when all were). */
-int cg_create(struct cgroup *cg, const char *name, const struct cg_limits *lim, char *missing, size_t mlen,
+int cg_create(struct cgroup *cg, const char *parent, const char *name, const struct cg_limits *lim, char *missing, size_t mlen,
               struct rt_err *err);
 
 /* Kill every process in it (cgroup.kill, or one by one on older kernels). */
 int cg_kill(const struct cgroup *cg);
 /* Has the memory controller killed something in it (memory.events)? */
 uint64_t cg_oom_kills(const struct cgroup *cg);
-/* Remove it (it must be empty), and close the fd. */
+/* Remove it (it must be empty) and its parent if that is empty too, and
+ * close the fd. */
 void cg_destroy(struct cgroup *cg);
 /* Move pid into it (for `exec`). */
 int cg_enter(const struct cgroup *cg, pid_t pid, struct rt_err *err);
-/* Open the existing cgroup of a container, by name. */
-int cg_open(struct cgroup *cg, const char *name, struct rt_err *err);
+/* Open an existing cgroup by its absolute path (as cg_create made it). */
+int cg_open(struct cgroup *cg, const char *path, struct rt_err *err);
 
 #endif

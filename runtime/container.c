@@ -42,6 +42,7 @@
 
 #include "../images/store.h"
 #include "../lib/fileio.h"
+#include "../lib/paths.h"
 #include "../lib/util.h"
 #include "seccomp.h"
 #include "user.h"
@@ -777,11 +778,11 @@ static int write_state(const struct ctr_spec *s, const struct ctr *c, uint64_t c
     json_t *env = json_array();
     for (size_t i = 0; s->env && s->env[i]; i++)
         json_array_append_new(env, json_string(s->env[i]));
-    json_t *st = json_pack("{s:s, s:i, s:I, s:s*, s:s, s:o, s:I, s:I, s:b, s:i, s:s*}", /* */
+    json_t *st = json_pack("{s:s, s:i, s:I, s:s*, s:s, s:o, s:I, s:I, s:b, s:i, s:s*, s:s*}", /* */
                            "name", s->name, "pid", (int)c->pid, "starttime", (json_int_t)proc_starttime(c->pid),
                            "user", s->user, "cwd", s->cwd, "env", env, "caps", (json_int_t)caps, "cap_add",
                            (json_int_t)s->cap_add, "cap_add_all", s->cap_add_all, "seccomp", (int)s->seccomp,
-                           "seccomp_profile", s->seccomp_profile);
+                           "seccomp_profile", s->seccomp_profile, "cgroup", c->has_cgroup ? c->cg.path : NULL);
     char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
     json_decref(st);
     if (!text)
@@ -842,7 +843,14 @@ int ctr_start(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
         goto out;
 
     struct rt_err cgerr;
-    if (cg_create(&c->cg, s->name, &s->limits, c->missing, sizeof(c->missing), &cgerr) == 0) {
+    /* Containers of another state directory (rtctl --root, tests) get
+     * their own parent, so that equal names never share a cgroup. */
+    char parent[64] = "rt";
+    struct stat sd, def;
+    if (stat(s->state_dir, &sd) == 0 && !(stat(RT_DEFAULT_STATE_DIR, &def) == 0 && sd.st_ino == def.st_ino &&
+                                            sd.st_dev == def.st_dev))
+        snprintf(parent, sizeof(parent), "rt-%llx-%llx", (unsigned long long)sd.st_dev, (unsigned long long)sd.st_ino);
+    if (cg_create(&c->cg, parent, s->name, &s->limits, c->missing, sizeof(c->missing), &cgerr) == 0) {
         c->has_cgroup = true;
     } else if (cgerr.errnum == ENOENT) {
         snprintf(c->missing, sizeof(c->missing), "every limit (this host has no cgroup2 file system)");
@@ -955,12 +963,11 @@ static void rm_dir(const char *path)
 void ctr_release(struct ctr *c, bool remove)
 {
     if (c->has_cgroup) {
-        cg_kill(&c->cg); /* whatever the entrypoint left running */
-        for (int i = 0; i < 100; i++) {
-            if (rmdir(c->cg.path) == 0 || errno != EBUSY)
-                break;
-            usleep(10000);
-        }
+        /* Whatever the entrypoint left running. Usually nothing: the
+         * kernel ends a PID namespace with its first process. No waiting
+         * here: a cgroup still busy is left, and the next start of the
+         * container takes it over once it is empty. */
+        cg_kill(&c->cg);
         cg_destroy(&c->cg);
         c->has_cgroup = false;
     }
@@ -984,7 +991,7 @@ void ctr_release(struct ctr *c, bool remove)
 struct exec_state {
     pid_t pid;
     unsigned long long starttime;
-    const char *user, *cwd, *profile;
+    const char *user, *cwd, *profile, *cgroup;
     json_t *env;
     uint64_t caps, ambient;
     enum seccomp_mode seccomp;
@@ -1003,9 +1010,10 @@ static int read_state(const char *dir, const char *name, json_t **root, struct e
     }
     int pid = 0, mode = 0, add_all = 0;
     json_int_t start = 0, caps = 0, add = 0;
-    if (json_unpack_ex(*root, &je, 0, "{s:i, s:I, s?s, s:s, s:o, s:I, s:I, s:b, s:i, s?s}", "pid", &pid, "starttime",
+    if (json_unpack_ex(*root, &je, 0, "{s:i, s:I, s?s, s:s, s:o, s:I, s:I, s:b, s:i, s?s, s?s}", "pid", &pid, "starttime",
                        &start, "user", &st->user, "cwd", &st->cwd, "env", &st->env, "caps", &caps, "cap_add", &add,
-                       "cap_add_all", &add_all, "seccomp", &mode, "seccomp_profile", &st->profile) < 0 ||
+                       "cap_add_all", &add_all, "seccomp", &mode, "seccomp_profile", &st->profile, "cgroup",
+                       &st->cgroup) < 0 ||
         !json_is_array(st->env))
         return rt_error(err, EINVAL, "%s: %s", p, je.text);
     st->pid = pid;
@@ -1085,7 +1093,7 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     if (compile_seccomp(state_dir, st.seccomp, st.profile, st.caps, &ch->prog, err) < 0)
         goto out;
     struct rt_err cgerr;
-    bool has_cg = cg_open(&c->cg, name, &cgerr) == 0;
+    bool has_cg = st.cgroup && cg_open(&c->cg, st.cgroup, &cgerr) == 0;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         rt_syserror(err, "socketpair");
         goto out;

@@ -9,9 +9,9 @@ rtctl --root $R image import -q /img bb:1
 rtctl --root $R run --rm --name oom --memory 32M bb:1 probe hog 200 >/dev/null; echo "RT-OOM rc=$?"
 rtctl --root $R run --rm --name lim --memory 64M --cpus 0.5 --pids 20 --io-weight 200 bb:1 sleep 3 &
 sleep 1.5
-for f in memory.max memory.swap.max cpu.max pids.max io.weight; do echo "RT-CG $f $(cat /sys/fs/cgroup/rt/lim/$f 2>&1 | head -n 1)"; done
+for f in memory.max memory.swap.max cpu.max pids.max io.weight; do echo "RT-CG $f $(cat /sys/fs/cgroup/rt*/lim/$f 2>&1 | head -n 1)"; done
 wait $!; echo "RT-LIM rc=$?"
-[ -e /sys/fs/cgroup/rt/lim ] && echo "RT-LEFT lim"
+ls -d /sys/fs/cgroup/rt*/lim 2>/dev/null && echo "RT-LEFT lim"
 rtctl --root $R run --rm --pids 8 bb:1 sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done; wait' 2>&1 |
     grep -q "can't fork" && echo "RT-PIDS refused"
 rtctl --root $R run --rm --memory 64M bb:1 probe hog 16 | tail -n 1 | sed 's/^/RT-FITS /'
