@@ -1,26 +1,62 @@
 /* rtinit - the droplet's init and service supervisor.
  *
- * This build reads and checks conf.d (`rtinit --check`), with exactly the
- * code rtctl uses. Supervising services (PID 1 duties, dependency order,
- * health checks, restarts, logs) is tracked in issue 5 and lands on top of
- * the plan this produces. */
+ * `rtinit --check` reads and checks conf.d with exactly the code rtctl
+ * uses. Without --check it supervises the services (supervisor.c). This
+ * build does so as a plain process; PID 1's own duties, health checks and
+ * reload come in later increments of issue 5. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../images/defaults.h"
 #include "../lib/check.h"
+#include "../lib/conf.h"
+#include "../lib/diag.h"
 #include "../lib/log.h"
 #include "../lib/paths.h"
+#include "supervisor.h"
 
 #ifndef RT_VERSION
 #define RT_VERSION "dev"
 #endif
 
-static const char usage_line[] = "rtinit [--conf DIR] [--root DIR] --check";
+static const char usage_line[] = "rtinit [--conf DIR] [--root DIR] [--check]";
+
+/* Supervise: load and plan conf.d (an invalid one is refused whole,
+ * with every problem), then run it. */
+static int run(const struct logger *lg, const struct rt_paths *paths, struct image_lookup *lk)
+{
+    if (geteuid() != 0) {
+        log_msg(lg, LOG_ERR, "supervising services needs root (namespaces, mounts, cgroups)");
+        return 1;
+    }
+    struct rt_err err;
+    struct conf *c = conf_load(paths, &err);
+    if (!c) {
+        log_msg(lg, LOG_ERR, "%s", err.msg);
+        return 1;
+    }
+    struct plan *p = plan_build(c, lk ? image_lookup : NULL, lk);
+    if (!p) {
+        log_msg(lg, LOG_ERR, "out of memory");
+        conf_free(c);
+        return 1;
+    }
+    diag_print(&c->diags, stderr);
+    if (c->diags.errors) {
+        log_msg(lg, LOG_ERR, "%s: %zu error%s; nothing was started", c->dir, c->diags.errors,
+                c->diags.errors == 1 ? "" : "s");
+        conf_free(c);
+        return 1;
+    }
+    int r = supervise(p, paths, lg);
+    conf_free(c);
+    return r;
+}
 
 int main(int argc, char **argv)
 {
@@ -62,11 +98,6 @@ int main(int argc, char **argv)
         log_msg(&lg, LOG_ERR, "%s", err.msg);
         return 1;
     }
-    if (!check) {
-        log_msg(&lg, LOG_ERR, "this build can only check the configuration (--check); "
-                              "supervising services comes with issue 5");
-        return 2;
-    }
     struct image_lookup lk;
     int have = image_lookup_open(&lk, &paths, &err);
     if (have < 0 && err.errnum == EACCES) {
@@ -75,6 +106,12 @@ int main(int argc, char **argv)
     } else if (have < 0) {
         log_msg(&lg, LOG_ERR, "%s", err.msg);
         return 1;
+    }
+    if (!check) {
+        int rc = run(&lg, &paths, have ? &lk : NULL);
+        if (have)
+            image_lookup_close(&lk);
+        return rc;
     }
     int r = config_check(&paths, true, have ? image_lookup : NULL, &lk, stdout, stderr, &err);
     if (have)

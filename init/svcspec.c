@@ -1,0 +1,152 @@
+/* svcspec.c - a planned service as a container spec. See svcspec.h. */
+#include "svcspec.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../lib/util.h"
+
+static const char *secret_lookup(void *ud, const char *name)
+{
+    const struct envfile_var *v = ud ? envfile_get(ud, name) : NULL;
+    return v ? v->value : NULL;
+}
+
+/* Set NAME=value in env (replacing an earlier NAME). */
+static void env_set(struct arena *a, char **env, size_t *n, const char *name, const char *value)
+{
+    size_t len = strlen(name);
+    char *kv = arena_printf(a, "%s=%s", name, value);
+    for (size_t i = 0; i < *n; i++)
+        if (!strncmp(env[i], name, len) && env[i][len] == '=') {
+            env[i] = kv;
+            return;
+        }
+    env[(*n)++] = kv;
+}
+
+/* The environment: the image's, then env files in order, then
+ * `environment` (compose's order of precedence); PATH and HOSTNAME when
+ * missing. */
+static char **build_env(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps,
+                        const struct image *img, const char *hostname, struct rt_err *err)
+{
+    const struct svc_conf *s = ps->svc;
+    struct envfile files[16];
+    size_t nfiles = s->nenv_files < ARRAY_SIZE(files) ? s->nenv_files : ARRAY_SIZE(files);
+    size_t cap = img->config.nenv + s->nenv + 2;
+    for (size_t f = 0; f < nfiles; f++) {
+        struct envfile_result res = {0};
+        memset(&files[f], 0, sizeof(files[f]));
+        envfile_read(a, s->env_files[f].path, &files[f], &res);
+        if (res.errnum) {
+            rt_error(err, res.errnum, "%s: env_file %s: %s", s->name, s->env_files[f].path, strerror(res.errnum));
+            return NULL;
+        }
+        if (res.nproblems) {
+            rt_error(err, EINVAL, "%s: env_file %s:%d: %s", s->name, s->env_files[f].path, res.problems[0].line,
+                     res.problems[0].msg);
+            return NULL;
+        }
+        cap += files[f].n;
+    }
+    char **env = arena_alloc(a, (cap + 1) * sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < img->config.nenv; i++) {
+        const char *eq = strchr(img->config.env[i], '=');
+        if (eq)
+            env_set(a, env, &n, arena_strndup(a, img->config.env[i], (size_t)(eq - img->config.env[i])), eq + 1);
+    }
+    for (size_t f = 0; f < nfiles; f++)
+        for (size_t i = 0; i < files[f].n; i++)
+            env_set(a, env, &n, files[f].v[i].name, files[f].v[i].value);
+    for (size_t i = 0; i < s->nenv; i++) {
+        const char *why;
+        char *v = interp_expand(a, s->env[i].value, secret_lookup, (void *)x->secrets, &why);
+        if (!v) {
+            rt_error(err, EINVAL, "%s: environment %s: %s", s->name, s->env[i].name, why);
+            return NULL;
+        }
+        env_set(a, env, &n, s->env[i].name, v);
+    }
+    bool path = false, host = false;
+    for (size_t i = 0; i < n; i++) {
+        path |= startswith(env[i], "PATH=");
+        host |= startswith(env[i], "HOSTNAME=");
+    }
+    if (!path)
+        env[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    if (!host)
+        env[n++] = arena_printf(a, "HOSTNAME=%s", hostname);
+    env[n] = NULL;
+    return env;
+}
+
+int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps, struct ctr_spec *out,
+                  struct rt_err *err)
+{
+    const struct svc_conf *s = ps->svc;
+    memset(out, 0, sizeof(*out));
+    if (!s->image)
+        return rt_error(err, EINVAL, "%s: no image", s->name);
+    struct image *img = arena_alloc(a, sizeof(*img));
+    if (image_load(x->store, a, s->image, img, err) < 0 || image_check_runnable(x->store, img, err) < 0) {
+        char msg[RT_ERR_MSG];
+        memcpy(msg, err->msg, sizeof(msg));
+        return rt_error(err, err->errnum, "%s: %s", s->name, msg);
+    }
+    if (ps->argv.n == 0)
+        return rt_error(err, EINVAL, "%s: nothing to run (no entrypoint or command)", s->name);
+    /* ${VAR} in the words written in conf.d (those have a line); the
+     * image's own words stay as the image has them */
+    char **argv = arena_alloc(a, (ps->argv.n + 1) * sizeof(char *));
+    for (size_t i = 0; i < ps->argv.n; i++) {
+        const char *why;
+        argv[i] = ps->argv.lines && ps->argv.lines[i]
+                      ? interp_expand(a, ps->argv.v[i], secret_lookup, (void *)x->secrets, &why)
+                      : ps->argv.v[i];
+        if (!argv[i])
+            return rt_error(err, EINVAL, "%s: command: %s", s->name, why);
+    }
+    const char *hostname = s->hostname ? s->hostname : s->name;
+    char **env = build_env(x, a, ps, img, hostname, err);
+    if (!env)
+        return -1;
+    struct ctr_mount *m = arena_alloc(a, (s->nvolumes + s->ntmpfs + 1) * sizeof(*m));
+    size_t nm = 0;
+    for (size_t i = 0; i < s->nvolumes; i++)
+        m[nm++] = (struct ctr_mount){.src = s->volumes[i].host_path, .dst = s->volumes[i].dst, .ro = s->volumes[i].ro};
+    for (size_t i = 0; i < s->ntmpfs; i++)
+        m[nm++] = (struct ctr_mount){
+            .tmpfs = true, .dst = s->tmpfs[i].path, .flags = s->tmpfs[i].flags, .data = s->tmpfs[i].options};
+    *out = (struct ctr_spec){
+        .name = s->name,
+        .state_dir = x->paths->state_dir,
+        .run_dir = x->paths->run_dir,
+        .layers = img->config.diff_ids,
+        .nlayers = img->config.ndiff_ids,
+        .read_only = s->read_only,
+        .argv = argv,
+        .env = env,
+        .cwd = ps->workdir ? ps->workdir : "/",
+        .user = ps->user,
+        .hostname = hostname,
+        .network = s->network,
+        .cap_add = s->cap_add,
+        .cap_drop = s->cap_drop,
+        .cap_add_all = s->cap_add_all,
+        .cap_drop_all = s->cap_drop_all,
+        .seccomp = s->seccomp,
+        .seccomp_profile = s->seccomp_profile,
+        .rlimits = s->ulimits,
+        .nrlimits = s->nulimits,
+        .mounts = m,
+        .nmounts = nm,
+        .limits = {.memory_max = s->memory_max,
+                   .cpus_milli = s->cpus_milli,
+                   .pids_max = s->pids_max,
+                   .io_weight = s->io_weight},
+        .stdio = {-1, -1, -1},
+    };
+    return 0;
+}

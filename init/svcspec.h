@@ -1,0 +1,29 @@
+/* svcspec.h - from a planned service to the runtime's container spec.
+ *
+ * Everything a service's start needs that is read at start time happens
+ * here, in the parent, before any process exists: the image's layers and
+ * defaults, env files, ${VAR} values from the droplet's secrets file.
+ * A problem names the service and what is wrong ("api: ${JWT_SECRET} is
+ * not set in /etc/rt/secrets.env"), and nothing starts. */
+#ifndef RT_SVCSPEC_H
+#define RT_SVCSPEC_H
+
+#include "../images/image.h"
+#include "../lib/envfile.h"
+#include "../lib/paths.h"
+#include "../lib/plan.h"
+#include "../runtime/container.h"
+
+struct svcspec_ctx {
+    const struct conf *conf;
+    const struct rt_paths *paths;
+    struct store *store;         /* open, for the images' layers */
+    const struct envfile *secrets; /* NULL: no secrets file */
+};
+
+/* Fill *out (its strings and arrays from a) for ps; stdio is left to the
+ * caller. */
+int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps, struct ctr_spec *out,
+                  struct rt_err *err);
+
+#endif
