@@ -274,7 +274,9 @@ static void start(struct sup *s, struct svc *v)
     v->has_ctr = true;
     v->phase = RUNNING;
     v->waiting[0] = '\0';
-    close_pipe(s, v); /* the previous run's, if its last writer lingered */
+    if (v->pipe >= 0) /* the previous run's: what is left in it, then close */
+        drain(s, v);
+    close_pipe(s, v);
     v->pipe = pfd[0];
     fcntl(v->pipe, F_SETFL, O_NONBLOCK);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = v};
@@ -602,6 +604,8 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     }
     say(&s, LOG_INFO, "every service is stopped");
     for (size_t i = 0; i < p->n; i++) {
+        if (s.v[i].pipe >= 0) /* the last lines: every writer is gone, so this ends */
+            drain(&s, &s.v[i]);
         close_pipe(&s, &s.v[i]);
         if (s.v[i].logfd >= 0)
             close(s.v[i].logfd);
