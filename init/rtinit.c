@@ -2,8 +2,8 @@
  *
  * `rtinit --check` reads and checks conf.d with exactly the code rtctl
  * uses. Without --check it supervises the services (supervisor.c). This
- * build does so as a plain process; PID 1's own duties, health checks and
- * reload come in later increments of issue 5. */
+ * build does so as a plain process; PID 1's own duties and reload come in
+ * later increments of issue 5. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>

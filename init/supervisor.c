@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "../lib/util.h"
 #include "../lib/value.h"
 #include "../runtime/container.h"
+#include "health.h"
 #include "svcspec.h"
 
 /* Docker's restart back-off: 100 ms doubling to a minute, back to the
@@ -45,13 +47,20 @@ struct svc {
     uint64_t started_at;
     unsigned restarts;
     bool done_ok;               /* exited with status 0 (for `completed`) */
-    char waiting[160];          /* what a WAITING service waits for, as last said */
+    char waiting[256];          /* what a WAITING service waits for, as last said */
     int pipe;                   /* read end of its stdout/stderr, or -1 */
     int logfd;                  /* LOGDIR/NAME.log, or -1 */
     uint64_t logsize;
     char buf[LOG_LINE];         /* a line not yet ended */
     size_t blen;
+    struct health h;            /* its checks, while it runs */
+    int netns;                  /* its network namespace, for the probes; -1: the host's */
+    bool unhealthy;             /* being stopped for failing its checks: restart it */
 };
+
+/* What an epoll event is about: (index << 2) | kind. */
+enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE };
+#define EV(kind, i) ((uint64_t)(i) << 2 | (kind))
 
 struct sup {
     const struct plan *p;
@@ -59,6 +68,7 @@ struct sup {
     const struct logger *lg;
     struct svc *v;
     int ep, sfd, tfd, ownlog;
+    int ownns, devnull;         /* our network namespace; /dev/null for probes */
     bool shutdown;
     const char *logdir;
     uint64_t max_size;
@@ -66,7 +76,6 @@ struct sup {
     struct arena a;             /* the secrets, for the supervisor's life */
     struct envfile secrets;
     bool have_secrets;
-    bool warned_healthy;
 };
 
 static uint64_t now_ms(void)
@@ -198,6 +207,12 @@ static void drain(struct sup *s, struct svc *v)
 
 /* ---------- starting and exits ---------- */
 
+static const char *secret_lookup(void *ud, const char *name)
+{
+    const struct envfile_var *v = ud ? envfile_get(ud, name) : NULL;
+    return v ? v->value : NULL;
+}
+
 static void exited(struct sup *s, struct svc *v, int status);
 
 /* Named volumes (a relative SRC) are directories on the block volume,
@@ -217,6 +232,51 @@ static void make_volume_dirs(const struct svc_conf *c)
             }
         mkdir(p, 0755);
     }
+}
+
+/* The checks begin with the service; their ${VAR} come from the secrets
+ * as the command's do (only words written in conf.d). */
+static void start_health(struct sup *s, struct svc *v, const struct ctr_spec *spec)
+{
+    const struct healthcheck *hc = v->ps->hc;
+    char **argv = NULL;
+    if (hc && hc->kind == HC_EXEC) {
+        argv = arena_alloc(&v->a, (hc->exec.n + 1) * sizeof(char *));
+        for (size_t i = 0; i < hc->exec.n; i++) {
+            const char *why = NULL;
+            argv[i] = hc->exec.lines && hc->exec.lines[i]
+                          ? interp_expand(&v->a, hc->exec.v[i], secret_lookup, s->have_secrets ? &s->secrets : NULL,
+                                          &why)
+                          : hc->exec.v[i];
+            if (!argv[i]) {
+                say(s, LOG_ERR, "%s: healthcheck exec: %s; the check cannot run", v->name, why);
+                hc = NULL;
+                break;
+            }
+        }
+    }
+    v->netns = -1;
+    if (hc && hc->kind != HC_EXEC && spec->network != NET_HOST) {
+        char p[64];
+        snprintf(p, sizeof(p), "/proc/%d/ns/net", (int)v->c.pid);
+        v->netns = open(p, O_RDONLY | O_CLOEXEC);
+        if (v->netns < 0) {
+            say(s, LOG_ERR, "%s: %s: %s; the check cannot run", v->name, p, strerror(errno));
+            hc = NULL;
+        }
+    }
+    health_init(&v->h, hc, argv, now_ms());
+}
+
+static void stop_health(struct sup *s, struct svc *v)
+{
+    if (v->h.fd >= 0)
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, v->h.fd, NULL);
+    health_cancel(&v->h);
+    v->h.hc = NULL;
+    if (v->netns >= 0)
+        close(v->netns);
+    v->netns = -1;
 }
 
 static void start(struct sup *s, struct svc *v)
@@ -279,8 +339,9 @@ static void start(struct sup *s, struct svc *v)
     close_pipe(s, v);
     v->pipe = pfd[0];
     fcntl(v->pipe, F_SETFL, O_NONBLOCK);
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = v};
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_PIPE, v - s->v)};
     epoll_ctl(s->ep, EPOLL_CTL_ADD, v->pipe, &ev);
+    start_health(s, v, &spec);
     if (v->logfd < 0)
         v->logfd = open_log(s, v->name, &v->logsize);
     say(s, LOG_INFO, "%s: started (pid %d)", v->name, (int)v->c.pid);
@@ -302,6 +363,9 @@ static void exited(struct sup *s, struct svc *v, int status)
 {
     uint64_t now = now_ms();
     bool ran = v->has_ctr;
+    stop_health(s, v);
+    bool unhealthy = v->unhealthy;
+    v->unhealthy = false;
     if (v->has_ctr) {
         uint64_t ooms = v->c.has_cgroup ? cg_oom_kills(&v->c.cg) : 0;
         if (ooms)
@@ -318,10 +382,14 @@ static void exited(struct sup *s, struct svc *v, int status)
         snprintf(what, sizeof(what), "could not start");
     v->done_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     const struct svc_conf *c = v->ps->svc;
-    if (s->shutdown || v->phase == STOPPING) {
+    if (s->shutdown || (v->phase == STOPPING && !unhealthy)) {
         say(s, LOG_INFO, "%s: stopped (%s)", v->name, what);
         v->phase = EXITED;
         return;
+    }
+    if (unhealthy) { /* stopped for failing its checks: a failure, whatever its status */
+        v->done_ok = false;
+        snprintf(what, sizeof(what), "was stopped as unhealthy");
     }
     if (v->started_at && now - v->started_at >= BACKOFF_RESET_MS)
         v->backoff = BACKOFF_MIN_MS;
@@ -355,12 +423,15 @@ static bool deps_met(struct sup *s, struct svc *v, char *why, size_t len)
         struct svc *d = &s->v[v->ps->deps[i]];
         switch (c->deps[i].cond) {
         case DEP_HEALTHY:
-            if (!s->warned_healthy) {
-                say(s, LOG_WARN, "health checks are not run yet (issue 5): depends_on = NAME:healthy waits "
-                                 "only for NAME to be started");
-                s->warned_healthy = true;
+            if (d->phase != RUNNING) {
+                snprintf(why, len, "%s to start and be healthy", d->name);
+                return false;
             }
-            /* fall through */
+            if (d->h.hc && d->h.state != HEALTH_HEALTHY) {
+                snprintf(why, len, "%s to be healthy (last check: %s)", d->name, d->h.last);
+                return false;
+            }
+            break;
         case DEP_STARTED:
             if (d->phase != RUNNING) {
                 snprintf(why, len, "%s to start", d->name);
@@ -431,6 +502,64 @@ static void kill_overdue(struct sup *s)
     }
 }
 
+static void health_event(struct sup *s, struct svc *v, enum health_event ev)
+{
+    if (ev == HE_HEALTHY) {
+        say(s, LOG_INFO, "%s is healthy (%s)", v->name, v->h.last);
+    } else if (ev == HE_UNHEALTHY) {
+        const struct svc_conf *c = v->ps->svc;
+        say(s, LOG_ERR, "%s is unhealthy: %u checks failed in a row (last: %s)%s", v->name, v->h.fails, v->h.last,
+            c->restart == RESTART_NO ? "; restart = no, so it keeps running" : "; restarting it");
+        if (c->restart != RESTART_NO && v->phase == RUNNING) {
+            v->unhealthy = true;
+            stop(s, v);
+        }
+    }
+}
+
+/* Probes that are due, and probes that took too long. */
+static void probes(struct sup *s)
+{
+    uint64_t now = now_ms();
+    for (size_t i = 0; i < s->p->n; i++) {
+        struct svc *v = &s->v[i];
+        if (v->phase != RUNNING || !v->h.hc)
+            continue;
+        if (v->h.busy && now >= v->h.deadline) {
+            if (v->h.fd >= 0)
+                epoll_ctl(s->ep, EPOLL_CTL_DEL, v->h.fd, NULL);
+            health_event(s, v, health_on_timeout(&v->h, now));
+        } else if (!v->h.busy && now >= v->h.next) {
+            struct health_target t = {.netns = v->netns,
+                                      .ownns = s->ownns,
+                                      .devnull = s->devnull,
+                                      .state_dir = s->paths->state_dir,
+                                      .run_dir = s->paths->run_dir,
+                                      .name = v->name};
+            enum health_event ev;
+            int fd = health_start(&v->h, &t, now, &ev);
+            if (fd >= 0) {
+                struct epoll_event e = {.events = EPOLLIN | EPOLLOUT, .data.u64 = EV(EV_PROBE, i)};
+                epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e);
+            }
+            health_event(s, v, ev);
+        }
+    }
+}
+
+static void on_probe_fd(struct sup *s, struct svc *v)
+{
+    if (v->h.fd < 0)
+        return;
+    int fd = v->h.fd;
+    enum health_event ev = health_on_fd(&v->h, now_ms());
+    if (v->h.fd < 0)
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL); /* finished (health closed it; DEL of a closed fd is moot) */
+    else if (v->h.sent)
+        epoll_ctl(s->ep, EPOLL_CTL_MOD, fd, &(struct epoll_event){.events = EPOLLIN, .data.u64 = EV(EV_PROBE, v - s->v)});
+    health_event(s, v, ev);
+}
+
 /* Start what can start. */
 static void step(struct sup *s)
 {
@@ -443,7 +572,7 @@ static void step(struct sup *s)
         }
         if (v->phase != WAITING)
             continue;
-        char why[160];
+        char why[256];
         if (!deps_met(s, v, why, sizeof(why))) {
             if (strcmp(why, v->waiting)) {
                 say(s, LOG_INFO, "%s: waiting for %s", v->name, why);
@@ -462,6 +591,8 @@ static void arm_timer(struct sup *s)
         const struct svc *v = &s->v[i];
         if ((v->phase == BACKOFF || v->phase == STOPPING) && v->deadline < next && !(s->shutdown && v->phase == BACKOFF))
             next = v->deadline;
+        if (v->phase == RUNNING && !s->shutdown && health_wakeup(&v->h) < next)
+            next = health_wakeup(&v->h);
     }
     struct itimerspec it = {0};
     if (next != UINT64_MAX) {
@@ -479,11 +610,17 @@ static void reap(struct sup *s)
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0)
             return;
-        for (size_t i = 0; i < s->p->n; i++)
-            if (s->v[i].has_ctr && s->v[i].c.pid == pid) {
-                exited(s, &s->v[i], status);
+        for (size_t i = 0; i < s->p->n; i++) {
+            struct svc *v = &s->v[i];
+            if (v->has_ctr && v->c.pid == pid) {
+                exited(s, v, status);
                 break;
             }
+            if (v->h.busy && v->h.exec.pid == pid) {
+                health_event(s, v, health_on_exit(&v->h, status, now_ms()));
+                break;
+            }
+        }
         /* else: an orphan that was reparented to us; reaped is all it needs */
     }
 }
@@ -505,6 +642,8 @@ static void load_secrets(struct sup *s)
 int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg)
 {
     struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ownlog = -1};
+    s.ownns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    s.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     const struct droplet_conf *d = &p->conf->droplet;
     s.logdir = d->logging.dir ? d->logging.dir : paths->log_dir;
     s.max_size = d->logging.max_size;
@@ -544,9 +683,9 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         say(&s, LOG_ERR, "setting up the event loop: %s", strerror(errno));
         return 1;
     }
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s.sfd};
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_SIGNAL, 0)};
     epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &ev);
-    ev.data.ptr = &s.tfd;
+    ev.data.u64 = EV(EV_TIMER, 0);
     epoll_ctl(s.ep, EPOLL_CTL_ADD, s.tfd, &ev);
     for (size_t i = 0; i < p->n; i++) {
         struct svc *v = &s.v[i];
@@ -554,7 +693,8 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         v->name = v->ps->svc->name;
         v->phase = WAITING;
         v->backoff = BACKOFF_MIN_MS;
-        v->pipe = v->logfd = -1;
+        v->pipe = v->logfd = v->netns = -1;
+        health_init(&v->h, NULL, NULL, 0);
         arena_init(&v->a);
     }
     load_secrets(&s);
@@ -563,10 +703,12 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     bool done = false;
     while (!done) {
         kill_overdue(&s);
-        if (s.shutdown)
+        if (s.shutdown) {
             done = stop_step(&s);
-        else
+        } else {
+            probes(&s);
             step(&s);
+        }
         if (done)
             break;
         arm_timer(&s);
@@ -577,8 +719,9 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
             continue;
         }
         for (int i = 0; i < n; i++) {
-            void *tag = evs[i].data.ptr;
-            if (tag == &s.sfd) {
+            uint64_t tag = evs[i].data.u64;
+            struct svc *v = &s.v[tag >> 2];
+            if ((tag & 3) == EV_SIGNAL) {
                 struct signalfd_siginfo si;
                 while (read(s.sfd, &si, sizeof(si)) == sizeof(si)) {
                     if (si.ssi_signo == SIGCHLD)
@@ -592,13 +735,16 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
                     }
                 }
                 reap(&s); /* SIGCHLD coalesces: never trust the count */
-            } else if (tag == &s.tfd) {
+            } else if ((tag & 3) == EV_TIMER) {
                 uint64_t ticks;
                 if (read(s.tfd, &ticks, sizeof(ticks)) < 0) {
                     /* spurious or already read: the step looks at the clock */
                 }
+            } else if ((tag & 3) == EV_PIPE) {
+                if (v->pipe >= 0)
+                    drain(&s, v);
             } else {
-                drain(&s, tag);
+                on_probe_fd(&s, v);
             }
         }
     }
@@ -617,6 +763,10 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     close(s.tfd);
     if (s.ownlog >= 0)
         close(s.ownlog);
+    if (s.ownns >= 0)
+        close(s.ownns);
+    if (s.devnull >= 0)
+        close(s.devnull);
     arena_free(&s.a);
     return 0;
 }

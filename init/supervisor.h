@@ -9,8 +9,8 @@
  * SIGCHLD coalesces; orphans reparented to us are reaped the same way.
  *
  * This increment of issue 5 supervises as a plain process (a child
- * subreaper). Still to come: PID 1 duties, health checks and the
- * `healthy` condition, reload, the control socket. */
+ * subreaper), with health checks (health.c). Still to come: PID 1
+ * duties, reload, the control socket. */
 #ifndef RT_SUPERVISOR_H
 #define RT_SUPERVISOR_H
 

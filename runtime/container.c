@@ -1027,7 +1027,7 @@ static int read_state(const char *dir, const char *name, json_t **root, struct e
 /* The exec'd process: already in the container's PID namespace (it was
  * forked there) and cgroup; join the rest, then as a container's process. */
 static __attribute__((noreturn)) void exec_child(struct child *ch, int pidfd, const char *user, const char *wd,
-                                                 char *const *argv)
+                                                 char *const *argv, const int *stdio)
 {
     /* Not dumpable: processes in the container cannot open our
      * /proc/PID/exe (the runtime's binary, the CVE-2019-5736 class) or
@@ -1035,6 +1035,9 @@ static __attribute__((noreturn)) void exec_child(struct child *ch, int pidfd, co
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die(ch, "PR_SET_DUMPABLE:");
     reset_signals();
+    for (int i = 0; stdio && i < 3; i++)
+        if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
+            die(ch, "setting up fd %d:", i);
     if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) < 0)
         die(ch, "joining the container's namespaces:");
     close(pidfd);
@@ -1043,7 +1046,7 @@ static __attribute__((noreturn)) void exec_child(struct child *ch, int pidfd, co
 }
 
 int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
-             struct ctr *c, struct rt_err *err)
+             const int *stdio, struct ctr *c, struct rt_err *err)
 {
     memset(c, 0, sizeof(*c));
     c->pid = -1;
@@ -1116,7 +1119,7 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     if (pid == 0) {
         close(sv[0]);
         ch->sock = sv[1];
-        exec_child(ch, target_fd, user ? user : st.user, st.cwd, argv);
+        exec_child(ch, target_fd, user ? user : st.user, st.cwd, argv, stdio);
     }
     if (setns(own_pidns, CLONE_NEWPID) < 0) {
         /* cannot happen (our own namespace); never fork into theirs later */

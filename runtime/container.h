@@ -97,10 +97,11 @@ void ctr_release(struct ctr *c, bool remove);
 
 /* Start argv inside the running container `name` (its namespaces, cgroup,
  * user, capabilities and seccomp filter, as recorded when it started);
- * user overrides its user. The process is the caller's child: c gets its
+ * user overrides its user; stdio (NULL: ours) gives its fds 0, 1, 2. The
+ * process is the caller's child: c gets its
  * pid and pidfd, for ctr_wait(), ctr_signal() and ctr_release(c, false)
  * (which leaves the container's cgroup alone). */
 int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
-             struct ctr *c, struct rt_err *err);
+             const int *stdio, struct ctr *c, struct rt_err *err);
 
 #endif

@@ -496,7 +496,7 @@ int cmd_exec(struct rtctl *ctl, int argc, char **argv)
     sigset_t set;
     int sfd = forward_signals(&set);
     struct ctr c;
-    if (sfd < 0 || ctr_exec(paths.state_dir, paths.run_dir, argv[i], user, argv + i + 1, &c, &err) < 0) {
+    if (sfd < 0 || ctr_exec(paths.state_dir, paths.run_dir, argv[i], user, argv + i + 1, NULL, &c, &err) < 0) {
         log_msg(&ctl->log, LOG_ERR, "%s", sfd < 0 ? strerror(errno) : err.msg);
         if (sfd >= 0)
             close(sfd);

@@ -154,3 +154,70 @@ command = sh -c 'i=0; while [ \$i -lt 3000 ]; do echo line \$i of a chatty servi
     first=$(head -n 1 root/log/chatty.log.2 | sed 's/.* line \([0-9]*\) .*/\1/')
     [ "$n" = $((3000 - first)) ] || { say "$n lines from $first"; return 1; }
 }
+
+test_healthy_waits_for_an_http_check_inside_the_container() {
+    # web answers only after 1 s, on its own loopback (network none):
+    # api starts only once rtinit's own HTTP probe gets a 200
+    stack web "command = sh -c 'sleep 1; mkdir -p /tmp/w; echo ok >/tmp/w/index.html; exec httpd -f -p 8080 -h /tmp/w'
+stop_timeout = 1s
+[healthcheck]
+http = http://localhost:8080/
+interval = 300ms
+timeout = 200ms
+retries = 10" \
+        api "depends_on = web:healthy
+command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'"
+    supervise 4
+    assert_rc 0
+    assert_in "$out" "api: waiting for web to be healthy (last check: no check yet)"
+    assert_in "$out" "api: waiting for web to be healthy (last check: connecting to port 8080: Connection refused)"
+    before "web is healthy (HTTP 200)" "api: started"
+    # no process was started for the checks: the container has only httpd
+    ! grep -q "wget\|curl" root/log/web.log
+}
+
+test_exec_and_tcp_checks() {
+    stack kv "command = sh -c 'sleep 0.5; exec nc -ll -p 6379 -e true'
+stop_timeout = 1s
+[healthcheck]
+tcp = 6379
+interval = 200ms
+timeout = 100ms
+retries = 20" \
+        job "command = sh -c 'sleep 0.5; touch /tmp/ready; trap \"exit 0\" TERM; while :; do sleep 0.1; done'
+[healthcheck]
+exec = test -f /tmp/ready
+interval = 300ms
+timeout = 300ms" \
+        app "depends_on = kv:healthy job:healthy
+command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'"
+    supervise 5
+    assert_rc 0
+    assert_in "$out" "kv is healthy (port 6379 accepts connections)"
+    assert_in "$out" "job is healthy (exit status 0)"
+    before "kv is healthy" "app: started"
+    before "job is healthy" "app: started"
+}
+
+test_an_unhealthy_service_is_restarted_by_its_policy() {
+    stack sick "restart = always
+command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'
+[healthcheck]
+tcp = 9999
+interval = 200ms
+timeout = 100ms
+retries = 2" \
+        stays "restart = no
+command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'
+[healthcheck]
+tcp = 9999
+interval = 200ms
+timeout = 100ms
+retries = 2"
+    supervise 3
+    assert_rc 0
+    assert_in "$out" "sick is unhealthy: 2 checks failed in a row (last: connecting to port 9999: Connection refused); restarting it"
+    assert_in "$out" "sick was stopped as unhealthy; restarting in 100ms (restart 1)"
+    assert_in "$out" "stays is unhealthy: 2 checks failed in a row (last: connecting to port 9999: Connection refused); restart = no, so it keeps running"
+    [ "$(grep -c 'stays: started' <<<"$out")" = 1 ]
+}

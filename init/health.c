@@ -1,0 +1,205 @@
+/* health.c - health checks. See health.h. */
+#include "health.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/value.h"
+
+void health_init(struct health *h, const struct healthcheck *hc, char *const *exec_argv, uint64_t now)
+{
+    memset(h, 0, sizeof(*h));
+    h->hc = hc;
+    h->exec_argv = exec_argv;
+    h->state = hc ? HEALTH_STARTING : HEALTH_NONE;
+    h->since = now;
+    h->next = hc ? now + hc->interval_ms : UINT64_MAX;
+    h->fd = -1;
+    h->exec.pid = -1;
+    h->exec.pidfd = -1;
+    h->exec.lockfd = -1;
+    h->exec.cg.fd = -1;
+    snprintf(h->last, sizeof(h->last), "no check yet");
+}
+
+/* A probe's outcome: the state it leads to. */
+static enum health_event finish(struct health *h, bool ok, const char *why, uint64_t now)
+{
+    if (h->fd >= 0)
+        close(h->fd);
+    h->fd = -1;
+    h->busy = false;
+    h->next = now + h->hc->interval_ms;
+    snprintf(h->last, sizeof(h->last), "%s", why);
+    if (ok) {
+        h->fails = 0;
+        if (h->state == HEALTH_HEALTHY)
+            return HE_NONE;
+        h->state = HEALTH_HEALTHY;
+        return HE_HEALTHY;
+    }
+    /* still starting up: failures do not count */
+    if (h->state == HEALTH_STARTING && now < h->since + h->hc->start_period_ms)
+        return HE_NONE;
+    h->fails++;
+    if (h->fails < h->hc->retries || h->state == HEALTH_UNHEALTHY)
+        return HE_NONE;
+    h->state = HEALTH_UNHEALTHY;
+    return HE_UNHEALTHY;
+}
+
+/* A socket in the container's network namespace. */
+static int socket_in(const struct health_target *t, char *why, size_t len)
+{
+    if (t->netns >= 0 && setns(t->netns, CLONE_NEWNET) < 0) {
+        snprintf(why, len, "cannot enter the network namespace: %s", strerror(errno));
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int e = errno;
+    if (t->netns >= 0 && setns(t->ownns, CLONE_NEWNET) < 0) {
+        /* Cannot happen (our own namespace is always there); if it does,
+         * say so loudly rather than work from the wrong one. */
+        fprintf(stderr, "rtinit: error: returning to its own network namespace: %s\n", strerror(errno));
+    }
+    if (fd < 0)
+        snprintf(why, len, "socket: %s", strerror(e));
+    return fd;
+}
+
+int health_start(struct health *h, const struct health_target *t, uint64_t now, enum health_event *ev)
+{
+    *ev = HE_NONE;
+    h->busy = true;
+    h->deadline = now + h->hc->timeout_ms;
+    h->sent = false;
+    h->blen = 0;
+    char why[160];
+    if (h->hc->kind == HC_EXEC) {
+        struct rt_err err;
+        int stdio[3] = {t->devnull, t->devnull, t->devnull};
+        if (ctr_exec(t->state_dir, t->run_dir, t->name, NULL, h->exec_argv, stdio, &h->exec, &err) < 0) {
+            *ev = finish(h, false, err.msg, now);
+            return -1;
+        }
+        return -1;
+    }
+    int fd = socket_in(t, why, sizeof(why));
+    if (fd < 0) {
+        *ev = finish(h, false, why, now);
+        return -1;
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(h->hc->port), .sin_addr.s_addr = htonl(h->hc->addr)};
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+        snprintf(why, sizeof(why), "connecting to port %u: %s", h->hc->port, strerror(errno));
+        close(fd);
+        *ev = finish(h, false, why, now);
+        return -1;
+    }
+    h->fd = fd;
+    return fd;
+}
+
+enum health_event health_on_fd(struct health *h, uint64_t now)
+{
+    char why[160];
+    if (!h->sent) {
+        int e = 0;
+        socklen_t l = sizeof(e);
+        if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
+            e = errno;
+        if (e == EINPROGRESS || e == EALREADY)
+            return HE_NONE;
+        if (e) {
+            snprintf(why, sizeof(why), "connecting to port %u: %s", h->hc->port, strerror(e));
+            return finish(h, false, why, now);
+        }
+        if (h->hc->kind == HC_TCP) {
+            snprintf(why, sizeof(why), "port %u accepts connections", h->hc->port);
+            return finish(h, true, why, now);
+        }
+        char req[1024];
+        int n = snprintf(req, sizeof(req),
+                         "GET %s HTTP/1.0\r\nHost: %s:%u\r\nUser-Agent: rtinit-healthcheck\r\nConnection: close\r\n\r\n",
+                         h->hc->path ? h->hc->path : "/", h->hc->host ? h->hc->host : "localhost", h->hc->port);
+        /* a short request on a fresh connection fits the socket buffer */
+        if (n < 0 || (size_t)n >= sizeof(req) || send(h->fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+            snprintf(why, sizeof(why), "sending the request: %s", strerror(errno));
+            return finish(h, false, why, now);
+        }
+        h->sent = true;
+        return HE_NONE;
+    }
+    ssize_t n = recv(h->fd, h->buf + h->blen, sizeof(h->buf) - 1 - h->blen, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return HE_NONE;
+    if (n > 0)
+        h->blen += (size_t)n;
+    h->buf[h->blen] = '\0';
+    /* the status line is all we need: "HTTP/1.1 200 OK" */
+    char *sp = strchr(h->buf, ' ');
+    if (sp && strlen(sp) >= 4) {
+        int code = atoi(sp + 1);
+        snprintf(why, sizeof(why), "HTTP %d", code);
+        return finish(h, code >= 200 && code <= 399, why, now);
+    }
+    if (n <= 0 || h->blen == sizeof(h->buf) - 1)
+        return finish(h, false, n < 0 ? strerror(errno) : "no HTTP status line in the answer", now);
+    return HE_NONE;
+}
+
+enum health_event health_on_exit(struct health *h, int status, uint64_t now)
+{
+    h->exec.pid = -1;
+    ctr_release(&h->exec, false);
+    char why[64], sig[32];
+    if (WIFEXITED(status))
+        snprintf(why, sizeof(why), "exit status %d", WEXITSTATUS(status));
+    else
+        snprintf(why, sizeof(why), "killed by %s", signal_name(WTERMSIG(status), sig, sizeof(sig)));
+    return finish(h, WIFEXITED(status) && WEXITSTATUS(status) == 0, why, now);
+}
+
+enum health_event health_on_timeout(struct health *h, uint64_t now)
+{
+    char why[64], d[32];
+    format_duration_buf(d, sizeof(d), h->hc->timeout_ms);
+    snprintf(why, sizeof(why), "no answer within %s", d);
+    if (h->hc->kind == HC_EXEC && h->exec.pid > 0) {
+        /* reaped later as an orphan of ours; forget it here */
+        ctr_signal(&h->exec, SIGKILL);
+        h->exec.pid = -1;
+        ctr_release(&h->exec, false);
+    }
+    return finish(h, false, why, now);
+}
+
+void health_cancel(struct health *h)
+{
+    if (h->fd >= 0)
+        close(h->fd);
+    h->fd = -1;
+    if (h->exec.pid > 0) {
+        ctr_signal(&h->exec, SIGKILL);
+        h->exec.pid = -1;
+        ctr_release(&h->exec, false);
+    }
+    h->busy = false;
+    h->next = UINT64_MAX;
+}
+
+uint64_t health_wakeup(const struct health *h)
+{
+    if (!h->hc)
+        return UINT64_MAX;
+    return h->busy ? h->deadline : h->next;
+}

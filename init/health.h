@@ -1,0 +1,66 @@
+/* health.h - a service's health checks, run from rtinit's event loop.
+ *
+ * `http` and `tcp` checks start no process: the socket is made inside the
+ * container's network namespace (setns there and back; a socket keeps the
+ * namespace it was made in), connected without blocking, and watched by
+ * the loop. `exec` checks run the command in the container through
+ * ctr_exec(); the loop reaps it like any child. Docker's meaning of the
+ * settings: a probe every `interval`, failed after `timeout`; `retries`
+ * failures in a row make the service unhealthy; failures within
+ * `start_period` do not count while it has never been healthy. The first
+ * probe runs one `interval` after the start. */
+#ifndef RT_HEALTH_H
+#define RT_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lib/conf.h"
+#include "../runtime/container.h"
+
+enum health_state { HEALTH_NONE, HEALTH_STARTING, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
+enum health_event { HE_NONE, HE_HEALTHY, HE_UNHEALTHY };
+
+struct health {
+    const struct healthcheck *hc;  /* NULL: the service has none */
+    char *const *exec_argv;        /* exec: the words, ${VAR} expanded */
+    enum health_state state;
+    unsigned fails;                /* in a row */
+    uint64_t since;                /* the service's start */
+    uint64_t next;                 /* the next probe, when none is running */
+    uint64_t deadline;             /* the running probe's timeout */
+    bool busy;                     /* a probe is running */
+    int fd;                        /* http/tcp: its socket, or -1 */
+    bool sent;                     /* http: the request is written */
+    char buf[128];                 /* http: the start of the answer */
+    size_t blen;
+    struct ctr exec;               /* exec: its process */
+    char last[160];                /* what the last probe found */
+};
+
+/* Where probes go: the container's network namespace (-1 for the host's),
+ * ours to come back to, and what ctr_exec needs. */
+struct health_target {
+    int netns, ownns;
+    int devnull;                   /* exec probes' stdin, stdout, stderr */
+    const char *state_dir, *run_dir, *name;
+};
+
+void health_init(struct health *h, const struct healthcheck *hc, char *const *exec_argv, uint64_t now);
+
+/* Start a probe (call when !busy and now >= next). Returns the socket to
+ * watch for EPOLLIN|EPOLLOUT, or -1 (an exec probe, or a probe that
+ * failed at once: see the event in *ev). */
+int health_start(struct health *h, const struct health_target *t, uint64_t now, enum health_event *ev);
+/* The socket is ready. */
+enum health_event health_on_fd(struct health *h, uint64_t now);
+/* The exec probe ended with this wait status. */
+enum health_event health_on_exit(struct health *h, int status, uint64_t now);
+/* now >= deadline with a probe running. */
+enum health_event health_on_timeout(struct health *h, uint64_t now);
+/* Drop a running probe (the service stops). */
+void health_cancel(struct health *h);
+/* When the loop must look again (UINT64_MAX: never). */
+uint64_t health_wakeup(const struct health *h);
+
+#endif
