@@ -6,7 +6,7 @@
 #   make fuzz       run the fuzzers (conf, image JSON) for FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks against umoci, tar, crun, runc, as ratios
 #   make deps       install the Debian packages the build, tests and demo need
-#   make demo       the main job (today: check the shipped stack in conf.d)
+#   make demo       the main job: check the shipped stack, boot the demo droplet in QEMU
 #   make install PREFIX=/usr DESTDIR=...
 
 PREFIX     ?= /usr/local
@@ -17,7 +17,7 @@ BUILD      ?= build
 CC         ?= gcc
 FUZZ_SECONDS ?= 60
 
-PKGS := libcap libseccomp libmnl libarchive inih jansson libcrypto
+PKGS := libcap libseccomp libmnl libarchive inih jansson libcrypto libkmod blkid
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libarchive is linked statically, with only the readers and filters we
 # call: the shared library drags in libxml2, ICU and libstdc++, and loading
@@ -111,7 +111,7 @@ deps:
 	bash tools/deps.sh
 
 demo: all
-	./$(BUILD)/rtctl config check --conf conf.d
+	bash tools/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/rt/conf.d

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../images/defaults.h"
@@ -18,6 +20,7 @@
 #include "../lib/diag.h"
 #include "../lib/log.h"
 #include "../lib/paths.h"
+#include "pid1.h"
 #include "supervisor.h"
 
 #ifndef RT_VERSION
@@ -26,35 +29,78 @@
 
 static const char usage_line[] = "rtinit [--conf DIR] [--root DIR] [--check]";
 
+/* As PID 1 with nothing to supervise (conf.d unreadable or invalid, or
+ * the loop could not be set up): wait for the signal that ends the
+ * machine. PID 1 never exits. */
+static int wait_for_end(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    for (;;) {
+        int sig;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGCHLD) {
+            while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+            continue;
+        }
+        return sig;
+    }
+}
+
+static enum pid1_end end_for(int sig)
+{
+    return sig == SIGINT || sig == SIGUSR2 ? PID1_REBOOT : sig == SIGUSR1 ? PID1_HALT : PID1_POWEROFF;
+}
+
 /* Supervise: load and plan conf.d (an invalid one is refused whole,
- * with every problem), then run it. */
-static int run(const struct logger *lg, const struct rt_paths *paths, struct image_lookup *lk)
+ * with every problem), then run it. As PID 1, the system comes up first
+ * (hostname, modules, the block volume), and goes down at the end. */
+static int run(const struct logger *lg, const struct rt_paths *paths, struct image_lookup *lk, bool pid1)
 {
     if (geteuid() != 0) {
         log_msg(lg, LOG_ERR, "supervising services needs root (namespaces, mounts, cgroups)");
+        if (lk)
+            image_lookup_close(lk);
         return 1;
     }
     struct rt_err err;
     struct conf *c = conf_load(paths, &err);
-    if (!c) {
+    if (!c)
         log_msg(lg, LOG_ERR, "%s", err.msg);
-        return 1;
-    }
-    struct plan *p = plan_build(c, lk ? image_lookup : NULL, lk);
-    if (!p) {
+    if (pid1)
+        pid1_system(c, lg);
+    struct plan *p = c ? plan_build(c, lk ? image_lookup : NULL, lk) : NULL;
+    /* The plan holds what it needs of the images; the store's lock file
+     * (open for writing) would keep / from going read-only at the end. */
+    if (lk)
+        image_lookup_close(lk);
+    if (c && !p)
         log_msg(lg, LOG_ERR, "out of memory");
-        conf_free(c);
-        return 1;
-    }
-    diag_print(&c->diags, stderr);
-    if (c->diags.errors) {
+    if (c)
+        diag_print(&c->diags, stderr);
+    int end = SIGTERM, r = 1;
+    if (p && c->diags.errors)
         log_msg(lg, LOG_ERR, "%s: %zu error%s; nothing was started", c->dir, c->diags.errors,
                 c->diags.errors == 1 ? "" : "s");
-        conf_free(c);
-        return 1;
+    else if (p)
+        r = supervise(p, paths, lg, &end);
+    if (pid1) {
+        if (r != 0) {
+            log_msg(lg, LOG_ERR, "no service is running; waiting for a poweroff (SIGTERM) or reboot (SIGINT)");
+            end = wait_for_end();
+        }
+        pid1_end(end_for(end), c, lg);
     }
-    int r = supervise(p, paths, lg);
-    conf_free(c);
+    if (c)
+        conf_free(c);
     return r;
 }
 
@@ -62,6 +108,12 @@ int main(int argc, char **argv)
 {
     struct logger lg;
     log_init(&lg, "rtinit");
+    /* As PID 1 nothing may end main(): the kernel would panic. Bad
+     * arguments (the kernel passes unknown command-line words to init)
+     * are ignored, and the defaults used. */
+    bool pid1 = getpid() == 1;
+    if (pid1)
+        pid1_early(&lg);
     const char *conf_dir = NULL, *root = NULL;
     bool check = false;
     static const struct option opts[] = {
@@ -78,25 +130,40 @@ int main(int argc, char **argv)
         case 'c': conf_dir = optarg; break;
         case 'r': root = optarg; break;
         case 'k': check = true; break;
-        case 'h': printf("usage: %s\n", usage_line); return 0;
-        case 'V': printf("rtinit %s\n", RT_VERSION); return 0;
+        case 'h':
+            if (pid1)
+                break;
+            printf("usage: %s\n", usage_line);
+            return 0;
+        case 'V':
+            if (pid1)
+                break;
+            printf("rtinit %s\n", RT_VERSION);
+            return 0;
         case ':':
             log_msg(&lg, LOG_ERR, "option '%s' needs a value\nusage: %s", argv[optind - 1], usage_line);
-            return 2;
+            if (!pid1)
+                return 2;
+            break;
         default:
             log_msg(&lg, LOG_ERR, "unknown option '%s'\nusage: %s", argv[optind - 1], usage_line);
-            return 2;
+            if (!pid1)
+                return 2;
         }
     }
-    if (optind < argc) {
+    if (optind < argc && !pid1) {
         log_msg(&lg, LOG_ERR, "unexpected argument '%s'\nusage: %s", argv[optind], usage_line);
         return 2;
     }
+    if (pid1)
+        check = false;
     struct rt_paths paths;
     struct rt_err err;
-    if (rt_paths_init(&paths, conf_dir, root, &err) < 0) {
-        log_msg(&lg, LOG_ERR, "%s", err.msg);
-        return 1;
+    if (rt_paths_init(&paths, conf_dir, root, &err) < 0 &&
+        (log_msg(&lg, LOG_ERR, "%s", err.msg), !pid1 || rt_paths_init(&paths, NULL, NULL, &err) < 0)) {
+        if (!pid1)
+            return 1;
+        pid1_end(end_for(wait_for_end()), NULL, &lg);
     }
     struct image_lookup lk;
     int have = image_lookup_open(&lk, &paths, &err);
@@ -105,13 +172,12 @@ int main(int argc, char **argv)
         have = 0;
     } else if (have < 0) {
         log_msg(&lg, LOG_ERR, "%s", err.msg);
-        return 1;
+        if (!pid1)
+            return 1;
+        have = 0;
     }
     if (!check) {
-        int rc = run(&lg, &paths, have ? &lk : NULL);
-        if (have)
-            image_lookup_close(&lk);
-        return rc;
+        return run(&lg, &paths, have ? &lk : NULL, pid1); /* run() closes lk */
     }
     int r = config_check(&paths, true, have ? image_lookup : NULL, &lk, stdout, stderr, &err);
     if (have)

@@ -639,8 +639,9 @@ static void load_secrets(struct sup *s)
         s->have_secrets = true;
 }
 
-int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg)
+int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end)
 {
+    *end = SIGTERM;
     struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ownlog = -1};
     s.ownns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     s.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -676,6 +677,8 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGPIPE);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     s.v = calloc(p->n, sizeof(*s.v));
     if (!s.v || sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (s.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
         (s.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
@@ -726,9 +729,14 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
                 while (read(s.sfd, &si, sizeof(si)) == sizeof(si)) {
                     if (si.ssi_signo == SIGCHLD)
                         reap(&s);
-                    else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-                        if (!s.shutdown)
-                            say(&s, LOG_INFO, "stopping every service (%s)", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+                    else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGUSR1 ||
+                             si.ssi_signo == SIGUSR2) {
+                        char sn[32];
+                        if (!s.shutdown) {
+                            say(&s, LOG_INFO, "stopping every service (%s)",
+                                signal_name((int)si.ssi_signo, sn, sizeof(sn)));
+                            *end = (int)si.ssi_signo;
+                        }
                         s.shutdown = true;
                     } else if (si.ssi_signo == SIGHUP) {
                         say(&s, LOG_WARN, "SIGHUP: reloading conf.d comes in a later increment of issue 5; nothing changed");

@@ -18,8 +18,9 @@
 #include "../lib/paths.h"
 #include "../lib/plan.h"
 
-/* Run plan's services until SIGTERM or SIGINT, then stop them all and
- * return 0 (or 1 when the loop could not be set up). */
-int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg);
+/* Run plan's services until SIGTERM, SIGINT, SIGUSR1 or SIGUSR2, then
+ * stop them all and return 0 with that signal in *end (or 1 when the loop
+ * could not be set up). */
+int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end);
 
 #endif

@@ -7,6 +7,7 @@ packages=(
     # build
     make gcc pkg-config git
     libcap-dev libseccomp-dev libmnl-dev libarchive-dev libinih-dev libjansson-dev libssl-dev
+    libkmod-dev libblkid-dev
     # libarchive is linked statically (see the Makefile): the decompressors it needs
     zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
     # fuzzing (libFuzzer ships with clang's runtime)

@@ -24,6 +24,13 @@ assert_rc() { [ "$rc" = "$1" ] || { say "exit status $rc, expected $1"; say "std
 assert_in() { # assert_in "$haystack" needle
     grep -qF -- "$2" <<<"$1" || { say "missing: $2"; say "in: $(head -c 2000 <<<"$1")"; return 1; }
 }
+# before A B: the first line of $out containing A comes before the first with B
+before() {
+    local a b
+    a=$(grep -nF -- "$1" <<<"$out" | head -n 1 | cut -d: -f1)
+    b=$(grep -nF -- "$2" <<<"$out" | head -n 1 | cut -d: -f1)
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || { say "'$1' not before '$2' in: $out"; return 1; }
+}
 assert_not_in() {
     ! grep -qF -- "$2" <<<"$1" || { say "unexpected: $2"; return 1; }
 }

@@ -32,13 +32,6 @@ supervise() {
     wait $p || rc=$?
     out=$(grep -v '^conf.d/' out.txt)
 }
-# line number of the first line of $out containing $1
-at() { grep -nF -- "$1" <<<"$out" | head -n 1 | cut -d: -f1; }
-before() {
-    local a b
-    a=$(at "$1") b=$(at "$2")
-    [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || { say "'$1' not before '$2' in: $out"; return 1; }
-}
 
 test_dependency_order_secrets_and_logs() {
     stack migrate "command = sh -c 'echo migrating; sleep 0.3; echo migrated'" \

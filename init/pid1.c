@@ -1,0 +1,223 @@
+/* pid1.c - PID 1's own duties. See pid1.h. */
+#include "pid1.h"
+
+#include <blkid/blkid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/util.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static bool is_fs(const char *path, long magic)
+{
+    struct statfs sf;
+    return statfs(path, &sf) == 0 && sf.f_type == magic;
+}
+
+static void mount_once(const struct logger *lg, const char *src, const char *dst, const char *type,
+                       unsigned long flags, const char *data, long magic)
+{
+    if (is_fs(dst, magic)) {
+        /* /dev/pts and /dev/shm share magics with others: check it is a
+         * mount of its own, not the parent's file system */
+        struct stat a, b;
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof(parent), "%s/..", dst);
+        if (stat(dst, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev)
+            return;
+    }
+    if (mkdir(dst, 0755) < 0 && errno != EEXIST)
+        log_msg(lg, LOG_ERR, "creating %s: %s", dst, strerror(errno));
+    if (mount(src, dst, type, flags, data) < 0)
+        log_msg(lg, LOG_ERR, "mounting %s on %s: %s", type, dst, strerror(errno));
+}
+
+static void console(void)
+{
+    int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return; /* nowhere to say it */
+    for (int i = 0; i < 3; i++)
+        dup2(fd, i); /* dup2 clears close-on-exec on 0-2 */
+    if (fd > 2)
+        close(fd);
+    setsid();
+}
+
+void pid1_early(const struct logger *lg)
+{
+    const unsigned long nosuid = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (chdir("/") < 0) {
+        /* cannot fail for / */
+    }
+    umask(022);
+    mount_once(lg, "devtmpfs", "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755", TMPFS_MAGIC);
+    console();
+    mount_once(lg, "proc", "/proc", "proc", nosuid, NULL, PROC_SUPER_MAGIC);
+    mount_once(lg, "sysfs", "/sys", "sysfs", nosuid, NULL, SYSFS_MAGIC);
+    mount_once(lg, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", TMPFS_MAGIC);
+    mount_once(lg, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=0620,ptmxmode=0666",
+               DEVPTS_SUPER_MAGIC);
+    mount_once(lg, "tmpfs", "/dev/shm", "tmpfs", nosuid, "mode=1777", TMPFS_MAGIC);
+    mount_once(lg, "cgroup2", "/sys/fs/cgroup", "cgroup2", nosuid, "nsdelegate", CGROUP2_SUPER_MAGIC);
+    /* Every controller the kernel offers, for the services' cgroups. */
+    char have[512] = "", want[600] = "";
+    int fd = open("/sys/fs/cgroup/cgroup.controllers", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, have, sizeof(have) - 1);
+        have[n > 0 ? n : 0] = '\0';
+        close(fd);
+    }
+    size_t w = 0;
+    for (char *tok = strtok(have, " \n"); tok; tok = strtok(NULL, " \n"))
+        w += (size_t)snprintf(want + w, sizeof(want) - w, "%s+%s", w ? " " : "", tok);
+    fd = open("/sys/fs/cgroup/cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0 && w && write(fd, want, w) < 0)
+        log_msg(lg, LOG_WARN, "enabling cgroup controllers (%s): %s", want, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    /* Ctrl-Alt-Del: a SIGINT to us, not an immediate reboot. */
+    if (reboot(RB_DISABLE_CAD) < 0)
+        log_msg(lg, LOG_WARN, "reboot(RB_DISABLE_CAD): %s", strerror(errno));
+}
+
+static void load_modules(const struct droplet_conf *d, const struct logger *lg)
+{
+    if (!d->nmodules)
+        return;
+    struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+    if (!ctx) {
+        log_msg(lg, LOG_ERR, "libkmod: cannot start; no module is loaded");
+        return;
+    }
+    kmod_load_resources(ctx);
+    char done[512] = "";
+    size_t dl = 0;
+    for (size_t i = 0; i < d->nmodules; i++) {
+        struct kmod_list *list = NULL, *it;
+        int r = kmod_module_new_from_lookup(ctx, d->modules[i], &list);
+        if (r < 0 || !list) {
+            log_msg(lg, LOG_ERR, "module %s: not found for this kernel", d->modules[i]);
+            continue;
+        }
+        kmod_list_foreach(it, list)
+        {
+            struct kmod_module *m = kmod_module_get_module(it);
+            r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
+            if (r < 0)
+                log_msg(lg, LOG_ERR, "module %s: %s", kmod_module_get_name(m), strerror(-r));
+            else if (dl < sizeof(done))
+                dl += (size_t)snprintf(done + dl, sizeof(done) - dl, " %s", kmod_module_get_name(m));
+            kmod_module_unref(m);
+        }
+        kmod_module_unref_list(list);
+    }
+    kmod_unref(ctx);
+    if (dl)
+        log_msg(lg, LOG_INFO, "kernel modules loaded:%s", done);
+}
+
+/* The volume's device: a path, LABEL= or UUID=, waited for up to the
+ * configured time (a cloud volume may attach after the kernel boots). */
+static void mount_volume(const struct droplet_conf *d, const struct logger *lg)
+{
+    if (!d->volume.device)
+        return;
+    char *dev = NULL;
+    uint64_t waited = 0, limit = d->volume.timeout_ms ? d->volume.timeout_ms : 30000;
+    for (;;) {
+        if (d->volume.device[0] == '/') {
+            if (access(d->volume.device, F_OK) == 0)
+                dev = strdup(d->volume.device);
+        } else {
+            blkid_cache cache = NULL;
+            if (blkid_get_cache(&cache, "/dev/null") == 0) {
+                dev = blkid_evaluate_tag(d->volume.device, NULL, &cache);
+                blkid_put_cache(cache);
+            }
+        }
+        if (dev || waited >= limit)
+            break;
+        struct timespec ts = {0, 100 * 1000000};
+        nanosleep(&ts, NULL); /* boot, before the loop: nothing else to serve yet */
+        waited += 100;
+    }
+    if (!dev) {
+        log_msg(lg, LOG_ERR, "block volume %s did not appear in %llu ms; services that use it will fail",
+                d->volume.device, (unsigned long long)limit);
+        return;
+    }
+    if (mkdir(d->volume.mountpoint, 0755) < 0 && errno != EEXIST)
+        log_msg(lg, LOG_ERR, "creating %s: %s", d->volume.mountpoint, strerror(errno));
+    const char *opts = d->volume.options && strcmp(d->volume.options, "defaults") ? d->volume.options : NULL;
+    if (mount(dev, d->volume.mountpoint, d->volume.fstype ? d->volume.fstype : "ext4", MS_NOSUID | MS_NODEV, opts) < 0)
+        log_msg(lg, LOG_ERR, "mounting the block volume %s (%s) on %s: %s", d->volume.device, dev,
+                d->volume.mountpoint, strerror(errno));
+    else
+        log_msg(lg, LOG_INFO, "block volume %s (%s) mounted on %s", d->volume.device, dev, d->volume.mountpoint);
+    free(dev);
+}
+
+void pid1_system(const struct conf *c, const struct logger *lg)
+{
+    if (!c)
+        return;
+    const struct droplet_conf *d = &c->droplet;
+    if (d->hostname && sethostname(d->hostname, strlen(d->hostname)) < 0)
+        log_msg(lg, LOG_ERR, "sethostname %s: %s", d->hostname, strerror(errno));
+    load_modules(d, lg);
+    mount_volume(d, lg);
+}
+
+/* Every process but us: SIGTERM, a moment, then SIGKILL; reaped. */
+static void kill_all(void)
+{
+    kill(-1, SIGTERM);
+    for (int i = 0; i < 20; i++) { /* up to 2 s */
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (kill(-1, 0) < 0 && errno == ESRCH)
+            break;
+        struct timespec ts = {0, 100 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
+void pid1_end(enum pid1_end how, const struct conf *c, const struct logger *lg)
+{
+    static const char *const what[] = {"powering off", "rebooting", "halting"};
+    kill_all();
+    sync();
+    if (c && c->droplet.volume.device && umount2(c->droplet.volume.mountpoint, 0) < 0 &&
+        mount(NULL, c->droplet.volume.mountpoint, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0 && errno != EINVAL)
+        log_msg(lg, LOG_ERR, "unmounting the block volume: %s", strerror(errno));
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        log_msg(lg, LOG_WARN, "remounting / read-only: %s", strerror(errno));
+    sync();
+    log_msg(lg, LOG_INFO, "%s", what[how]);
+    int cmd = how == PID1_REBOOT ? RB_AUTOBOOT : how == PID1_HALT ? RB_HALT_SYSTEM : RB_POWER_OFF;
+    reboot(cmd);
+    /* reboot(2) only returns on failure; PID 1 must not exit */
+    log_msg(lg, LOG_ERR, "reboot(2): %s; waiting forever", strerror(errno));
+    for (;;)
+        pause();
+}
