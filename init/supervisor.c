@@ -26,10 +26,9 @@
 #include "health.h"
 #include "svcspec.h"
 
-/* Docker's restart back-off: 100 ms doubling to a minute, back to the
- * start once a service has stayed up for 10 s. */
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 60000
+/* The restart back-off doubles from restart_backoff (100 ms) to
+ * restart_backoff_max (60 s), docker's numbers, and goes back to the start
+ * once a service has stayed up for 10 s. */
 #define BACKOFF_RESET_MS 10000
 #define LOG_LINE 4096
 
@@ -56,6 +55,9 @@ struct svc {
     struct health h;            /* its checks, while it runs */
     int netns;                  /* its network namespace, for the probes; -1: the host's */
     bool unhealthy;             /* being stopped for failing its checks: restart it */
+    bool cascade;               /* being stopped to follow a restarted dependency */
+    unsigned generation;        /* starts so far */
+    unsigned *dep_gen;          /* restart_dependents: each dependency's generation at our start */
 };
 
 /* What an epoll event is about: (index << 2) | kind. */
@@ -333,6 +335,9 @@ static void start(struct sup *s, struct svc *v)
     }
     v->has_ctr = true;
     v->phase = RUNNING;
+    v->generation++;
+    for (size_t i = 0; v->dep_gen && i < v->ps->svc->ndeps; i++)
+        v->dep_gen[i] = s->v[v->ps->deps[i]].generation;
     v->waiting[0] = '\0';
     if (v->pipe >= 0) /* the previous run's: what is left in it, then close */
         drain(s, v);
@@ -364,8 +369,8 @@ static void exited(struct sup *s, struct svc *v, int status)
     uint64_t now = now_ms();
     bool ran = v->has_ctr;
     stop_health(s, v);
-    bool unhealthy = v->unhealthy;
-    v->unhealthy = false;
+    bool unhealthy = v->unhealthy, cascade = v->cascade;
+    v->unhealthy = v->cascade = false;
     if (v->has_ctr) {
         uint64_t ooms = v->c.has_cgroup ? cg_oom_kills(&v->c.cg) : 0;
         if (ooms)
@@ -382,6 +387,12 @@ static void exited(struct sup *s, struct svc *v, int status)
         snprintf(what, sizeof(what), "could not start");
     v->done_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     const struct svc_conf *c = v->ps->svc;
+    if (cascade && !s->shutdown) {
+        /* back to waiting: it starts again once its dependencies hold */
+        say(s, LOG_INFO, "%s: stopped (%s); starting again with its dependencies", v->name, what);
+        v->phase = WAITING;
+        return;
+    }
     if (s->shutdown || (v->phase == STOPPING && !unhealthy)) {
         say(s, LOG_INFO, "%s: stopped (%s)", v->name, what);
         v->phase = EXITED;
@@ -392,7 +403,7 @@ static void exited(struct sup *s, struct svc *v, int status)
         snprintf(what, sizeof(what), "was stopped as unhealthy");
     }
     if (v->started_at && now - v->started_at >= BACKOFF_RESET_MS)
-        v->backoff = BACKOFF_MIN_MS;
+        v->backoff = c->restart_backoff_ms;
     bool again = c->restart == RESTART_ALWAYS || c->restart == RESTART_UNLESS_STOPPED ||
                  (c->restart == RESTART_ON_FAILURE && !v->done_ok);
     if (again && c->restart == RESTART_ON_FAILURE && c->restart_max && v->restarts >= c->restart_max) {
@@ -412,7 +423,7 @@ static void exited(struct sup *s, struct svc *v, int status)
     char d[32];
     format_duration_buf(d, sizeof(d), v->backoff);
     say(s, LOG_WARN, "%s %s; restarting in %s (restart %u)", v->name, what, d, v->restarts);
-    v->backoff = v->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : v->backoff * 2;
+    v->backoff = v->backoff * 2 > c->restart_backoff_max_ms ? c->restart_backoff_max_ms : v->backoff * 2;
 }
 
 /* Are v's dependencies met? If not, why, in *why. */
@@ -506,14 +517,13 @@ static void health_event(struct sup *s, struct svc *v, enum health_event ev)
 {
     if (ev == HE_HEALTHY) {
         say(s, LOG_INFO, "%s is healthy (%s)", v->name, v->h.last);
-    } else if (ev == HE_UNHEALTHY) {
-        const struct svc_conf *c = v->ps->svc;
-        say(s, LOG_ERR, "%s is unhealthy: %u checks failed in a row (last: %s)%s", v->name, v->h.fails, v->h.last,
-            c->restart == RESTART_NO ? "; restart = no, so it keeps running" : "; restarting it");
-        if (c->restart != RESTART_NO && v->phase == RUNNING) {
-            v->unhealthy = true;
-            stop(s, v);
-        }
+    } else if (ev == HE_UNHEALTHY && v->phase == RUNNING) {
+        /* Unlike docker, an unhealthy service does not keep running: it
+         * is stopped, and its restart policy decides what comes next. */
+        say(s, LOG_ERR, "%s is unhealthy: %u checks failed in a row (last: %s); stopping it", v->name, v->h.fails,
+            v->h.last);
+        v->unhealthy = true;
+        stop(s, v);
     }
 }
 
@@ -560,10 +570,33 @@ static void on_probe_fd(struct sup *s, struct svc *v)
     health_event(s, v, ev);
 }
 
+/* restart_dependents: a running service whose dependency has been
+ * restarted since it started, and holds its condition again, restarts
+ * too (compose does this only for restarts it makes itself). */
+static void follow_dependencies(struct sup *s)
+{
+    for (size_t i = 0; i < s->p->n; i++) {
+        struct svc *v = &s->v[i];
+        if (v->phase != RUNNING || !v->dep_gen)
+            continue;
+        char why[256];
+        for (size_t k = 0; k < v->ps->svc->ndeps; k++) {
+            struct svc *d = &s->v[v->ps->deps[k]];
+            if (d->generation == v->dep_gen[k] || !deps_met(s, v, why, sizeof(why)))
+                continue;
+            say(s, LOG_INFO, "%s: restarting, since %s was restarted (restart_dependents)", v->name, d->name);
+            v->cascade = true;
+            stop(s, v);
+            break;
+        }
+    }
+}
+
 /* Start what can start. */
 static void step(struct sup *s)
 {
     uint64_t now = now_ms();
+    follow_dependencies(s);
     /* in plan order, so that a service's dependencies come first */
     for (size_t i = 0; i < s->p->n; i++) {
         struct svc *v = &s->v[i];
@@ -695,7 +728,9 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         v->ps = &p->svcs[i];
         v->name = v->ps->svc->name;
         v->phase = WAITING;
-        v->backoff = BACKOFF_MIN_MS;
+        v->backoff = v->ps->svc->restart_backoff_ms;
+        if (v->ps->svc->restart_dependents && v->ps->svc->ndeps)
+            v->dep_gen = arena_alloc(&s.a, v->ps->svc->ndeps * sizeof(unsigned));
         v->pipe = v->logfd = v->netns = -1;
         health_init(&v->h, NULL, NULL, 0);
         arena_init(&v->a);

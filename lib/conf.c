@@ -1155,6 +1155,31 @@ static void k_stop_signal(struct pctx *p, const char *v)
         bad(p, "'%s': %s", v, why);
 }
 
+static void k_restart_backoff(struct pctx *p, const char *v)
+{
+    const char *why;
+    if (parse_duration(v, &p->svc->restart_backoff_ms, &why) < 0)
+        bad(p, "%s", why);
+    else if (p->svc->restart_backoff_ms < 10 || p->svc->restart_backoff_ms > 3600000)
+        bad(p, "must be from 10ms to 1h");
+}
+
+static void k_restart_backoff_max(struct pctx *p, const char *v)
+{
+    const char *why;
+    if (parse_duration(v, &p->svc->restart_backoff_max_ms, &why) < 0)
+        bad(p, "%s", why);
+    else if (p->svc->restart_backoff_max_ms < 10 || p->svc->restart_backoff_max_ms > 86400000)
+        bad(p, "must be from 10ms to 24h");
+}
+
+static void k_restart_dependents(struct pctx *p, const char *v)
+{
+    const char *why;
+    if (parse_bool(v, &p->svc->restart_dependents, &why) < 0)
+        bad(p, "%s", why);
+}
+
 static void k_stop_timeout(struct pctx *p, const char *v)
 {
     const char *why;
@@ -1477,6 +1502,9 @@ static const struct keydef keys[K_COUNT] = {
     [K_DEPENDS_ON] = {"depends_on", SEC_SERVICE, KF_LIST, k_depends_on},
     [K_RESTART] = {"restart", SEC_SERVICE, 0, k_restart},
     [K_STOP_SIGNAL] = {"stop_signal", SEC_SERVICE, 0, k_stop_signal},
+    [K_RESTART_BACKOFF] = {"restart_backoff", SEC_SERVICE, 0, k_restart_backoff},
+    [K_RESTART_BACKOFF_MAX] = {"restart_backoff_max", SEC_SERVICE, 0, k_restart_backoff_max},
+    [K_RESTART_DEPENDENTS] = {"restart_dependents", SEC_SERVICE, 0, k_restart_dependents},
     [K_STOP_TIMEOUT] = {"stop_timeout", SEC_SERVICE, 0, k_stop_timeout},
     [K_MEMORY_MAX] = {"memory_max", SEC_SERVICE, 0, k_memory_max},
     [K_CPUS] = {"cpus", SEC_SERVICE, 0, k_cpus},
@@ -2009,6 +2037,8 @@ static struct svc_conf *svc_new(struct conf *c, const char *file, const char *na
     s->restart = RESTART_NO;
     s->stop_signal = SIGTERM;
     s->stop_timeout_ms = 10000;
+    s->restart_backoff_ms = 100; /* docker's */
+    s->restart_backoff_max_ms = 60000;
     s->seccomp = SECCOMP_DEFAULT;
     s->hc.interval_ms = 30000; /* docker's defaults */
     s->hc.timeout_ms = 30000;
@@ -2056,6 +2086,17 @@ int conf_parse_service(struct conf *c, const char *file, const char *name, const
                   "the timeout (%s) is longer than the interval (%s), so checks can overlap%s", tb, ib,
                   t ? "" : "; the timeout defaults to 30s, set it too");
     }
+    if (s->restart_backoff_max_ms < s->restart_backoff_ms) {
+        char a[32], b[32];
+        format_duration_buf(a, sizeof(a), s->restart_backoff_max_ms);
+        format_duration_buf(b, sizeof(b), s->restart_backoff_ms);
+        diag_error(&c->diags, s->set[K_RESTART_BACKOFF_MAX].line ? s->set[K_RESTART_BACKOFF_MAX] : s->set[K_RESTART_BACKOFF],
+                   s->set[K_RESTART_BACKOFF_MAX].line ? "restart_backoff_max" : "restart_backoff",
+                   "restart_backoff_max (%s) is shorter than restart_backoff (%s)", a, b);
+    }
+    if (s->restart_dependents && !s->ndeps)
+        diag_warn(&c->diags, s->set[K_RESTART_DEPENDENTS], "restart_dependents",
+                  "%s has no depends_on, so there is nothing to follow", s->name);
     if (!s->hostname)
         s->hostname = s->name;
     if (s->nports && s->network != NET_BRIDGE)

@@ -28,7 +28,7 @@ enum conf_key {
     /* NAME.conf [service] */
     K_NAME, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
     K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_READ_ONLY, K_CAP_ADD,
-    K_CAP_DROP, K_SECCOMP, K_NETWORK, K_DEPENDS_ON, K_RESTART, K_STOP_SIGNAL,
+    K_CAP_DROP, K_SECCOMP, K_NETWORK, K_DEPENDS_ON, K_RESTART, K_RESTART_BACKOFF, K_RESTART_BACKOFF_MAX, K_RESTART_DEPENDENTS, K_STOP_SIGNAL,
     K_STOP_TIMEOUT, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_IO_WEIGHT, K_ULIMITS,
     /* NAME.conf [healthcheck] */
     K_HC_HTTP, K_HC_TCP, K_HC_EXEC, K_HC_INTERVAL, K_HC_TIMEOUT, K_HC_RETRIES,
@@ -156,6 +156,9 @@ struct svc_conf {
     size_t ndeps, capdeps;
     enum restart_policy restart;
     unsigned restart_max;            /* on-failure:N; 0 = no limit */
+    uint64_t restart_backoff_ms;     /* the first wait before a restart (100 ms) */
+    uint64_t restart_backoff_max_ms; /* the longest, as it doubles (60 s) */
+    bool restart_dependents;         /* restarted when a dependency was */
     int stop_signal;
     uint64_t stop_timeout_ms;
     uint64_t memory_max;             /* bytes; 0 = no limit */

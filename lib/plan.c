@@ -780,6 +780,12 @@ static void print_service(const struct plan_svc *ps, FILE *f)
     } else {
         kv_str(f, "stop_signal", signal_name(s->stop_signal, buf, sizeof(buf)));
     }
+    if (s->restart_backoff_ms != 100 || s->restart_backoff_max_ms != 60000) {
+        kv_dur(f, "restart_backoff", s->restart_backoff_ms);
+        kv_dur(f, "restart_backoff_max", s->restart_backoff_max_ms);
+    }
+    if (s->restart_dependents)
+        kv_str(f, "restart_dependents", "true");
     kv_dur(f, "stop_timeout", s->stop_timeout_ms);
     if (s->memory_max) {
         fputs("memory_max = ", f);

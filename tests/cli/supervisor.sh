@@ -192,7 +192,7 @@ command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'"
     before "job is healthy" "app: started"
 }
 
-test_an_unhealthy_service_is_restarted_by_its_policy() {
+test_an_unhealthy_service_is_stopped_and_restarted_by_its_policy() {
     stack sick "restart = always
 command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'
 [healthcheck]
@@ -209,8 +209,27 @@ timeout = 100ms
 retries = 2"
     supervise 3
     assert_rc 0
-    assert_in "$out" "sick is unhealthy: 2 checks failed in a row (last: connecting to port 9999: Connection refused); restarting it"
+    assert_in "$out" "sick is unhealthy: 2 checks failed in a row (last: connecting to port 9999: Connection refused); stopping it"
     assert_in "$out" "sick was stopped as unhealthy; restarting in 100ms (restart 1)"
-    assert_in "$out" "stays is unhealthy: 2 checks failed in a row (last: connecting to port 9999: Connection refused); restart = no, so it keeps running"
+    # restart = no: stopped and left stopped (docs/conf.md, restart)
+    assert_in "$out" "stays was stopped as unhealthy (restart = no)"
     [ "$(grep -c 'stays: started' <<<"$out")" = 1 ]
+}
+
+test_back_off_is_configurable_and_dependents_follow_a_restart() {
+    stack db "restart = always
+restart_backoff = 300ms
+restart_backoff_max = 500ms
+command = sh -c 'sleep 1; exit 1'" \
+        app "depends_on = db:started
+restart_dependents = true
+command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'"
+    supervise 5
+    assert_rc 0
+    assert_in "$out" "db exited with status 1; restarting in 300ms (restart 1)"
+    assert_in "$out" "db exited with status 1; restarting in 500ms (restart 2)"
+    assert_in "$out" "db exited with status 1; restarting in 500ms (restart 3)"
+    assert_in "$out" "app: restarting, since db was restarted (restart_dependents)"
+    assert_in "$out" "app: stopped (exited with status 0); starting again with its dependencies"
+    [ "$(grep -c 'app: started' <<<"$out")" -ge 2 ] || { say "$out"; return 1; }
 }
