@@ -209,12 +209,6 @@ static void drain(struct sup *s, struct svc *v)
 
 /* ---------- starting and exits ---------- */
 
-static const char *secret_lookup(void *ud, const char *name)
-{
-    const struct envfile_var *v = ud ? envfile_get(ud, name) : NULL;
-    return v ? v->value : NULL;
-}
-
 static void exited(struct sup *s, struct svc *v, int status);
 
 /* Named volumes (a relative SRC) are directories on the block volume,
@@ -242,20 +236,11 @@ static void start_health(struct sup *s, struct svc *v, const struct ctr_spec *sp
 {
     const struct healthcheck *hc = v->ps->hc;
     char **argv = NULL;
-    if (hc && hc->kind == HC_EXEC) {
-        argv = arena_alloc(&v->a, (hc->exec.n + 1) * sizeof(char *));
-        for (size_t i = 0; i < hc->exec.n; i++) {
-            const char *why = NULL;
-            argv[i] = hc->exec.lines && hc->exec.lines[i]
-                          ? interp_expand(&v->a, hc->exec.v[i], secret_lookup, s->have_secrets ? &s->secrets : NULL,
-                                          &why)
-                          : hc->exec.v[i];
-            if (!argv[i]) {
-                say(s, LOG_ERR, "%s: healthcheck exec: %s; the check cannot run", v->name, why);
-                hc = NULL;
-                break;
-            }
-        }
+    const char *why = NULL;
+    if (hc && hc->kind == HC_EXEC &&
+        !(argv = svcspec_expand_argv(&v->a, &hc->exec, s->have_secrets ? &s->secrets : NULL, &why))) {
+        say(s, LOG_ERR, "%s: healthcheck exec: %s; the check cannot run", v->name, why);
+        hc = NULL;
     }
     v->netns = -1;
     if (hc && hc->kind != HC_EXEC && spec->network != NET_HOST) {

@@ -6,23 +6,16 @@
 
 #include "../lib/util.h"
 
-static const char *secret_lookup(void *ud, const char *name)
+char **svcspec_expand_argv(struct arena *a, const struct argv *in, const struct envfile *secrets, const char **why)
 {
-    const struct envfile_var *v = ud ? envfile_get(ud, name) : NULL;
-    return v ? v->value : NULL;
-}
-
-/* Set NAME=value in env (replacing an earlier NAME). */
-static void env_set(struct arena *a, char **env, size_t *n, const char *name, const char *value)
-{
-    size_t len = strlen(name);
-    char *kv = arena_printf(a, "%s=%s", name, value);
-    for (size_t i = 0; i < *n; i++)
-        if (!strncmp(env[i], name, len) && env[i][len] == '=') {
-            env[i] = kv;
-            return;
-        }
-    env[(*n)++] = kv;
+    char **out = arena_alloc(a, (in->n + 1) * sizeof(char *));
+    for (size_t i = 0; i < in->n; i++) {
+        out[i] = in->lines && in->lines[i] ? interp_expand(a, in->v[i], envfile_lookup, (void *)secrets, why)
+                                           : in->v[i];
+        if (!out[i])
+            return NULL;
+    }
+    return out;
 }
 
 /* The environment: the image's, then env files in order, then
@@ -34,7 +27,7 @@ static char **build_env(const struct svcspec_ctx *x, struct arena *a, const stru
     const struct svc_conf *s = ps->svc;
     struct envfile files[16];
     size_t nfiles = s->nenv_files < ARRAY_SIZE(files) ? s->nenv_files : ARRAY_SIZE(files);
-    size_t cap = img->config.nenv + s->nenv + 2;
+    size_t cap = img->config.nenv + s->nenv + 2; /* + PATH, HOSTNAME */
     for (size_t f = 0; f < nfiles; f++) {
         struct envfile_result res = {0};
         memset(&files[f], 0, sizeof(files[f]));
@@ -55,30 +48,21 @@ static char **build_env(const struct svcspec_ctx *x, struct arena *a, const stru
     for (size_t i = 0; i < img->config.nenv; i++) {
         const char *eq = strchr(img->config.env[i], '=');
         if (eq)
-            env_set(a, env, &n, arena_strndup(a, img->config.env[i], (size_t)(eq - img->config.env[i])), eq + 1);
+            env_put(a, env, &n, img->config.env[i], (size_t)(eq - img->config.env[i]), eq + 1);
     }
     for (size_t f = 0; f < nfiles; f++)
         for (size_t i = 0; i < files[f].n; i++)
-            env_set(a, env, &n, files[f].v[i].name, files[f].v[i].value);
+            env_put(a, env, &n, files[f].v[i].name, strlen(files[f].v[i].name), files[f].v[i].value);
     for (size_t i = 0; i < s->nenv; i++) {
         const char *why;
-        char *v = interp_expand(a, s->env[i].value, secret_lookup, (void *)x->secrets, &why);
+        char *v = interp_expand(a, s->env[i].value, envfile_lookup, (void *)x->secrets, &why);
         if (!v) {
             rt_error(err, EINVAL, "%s: environment %s: %s", s->name, s->env[i].name, why);
             return NULL;
         }
-        env_set(a, env, &n, s->env[i].name, v);
+        env_put(a, env, &n, s->env[i].name, strlen(s->env[i].name), v);
     }
-    bool path = false, host = false;
-    for (size_t i = 0; i < n; i++) {
-        path |= startswith(env[i], "PATH=");
-        host |= startswith(env[i], "HOSTNAME=");
-    }
-    if (!path)
-        env[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    if (!host)
-        env[n++] = arena_printf(a, "HOSTNAME=%s", hostname);
-    env[n] = NULL;
+    env_finish(a, env, &n, hostname);
     return env;
 }
 
@@ -97,17 +81,10 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
     }
     if (ps->argv.n == 0)
         return rt_error(err, EINVAL, "%s: nothing to run (no entrypoint or command)", s->name);
-    /* ${VAR} in the words written in conf.d (those have a line); the
-     * image's own words stay as the image has them */
-    char **argv = arena_alloc(a, (ps->argv.n + 1) * sizeof(char *));
-    for (size_t i = 0; i < ps->argv.n; i++) {
-        const char *why;
-        argv[i] = ps->argv.lines && ps->argv.lines[i]
-                      ? interp_expand(a, ps->argv.v[i], secret_lookup, (void *)x->secrets, &why)
-                      : ps->argv.v[i];
-        if (!argv[i])
-            return rt_error(err, EINVAL, "%s: command: %s", s->name, why);
-    }
+    const char *why = NULL;
+    char **argv = svcspec_expand_argv(a, &ps->argv, x->secrets, &why);
+    if (!argv)
+        return rt_error(err, EINVAL, "%s: command: %s", s->name, why);
     const char *hostname = s->hostname ? s->hostname : s->name;
     char **env = build_env(x, a, ps, img, hostname, err);
     if (!env)

@@ -26,4 +26,9 @@ struct svcspec_ctx {
 int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps, struct ctr_spec *out,
                   struct rt_err *err);
 
+/* A command line from the plan with ${VAR} expanded in the words written
+ * in conf.d (those that have a line); the image's own words are left as
+ * the image has them. NULL with *why when a variable has no value. */
+char **svcspec_expand_argv(struct arena *a, const struct argv *in, const struct envfile *secrets, const char **why);
+
 #endif

@@ -255,3 +255,34 @@ char *interp_expand(struct arena *a, const char *s, const char *(*lookup)(void *
     out[len] = '\0';
     return out;
 }
+
+const char *envfile_lookup(void *ud, const char *name)
+{
+    const struct envfile_var *v = ud ? envfile_get(ud, name) : NULL;
+    return v ? v->value : NULL;
+}
+
+void env_put(struct arena *a, char **env, size_t *n, const char *name, size_t nlen, const char *value)
+{
+    char *kv = arena_printf(a, "%.*s=%s", (int)nlen, name, value);
+    for (size_t i = 0; i < *n; i++)
+        if (!strncmp(env[i], name, nlen) && env[i][nlen] == '=') {
+            env[i] = kv;
+            return;
+        }
+    env[(*n)++] = kv;
+}
+
+void env_finish(struct arena *a, char **env, size_t *n, const char *hostname)
+{
+    bool path = false, host = false;
+    for (size_t i = 0; i < *n; i++) {
+        path |= !strncmp(env[i], "PATH=", 5);
+        host |= !strncmp(env[i], "HOSTNAME=", 9);
+    }
+    if (!path)
+        env[(*n)++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    if (!host)
+        env[(*n)++] = arena_printf(a, "HOSTNAME=%s", hostname);
+    env[*n] = NULL;
+}

@@ -49,6 +49,16 @@ void envfile_read(struct arena *a, const char *path, struct envfile *out, struct
 void envfile_parse(struct arena *a, const char *buf, size_t len, struct envfile *out,
                    struct envfile_result *res);
 const struct envfile_var *envfile_get(const struct envfile *e, const char *name);
+/* For interp_expand(): ud is a const struct envfile * (NULL: nothing is
+ * defined). */
+const char *envfile_lookup(void *ud, const char *name);
+
+/* Building a process's environment, "NAME=value" strings with each NAME
+ * once: env_put replaces an earlier NAME; env_finish adds Docker's PATH
+ * and HOSTNAME=hostname where missing (env needs room for two more) and
+ * the NULL at the end. */
+void env_put(struct arena *a, char **env, size_t *n, const char *name, size_t nlen, const char *value);
+void env_finish(struct arena *a, char **env, size_t *n, const char *hostname);
 
 /* A variable name in environment and env files: letters, digits, '_', '.'
  * and '-', not starting with a digit (what docker accepts in practice). */

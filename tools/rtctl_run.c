@@ -267,32 +267,17 @@ static int exit_code(int status)
 /* Image env, then ours by name; PATH and HOSTNAME when missing. */
 static char **make_env(struct arena *a, const struct image *img, const struct run_opts *o, const char *hostname)
 {
-    size_t cap = img->config.nenv + o->nenv + 3, n = 0;
-    char **env = arena_alloc(a, (cap + 1) * sizeof(char *));
+    size_t n = 0;
+    char **env = arena_alloc(a, (img->config.nenv + o->nenv + 3) * sizeof(char *));
     for (size_t pass = 0; pass < 2; pass++) {
         size_t m = pass ? o->nenv : img->config.nenv;
         for (size_t i = 0; i < m; i++) {
             const char *e = pass ? o->env[i] : img->config.env[i];
             size_t klen = strcspn(e, "=");
-            size_t k;
-            for (k = 0; k < n; k++)
-                if (!strncmp(env[k], e, klen) && env[k][klen] == '=')
-                    break;
-            env[k] = (char *)e;
-            if (k == n)
-                n++;
+            env_put(a, env, &n, e, klen, e[klen] ? e + klen + 1 : "");
         }
     }
-    bool path = false, host = false;
-    for (size_t k = 0; k < n; k++) {
-        path |= startswith(env[k], "PATH=");
-        host |= startswith(env[k], "HOSTNAME=");
-    }
-    if (!path)
-        env[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    if (!host)
-        env[n++] = arena_printf(a, "HOSTNAME=%s", hostname);
-    env[n] = NULL;
+    env_finish(a, env, &n, hostname);
     return env;
 }
 
