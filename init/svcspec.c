@@ -92,7 +92,10 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
     struct ctr_mount *m = arena_alloc(a, (s->nvolumes + s->ntmpfs + 1) * sizeof(*m));
     size_t nm = 0;
     for (size_t i = 0; i < s->nvolumes; i++)
-        m[nm++] = (struct ctr_mount){.src = s->volumes[i].host_path, .dst = s->volumes[i].dst, .ro = s->volumes[i].ro};
+        m[nm++] = (struct ctr_mount){.src = s->volumes[i].host_path,
+                                     .dst = s->volumes[i].dst,
+                                     .ro = s->volumes[i].ro,
+                                     .own = s->volumes[i].src[0] != '/'}; /* a named volume */
     for (size_t i = 0; i < s->ntmpfs; i++)
         m[nm++] = (struct ctr_mount){
             .tmpfs = true, .dst = s->tmpfs[i].path, .flags = s->tmpfs[i].flags, .data = s->tmpfs[i].options};

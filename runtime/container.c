@@ -403,6 +403,47 @@ static void drop_privileges(struct child *ch, const struct user_ids *ids)
     }
 }
 
+/* Without allocating (we are between clone and exec). */
+static bool dir_is_empty(int fd)
+{
+    char buf[1024];
+    long n;
+    while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+        for (long off = 0; off < n;) {
+            const struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *d = (const void *)(buf + off);
+            if (strcmp(d->name, ".") && strcmp(d->name, ".."))
+                return false;
+            off += d->reclen;
+        }
+    return n == 0;
+}
+
+/* A new, empty volume directory belongs to the service's user, as docker
+ * gives a new named volume the owner of the image's directory. Resolved in
+ * the container's root without symlinks, changed through the fd. */
+static void own_volumes(struct child *ch, const struct user_ids *ids)
+{
+    for (size_t i = 0; ch->s && i < ch->s->nmounts; i++) {
+        const struct ctr_mount *m = &ch->s->mounts[i];
+        if (!m->own || m->tmpfs || m->ro)
+            continue;
+        int fd = (int)sys_openat2(AT_FDCWD, m->dst, O_RDONLY | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+            die(ch, "volume %s:", m->dst);
+        bool empty = dir_is_empty(fd);
+        if (empty && st.st_uid == 0 && st.st_gid == 0 && (ids->uid || ids->gid) && fchown(fd, ids->uid, ids->gid) < 0)
+            die(ch, "giving the new volume %s to %u:%u:", m->dst, (unsigned)ids->uid, (unsigned)ids->gid);
+        close(fd);
+    }
+}
+
 /* The last steps, shared by a container's first process and by `exec`:
  * resolve the user in the image's files, set HOME, rlimits, close every
  * other fd, enter the working directory, drop privileges, load the
@@ -416,6 +457,7 @@ static __attribute__((noreturn)) void become(struct child *ch, const char *user,
     char msg[256];
     if (user_resolve(user, ch->passwd, ch->group, &ids, msg, sizeof(msg)) < 0)
         die(ch, "%s", msg);
+    own_volumes(ch, &ids);
     bool has_home = false;
     for (size_t i = 0; i < ch->nenv; i++)
         has_home |= startswith(ch->env[i], "HOME=");

@@ -29,6 +29,8 @@ struct ctr_mount {
     bool ro;
     unsigned long flags;         /* tmpfs: MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY */
     const char *data;            /* tmpfs: "size=64M,mode=1777" */
+    bool own;                    /* bind: if the directory is empty and root's, give it to the
+                                    container's user (a new named volume, as docker does) */
 };
 
 struct ctr_spec {

@@ -233,3 +233,17 @@ command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'"
     assert_in "$out" "app: stopped (exited with status 0); starting again with its dependencies"
     [ "$(grep -c 'app: started' <<<"$out")" -ge 2 ] || { say "$out"; return 1; }
 }
+
+test_a_new_named_volume_belongs_to_the_service_user() {
+    stack app "volumes = data:/data
+command = sh -c 'echo mine >/data/f && echo wrote; trap \"exit 0\" TERM; while :; do sleep 0.1; done'"
+    printf '[volume]\nmountpoint = %s/vol\n' "$PWD" >>conf.d/droplet.conf
+    mkdir -p vol/old && chown 0:0 vol/old && echo keep >vol/old/x
+    sed -i 's|volumes = data:/data|volumes = data:/data old:/old|' conf.d/app.conf
+    supervise 1.5
+    assert_rc 0
+    grep -q 'Z wrote$' root/log/app.log || { say "$(cat root/log/app.log) $out"; return 1; }
+    [ "$(stat -c %u:%g vol/data)" = 1000:1000 ] && [ "$(cat vol/data/f)" = mine ]
+    # a directory that already holds data keeps its owner
+    [ "$(stat -c %u:%g vol/old)" = 0:0 ]
+}
