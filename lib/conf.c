@@ -1094,6 +1094,10 @@ static void k_network(struct pctx *p, const char *v)
 static void k_depends_on(struct pctx *p, const char *v)
 {
     struct svc_conf *s = p->svc;
+    if (endswith(v, ",")) { /* compose habits: depends_on: [a, b] */
+        bad(p, "'%s': separate the entries with spaces, not commas (depends_on = a:healthy b)", v);
+        return;
+    }
     const char *colon = strchr(v, ':');
     size_t nl = colon ? (size_t)(colon - v) : strlen(v);
     struct dep d = {arena_strndup(A(p), v, nl), DEP_STARTED, p->at};
