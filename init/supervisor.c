@@ -2,6 +2,7 @@
 #include "supervisor.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,8 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -60,16 +63,17 @@ struct svc {
     unsigned *dep_gen;          /* restart_dependents: each dependency's generation at our start */
 };
 
-/* What an epoll event is about: (index << 2) | kind. */
-enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE };
-#define EV(kind, i) ((uint64_t)(i) << 2 | (kind))
+/* What an epoll event is about: (index << 3) | kind; for EV_CLIENT the
+ * index is the connection's fd. */
+enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE, EV_CONTROL, EV_CLIENT };
+#define EV(kind, i) ((uint64_t)(i) << 3 | (kind))
 
 struct sup {
     const struct plan *p;
     const struct rt_paths *paths;
     const struct logger *lg;
     struct svc *v;
-    int ep, sfd, tfd, ownlog;
+    int ep, sfd, tfd, ownlog, ctl;
     int ownns, devnull;         /* our network namespace; /dev/null for probes */
     bool shutdown;
     const char *logdir;
@@ -643,6 +647,119 @@ static void reap(struct sup *s)
     }
 }
 
+/* ---------- the control socket ----------
+ *
+ * RUN/control.sock, mode 0600, SOCK_SEQPACKET: one request per
+ * connection, one answer, then it is closed. Only root (SO_PEERCRED) is
+ * answered. Requests: "status". Nothing here blocks: the connection is
+ * watched until its request arrives, and the answer is sent without
+ * waiting (a client that does not read loses it). */
+
+static const char *const phase_names[] = {"waiting", "running", "stopping", "restarting", "exited", "failed"};
+static const char *const health_names[] = {"", "starting", "healthy", "unhealthy"};
+
+static int control_open(struct sup *s)
+{
+    const char *path = s->paths->socket;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        say(s, LOG_WARN, "control socket %s: path too long; rtctl cannot reach rtinit", path);
+        return -1;
+    }
+    strcpy(sa.sun_path, path);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", s->paths->run_dir);
+    for (char *q = dir + 1; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            mkdir(dir, 0755);
+            *q = '/';
+        }
+    mkdir(dir, 0755);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        goto fail;
+    unlink(path); /* a socket left by an rtinit that is gone */
+    mode_t old = umask(0177); /* 0600 from the start: no window where others can connect */
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (r < 0 || listen(fd, 16) < 0)
+        goto fail;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CONTROL, 0)};
+    epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+    return fd;
+fail:
+    say(s, LOG_WARN, "control socket %s: %s; rtctl cannot reach rtinit", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+static void control_accept(struct sup *s)
+{
+    for (;;) {
+        int c = accept4(s->ctl, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0)
+            return;
+        struct ucred cr;
+        socklen_t l = sizeof(cr);
+        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0 || cr.uid != 0) {
+            static const char no[] = "error: only root may use rtinit's control socket";
+            if (send(c, no, sizeof(no) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+                /* the client went away */
+            }
+            close(c);
+            continue;
+        }
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CLIENT, (unsigned)c)};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c, &ev) < 0)
+            close(c);
+    }
+}
+
+static json_t *status_json(struct sup *s)
+{
+    json_t *arr = json_array();
+    uint64_t now = now_ms();
+    for (size_t i = 0; i < s->p->n; i++) {
+        const struct svc *v = &s->v[i];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_names[v->phase],
+                              "health", health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "pid",
+                              v->has_ctr ? (int)v->c.pid : 0, "restarts", (int)v->restarts, "waiting_for",
+                              v->phase == WAITING ? v->waiting : "");
+        if (o && v->phase == RUNNING)
+            json_object_set_new(o, "up_ms", json_integer((json_int_t)(now - v->started_at)));
+        if (o && v->h.hc && v->phase == RUNNING)
+            json_object_set_new(o, "last_check", json_string(v->h.last));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static void control_request(struct sup *s, int c)
+{
+    char req[256];
+    ssize_t n = recv(c, req, sizeof(req) - 1, MSG_DONTWAIT);
+    if (n < 0 && errno == EAGAIN)
+        return; /* not yet */
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, c, NULL);
+    if (n > 0) {
+        req[n] = '\0';
+        char *text = NULL;
+        if (!strcmp(req, "status")) {
+            json_t *st = status_json(s);
+            text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+            json_decref(st);
+        } else {
+            text = strdup("error: unknown request (known: status)");
+        }
+        if (text && send(c, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+            say(s, LOG_WARN, "control socket: the answer to '%s' was not sent: %s", req, strerror(errno));
+        free(text);
+    }
+    close(c);
+}
+
 static void load_secrets(struct sup *s)
 {
     const char *path = s->p->conf->droplet.secrets;
@@ -660,7 +777,7 @@ static void load_secrets(struct sup *s)
 int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end)
 {
     *end = SIGTERM;
-    struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ownlog = -1};
+    struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ownlog = -1, .ctl = -1};
     s.ownns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     s.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     const struct droplet_conf *d = &p->conf->droplet;
@@ -721,6 +838,7 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         arena_init(&v->a);
     }
     load_secrets(&s);
+    s.ctl = control_open(&s);
     say(&s, LOG_INFO, "supervising %zu service%s from %s", p->n, p->n == 1 ? "" : "s", p->conf->dir);
 
     bool done = false;
@@ -743,8 +861,9 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         }
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
-            struct svc *v = &s.v[tag >> 2];
-            if ((tag & 3) == EV_SIGNAL) {
+            unsigned kind = tag & 7;
+            struct svc *v = kind == EV_PIPE || kind == EV_PROBE ? &s.v[tag >> 3] : NULL;
+            if (kind == EV_SIGNAL) {
                 struct signalfd_siginfo si;
                 while (read(s.sfd, &si, sizeof(si)) == sizeof(si)) {
                     if (si.ssi_signo == SIGCHLD)
@@ -763,16 +882,20 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
                     }
                 }
                 reap(&s); /* SIGCHLD coalesces: never trust the count */
-            } else if ((tag & 3) == EV_TIMER) {
+            } else if (kind == EV_TIMER) {
                 uint64_t ticks;
                 if (read(s.tfd, &ticks, sizeof(ticks)) < 0) {
                     /* spurious or already read: the step looks at the clock */
                 }
-            } else if ((tag & 3) == EV_PIPE) {
+            } else if (kind == EV_PIPE) {
                 if (v->pipe >= 0)
                     drain(&s, v);
-            } else {
+            } else if (kind == EV_PROBE) {
                 on_probe_fd(&s, v);
+            } else if (kind == EV_CONTROL) {
+                control_accept(&s);
+            } else {
+                control_request(&s, (int)(tag >> 3));
             }
         }
     }
@@ -791,6 +914,10 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     close(s.tfd);
     if (s.ownlog >= 0)
         close(s.ownlog);
+    if (s.ctl >= 0) {
+        close(s.ctl);
+        unlink(paths->socket);
+    }
     if (s.ownns >= 0)
         close(s.ownns);
     if (s.devnull >= 0)

@@ -26,6 +26,7 @@ static const struct command {
     {"image", cmd_image, "import, list, inspect, remove, mount images; collect unused layers"},
     {"run", cmd_run, "run a container from an image in the foreground"},
     {"exec", cmd_exec, "run a command inside a running container"},
+    {"status", cmd_status, "the services rtinit supervises: state, health, pid, restarts"},
 };
 
 static void usage(FILE *out)

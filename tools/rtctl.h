@@ -26,5 +26,6 @@ int cmd_config(struct rtctl *ctl, int argc, char **argv);
 int cmd_image(struct rtctl *ctl, int argc, char **argv);
 int cmd_run(struct rtctl *ctl, int argc, char **argv);
 int cmd_exec(struct rtctl *ctl, int argc, char **argv);
+int cmd_status(struct rtctl *ctl, int argc, char **argv);
 
 #endif

@@ -247,3 +247,36 @@ command = sh -c 'echo mine >/data/f && echo wrote; trap \"exit 0\" TERM; while :
     # a directory that already holds data keeps its owner
     [ "$(stat -c %u:%g vol/old)" = 0:0 ]
 }
+
+test_rtctl_status_over_the_control_socket() {
+    stack db "command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'
+[healthcheck]
+tcp = 9
+interval = 200ms
+timeout = 100ms
+retries = 100" \
+        app "depends_on = db:healthy
+command = true"
+    "$RTINIT" --conf conf.d --root "$PWD/root" >out.txt 2>&1 &
+    local p=$!
+    for _ in $(seq 100); do [ -S root/run/control.sock ] && break; sleep 0.05; done
+    sleep 0.5
+    run "$RTCTL" --root "$PWD/root" status
+    local st=$out rc_st=$rc
+    [ "$(stat -c %a root/run/control.sock)" = 600 ] || { say "mode $(stat -c %a root/run/control.sock)"; return 1; }
+    run setpriv --reuid 65534 --regid 65534 --clear-groups "$RTCTL" --root "$PWD/root" status
+    local rc_nobody=$rc
+    kill -TERM $p
+    wait $p || true
+    out=$st rc=$rc_st
+    assert_rc 0
+    assert_in "$out" "SERVICE"
+    grep -qE '^db +running +starting +[0-9]+ +0  last check: connecting to port 9: Connection refused$' <<<"$out" ||
+        { say "$out"; return 1; }
+    grep -qE '^app +waiting +- +- +0  waiting for db to be healthy' <<<"$out" || { say "$out"; return 1; }
+    [ "$rc_nobody" = 1 ] || { say "a user other than root was answered"; return 1; }
+    # gone with rtinit
+    [ ! -e root/run/control.sock ]
+    run "$RTCTL" --root "$PWD/root" status
+    assert_rc 1 && assert_in "$err" "rtinit is not running"
+}
