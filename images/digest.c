@@ -1,14 +1,21 @@
 #include "digest.h"
 
-#include <openssl/evp.h>
+/* libcrypto's SHA256_* functions, not EVP: the first EVP digest loads
+ * OpenSSL 3's provider machinery, 3 MB of pages touched in every process
+ * that hashes, and rtinit (PID 1) hashes a little at each service start.
+ * The SHA256_* functions run the same assembly with none of that. They
+ * are marked deprecated in OpenSSL 3 in favour of EVP, and kept. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int sha256_init(struct sha256 *h, struct rt_err *err)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(ctx);
+    SHA256_CTX *ctx = malloc(sizeof(*ctx));
+    if (!ctx || SHA256_Init(ctx) != 1) {
+        free(ctx);
         h->ctx = NULL;
         return rt_error(err, 0, "cannot set up sha256 (libcrypto)");
     }
@@ -19,25 +26,27 @@ int sha256_init(struct sha256 *h, struct rt_err *err)
 void sha256_update(struct sha256 *h, const void *data, size_t len)
 {
     if (len)
-        EVP_DigestUpdate(h->ctx, data, len);
+        SHA256_Update(h->ctx, data, len);
 }
 
 void sha256_final(struct sha256 *h, struct digest *out)
 {
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(h->ctx, out->b, &n);
+    SHA256_Final(out->b, h->ctx);
 }
 
 void sha256_free(struct sha256 *h)
 {
-    EVP_MD_CTX_free(h->ctx);
+    free(h->ctx);
     h->ctx = NULL;
 }
 
+/* Not SHA256(): in OpenSSL 3 the one-shot goes through EVP. */
 void sha256_buf(const void *data, size_t len, struct digest *out)
 {
-    unsigned int n = 0;
-    EVP_Digest(data, len, out->b, &n, EVP_sha256(), NULL);
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, data, len);
+    SHA256_Final(out->b, &ctx);
 }
 
 int digest_parse_hex(const char *hex, struct digest *d)

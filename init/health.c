@@ -27,6 +27,7 @@ void health_init(struct health *h, const struct healthcheck *hc, char *const *ex
     h->exec.pid = -1;
     h->exec.pidfd = -1;
     h->exec.lockfd = -1;
+    h->exec.sync = -1;
     h->exec.cg.fd = -1;
     snprintf(h->last, sizeof(h->last), "no check yet");
 }
@@ -106,7 +107,14 @@ int health_start(struct health *h, const struct health_target *t, uint64_t now, 
         return -1;
     }
     h->fd = fd;
-    return fd;
+    /* To a loopback address the handshake is usually over when connect
+     * returns: then the request goes now, and the loop waits only for the
+     * answer (one wake-up per check instead of two). */
+    struct sockaddr_in peer;
+    socklen_t pl = sizeof(peer);
+    if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0)
+        *ev = health_on_fd(h, now);
+    return h->fd;
 }
 
 enum health_event health_on_fd(struct health *h, uint64_t now)

@@ -49,8 +49,9 @@ struct health_target {
 void health_init(struct health *h, const struct healthcheck *hc, char *const *exec_argv, uint64_t now);
 
 /* Start a probe (call when !busy and now >= next). Returns the socket to
- * watch for EPOLLIN|EPOLLOUT, or -1 (an exec probe, or a probe that
- * failed at once: see the event in *ev). */
+ * watch, for EPOLLIN once the request is sent (h->sent) and for
+ * EPOLLOUT too before; or -1 (an exec probe, or a probe that ended at
+ * once: see the event in *ev). */
 int health_start(struct health *h, const struct health_target *t, uint64_t now, enum health_event *ev);
 /* The socket is ready. */
 enum health_event health_on_fd(struct health *h, uint64_t now);

@@ -2,6 +2,7 @@
 #include "pid1.h"
 
 #include <blkid/blkid.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -97,38 +98,86 @@ void pid1_early(const struct logger *lg)
         log_msg(lg, LOG_WARN, "reboot(RB_DISABLE_CAD): %s", strerror(errno));
 }
 
+/* libkmod is opened for the boot and closed after: it pulls in the shared
+ * libcrypto (for module signatures), 1.4 MB of pages that PID 1 would
+ * otherwise carry for the machine's life. */
+struct kmod_fns {
+    void *dl;
+    typeof(kmod_new) *new_ctx;
+    typeof(kmod_load_resources) *load_resources;
+    typeof(kmod_module_new_from_lookup) *lookup;
+    typeof(kmod_list_next) *list_next;
+    typeof(kmod_module_get_module) *get_module;
+    typeof(kmod_module_probe_insert_module) *probe;
+    typeof(kmod_module_get_name) *get_name;
+    typeof(kmod_module_unref) *unref;
+    typeof(kmod_module_unref_list) *unref_list;
+    typeof(kmod_unref) *unref_ctx;
+};
+
+static int kmod_open(struct kmod_fns *k, const struct logger *lg)
+{
+    k->dl = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!k->dl) {
+        log_msg(lg, LOG_ERR, "libkmod: %s; no module is loaded", dlerror());
+        return -1;
+    }
+#define SYM(field, name)                                                                                     \
+    if (!(*(void **)&k->field = dlsym(k->dl, name))) {                                                      \
+        log_msg(lg, LOG_ERR, "libkmod: no %s; no module is loaded", name);                                  \
+        dlclose(k->dl);                                                                                      \
+        return -1;                                                                                           \
+    }
+    SYM(new_ctx, "kmod_new")
+    SYM(load_resources, "kmod_load_resources")
+    SYM(lookup, "kmod_module_new_from_lookup")
+    SYM(list_next, "kmod_list_next")
+    SYM(get_module, "kmod_module_get_module")
+    SYM(probe, "kmod_module_probe_insert_module")
+    SYM(get_name, "kmod_module_get_name")
+    SYM(unref, "kmod_module_unref")
+    SYM(unref_list, "kmod_module_unref_list")
+    SYM(unref_ctx, "kmod_unref")
+#undef SYM
+    return 0;
+}
+
 static void load_modules(const struct droplet_conf *d, const struct logger *lg)
 {
     if (!d->nmodules)
         return;
-    struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+    struct kmod_fns k;
+    if (kmod_open(&k, lg) < 0)
+        return;
+    struct kmod_ctx *ctx = k.new_ctx(NULL, NULL);
     if (!ctx) {
         log_msg(lg, LOG_ERR, "libkmod: cannot start; no module is loaded");
+        dlclose(k.dl);
         return;
     }
-    kmod_load_resources(ctx);
+    k.load_resources(ctx);
     char done[512] = "";
     size_t dl = 0;
     for (size_t i = 0; i < d->nmodules; i++) {
-        struct kmod_list *list = NULL, *it;
-        int r = kmod_module_new_from_lookup(ctx, d->modules[i], &list);
+        struct kmod_list *list = NULL;
+        int r = k.lookup(ctx, d->modules[i], &list);
         if (r < 0 || !list) {
             log_msg(lg, LOG_ERR, "module %s: not found for this kernel", d->modules[i]);
             continue;
         }
-        kmod_list_foreach(it, list)
-        {
-            struct kmod_module *m = kmod_module_get_module(it);
-            r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
+        for (struct kmod_list *it = list; it; it = k.list_next(list, it)) {
+            struct kmod_module *m = k.get_module(it);
+            r = k.probe(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
             if (r < 0)
-                log_msg(lg, LOG_ERR, "module %s: %s", kmod_module_get_name(m), strerror(-r));
+                log_msg(lg, LOG_ERR, "module %s: %s", k.get_name(m), strerror(-r));
             else if (dl < sizeof(done))
-                dl += (size_t)snprintf(done + dl, sizeof(done) - dl, " %s", kmod_module_get_name(m));
-            kmod_module_unref(m);
+                dl += (size_t)snprintf(done + dl, sizeof(done) - dl, " %s", k.get_name(m));
+            k.unref(m);
         }
-        kmod_module_unref_list(list);
+        k.unref_list(list);
     }
-    kmod_unref(ctx);
+    k.unref_ctx(ctx);
+    dlclose(k.dl);
     if (dl)
         log_msg(lg, LOG_INFO, "kernel modules loaded:%s", done);
 }

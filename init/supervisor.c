@@ -1,8 +1,8 @@
-/* supervisor.c - rtinit's event loop. See supervisor.h. */
+/* supervisor.c - rtinit's event loop and each service's life. See
+ * supervisor.h; the parts are described in sup.h. */
 #include "supervisor.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -14,8 +14,6 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -25,85 +23,34 @@
 #include "../images/store.h"
 #include "../lib/util.h"
 #include "../lib/value.h"
-#include "../runtime/container.h"
-#include "health.h"
+#include "sup.h"
 #include "svcspec.h"
 
 /* The restart back-off doubles from restart_backoff (100 ms) to
  * restart_backoff_max (60 s), docker's numbers, and goes back to the start
  * once a service has stayed up for 10 s. */
 #define BACKOFF_RESET_MS 10000
-#define LOG_LINE 4096
+/* A service's process that has not exec'd its program after this is
+ * killed (a mount that hangs, say): the loop never waits for it. */
+#define START_TIMEOUT_MS 60000
+/* A probe due within this much of a wake-up runs in it: services with
+ * the same interval fall into step and share one wake-up. */
+#define PROBE_SLACK_MS 10
+/* A log writer that died is started again after this. */
+#define LOGW_RESTART_MS 1000
+/* At the end, how long the log writer gets for the last lines. */
+#define LOGW_STOP_MS 5000
 
-enum phase { WAITING, RUNNING, STOPPING, BACKOFF, EXITED, FAILED };
-
-struct svc {
-    const struct plan_svc *ps;
-    const char *name;
-    enum phase phase;
-    struct arena a;             /* this start's spec; freed at the next */
-    struct ctr c;
-    bool has_ctr;               /* c holds a process (running or stopping) */
-    uint64_t deadline;          /* BACKOFF: start then; STOPPING: kill then */
-    uint64_t backoff;           /* the next back-off */
-    uint64_t started_at;
-    unsigned restarts;
-    bool done_ok;               /* exited with status 0 (for `completed`) */
-    char waiting[256];          /* what a WAITING service waits for, as last said */
-    int pipe;                   /* read end of its stdout/stderr, or -1 */
-    int logfd;                  /* LOGDIR/NAME.log, or -1 */
-    uint64_t logsize;
-    char buf[LOG_LINE];         /* a line not yet ended */
-    size_t blen;
-    struct health h;            /* its checks, while it runs */
-    int netns;                  /* its network namespace, for the probes; -1: the host's */
-    bool unhealthy;             /* being stopped for failing its checks: restart it */
-    bool cascade;               /* being stopped to follow a restarted dependency */
-    unsigned generation;        /* starts so far */
-    unsigned *dep_gen;          /* restart_dependents: each dependency's generation at our start */
-};
-
-/* What an epoll event is about: (index << 3) | kind; for EV_CLIENT the
- * index is the connection's fd. */
-enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE, EV_CONTROL, EV_CLIENT };
-#define EV(kind, i) ((uint64_t)(i) << 3 | (kind))
-
-struct sup {
-    const struct plan *p;
-    const struct rt_paths *paths;
-    const struct logger *lg;
-    struct svc *v;
-    int ep, sfd, tfd, ownlog, ctl;
-    int ownns, devnull;         /* our network namespace; /dev/null for probes */
-    bool shutdown;
-    const char *logdir;
-    uint64_t max_size;
-    unsigned max_files;
-    struct arena a;             /* the secrets, for the supervisor's life */
-    struct envfile secrets;
-    bool have_secrets;
-};
-
-static uint64_t now_ms(void)
+uint64_t now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* "2026-11-26T02:10:00.123Z " */
-static size_t stamp(char *buf, size_t len)
-{
-    struct timespec t;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &t);
-    gmtime_r(&t.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    return n + (size_t)snprintf(buf + n, len - n, ".%03ldZ ", t.tv_nsec / 1000000);
-}
-
-/* rtinit's own messages: the console (stderr) and LOGDIR/rtinit.log. */
-static __attribute__((format(printf, 3, 4))) void say(struct sup *s, enum log_level lvl, const char *fmt, ...)
+/* Queues a flush: the loop moves queued lines to the writer once per
+ * turn (flush_logs), so a burst costs one pass, not one write per line. */
+void say(struct sup *s, enum log_level lvl, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -111,64 +58,25 @@ static __attribute__((format(printf, 3, 4))) void say(struct sup *s, enum log_le
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     log_msg(s->lg, lvl, "%s", msg);
-    if (s->ownlog >= 0) {
-        char line[1200];
-        size_t n = stamp(line, sizeof(line));
-        n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s\n", lvl == LOG_ERR ? "error: " : lvl == LOG_WARN ? "warning: " : "", msg);
-        if (write(s->ownlog, line, n < sizeof(line) ? n : sizeof(line) - 1) < 0) {
-            /* the console has it */
-        }
-    }
+    char line[1100];
+    int n = snprintf(line, sizeof(line), "%s%s", lvl == LOG_ERR ? "error: " : lvl == LOG_WARN ? "warning: " : "", msg);
+    uint64_t resumed;
+    if (n > 0)
+        logq_put(&s->ownq, NULL, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, &resumed);
 }
 
 /* ---------- logs ---------- */
 
-static int open_log(struct sup *s, const char *name, uint64_t *size)
-{
-    char p[PATH_MAX + 80];
-    snprintf(p, sizeof(p), "%s/%s.log", s->logdir, name);
-    int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-    struct stat st;
-    *size = fd >= 0 && fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-    return fd;
-}
-
-/* NAME.log -> NAME.log.1 -> ... -> NAME.log.(max_files-1); the oldest
- * goes. With max_files = 1 the log starts again empty. */
-static void rotate(struct sup *s, struct svc *v)
-{
-    char a[PATH_MAX + 80], b[PATH_MAX + 80];
-    for (unsigned k = s->max_files - 1; k >= 1; k--) {
-        if (k == 1)
-            snprintf(a, sizeof(a), "%s/%s.log", s->logdir, v->name);
-        else
-            snprintf(a, sizeof(a), "%s/%s.log.%u", s->logdir, v->name, k - 1);
-        snprintf(b, sizeof(b), "%s/%s.log.%u", s->logdir, v->name, k);
-        rename(a, b);
-    }
-    if (s->max_files <= 1) {
-        snprintf(a, sizeof(a), "%s/%s.log", s->logdir, v->name);
-        unlink(a);
-    }
-    close(v->logfd);
-    v->logfd = open_log(s, v->name, &v->logsize);
-}
+static void flush_logs(struct sup *s);
+static void dropped_said(struct sup *s, const char *name, uint64_t n);
 
 static void log_line(struct sup *s, struct svc *v, const char *text, size_t len)
 {
-    if (v->logfd < 0)
-        return;
-    char line[LOG_LINE + 64];
-    size_t n = stamp(line, sizeof(line));
-    if (len > sizeof(line) - n - 1)
-        len = sizeof(line) - n - 1;
-    memcpy(line + n, text, len);
-    n += len;
-    line[n++] = '\n';
-    if (s->max_size && v->logsize + n > s->max_size && v->logsize > 0)
-        rotate(s, v);
-    if (v->logfd >= 0 && write(v->logfd, line, n) == (ssize_t)n)
-        v->logsize += n;
+    uint64_t resumed = 0;
+    if (v->q.len > SVCLOG_QUEUE / 2) /* a burst: make room while the writer's pipe has some */
+        flush_logs(s);
+    if (logq_put(&v->q, v->name, text, len, &resumed) == LQ_RESUMED)
+        dropped_said(s, v->name, resumed);
 }
 
 static void close_pipe(struct sup *s, struct svc *v)
@@ -183,10 +91,11 @@ static void close_pipe(struct sup *s, struct svc *v)
     v->pipe = -1;
 }
 
-/* Whatever the service wrote, line by line, into its log. */
-static void drain(struct sup *s, struct svc *v)
+/* Whatever the service wrote, line by line, into its queue. At most a
+ * few reads per turn, so that one service cannot hold the loop. */
+static void drain(struct sup *s, struct svc *v, int reads)
 {
-    for (;;) {
+    while (reads-- > 0) {
         ssize_t n = read(v->pipe, v->buf + v->blen, sizeof(v->buf) - v->blen);
         if (n < 0 && errno == EINTR)
             continue;
@@ -209,6 +118,85 @@ static void drain(struct sup *s, struct svc *v)
             v->blen = 0;
         }
     }
+}
+
+/* Move queued lines to the writer; when its pipe is full, wait for it
+ * to drain (EPOLLOUT) rather than retry every turn. */
+static void dropped_said(struct sup *s, const char *name, uint64_t n)
+{
+    say(s, LOG_WARN, "%s: %llu log line%s dropped: the log writer fell behind (a slow disk?)", name,
+        (unsigned long long)n, n == 1 ? "" : "s");
+}
+
+static void flush_logs(struct sup *s)
+{
+    if (s->lw.fd < 0 || s->lw.full)
+        return;
+    int r = logw_flush(&s->lw, s->qs, s->n + 1);
+    if (r == 1) { /* all written: notes of drops that no later line carried */
+        bool noted = false;
+        for (size_t i = 0; i < s->n; i++) {
+            uint64_t n;
+            if (s->v[i].q.dropped && logq_note(&s->v[i].q, s->v[i].name, &n)) {
+                dropped_said(s, s->v[i].name, n);
+                noted = true;
+            }
+        }
+        if (noted)
+            r = logw_flush(&s->lw, s->qs, s->n + 1);
+    }
+    if (r == 0) {
+        struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV(EV_LOGW, 0)};
+        epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lw.fd, &ev);
+    }
+}
+
+static void on_logw_writable(struct sup *s)
+{
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lw.fd, NULL);
+    s->lw.full = false;
+    flush_logs(s);
+}
+
+static void start_logw(struct sup *s)
+{
+    const struct droplet_conf *d = &s->p->conf->droplet;
+    const char *dir = d->logging.dir ? d->logging.dir : s->paths->log_dir;
+    char p1[PATH_MAX];
+    snprintf(p1, sizeof(p1), "%s", dir);
+    for (char *q = p1 + 1; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            mkdir(p1, 0755);
+            *q = '/';
+        }
+    if (mkdir(p1, 0750) < 0 && errno != EEXIST)
+        say(s, LOG_WARN, "log directory %s: %s; logs are not kept", dir, strerror(errno));
+    struct rt_err err;
+    s->lw_restart = 0;
+    if (logw_start(&s->lw, dir, d->logging.max_size, d->logging.max_files ? d->logging.max_files : 1, &err) < 0) {
+        say(s, LOG_ERR, "%s; trying again in %d ms (lines wait in bounded queues)", err.msg, LOGW_RESTART_MS);
+        s->lw_restart = now_ms() + LOGW_RESTART_MS;
+    }
+}
+
+/* The writer died (a crash, the OOM killer, a kill): its pipe is useless;
+ * a new one comes after a pause, and the queues hold lines meanwhile. */
+static void logw_died(struct sup *s, int status)
+{
+    char what[64], sig[32];
+    if (WIFSIGNALED(status))
+        snprintf(what, sizeof(what), "was killed by %s", signal_name(WTERMSIG(status), sig, sizeof(sig)));
+    else
+        snprintf(what, sizeof(what), "exited with status %d", WEXITSTATUS(status));
+    if (s->lw.fd >= 0) {
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lw.fd, NULL);
+        close(s->lw.fd);
+    }
+    s->lw.fd = -1;
+    s->lw.pid = -1;
+    s->lw_restart = now_ms() + LOGW_RESTART_MS;
+    say(s, LOG_ERR, "the log writer %s; starting another in %d ms", what, LOGW_RESTART_MS);
 }
 
 /* ---------- starting and exits ---------- */
@@ -235,16 +223,32 @@ static void make_volume_dirs(const struct svc_conf *c)
 }
 
 /* The checks begin with the service; their ${VAR} come from the secrets
- * as the command's do (only words written in conf.d). */
+ * as the command's do (only words written in conf.d). The check is
+ * copied into the start's arena: a reload may free the conf it came from
+ * while the service runs on. */
 static void start_health(struct sup *s, struct svc *v, const struct ctr_spec *spec)
 {
-    const struct healthcheck *hc = v->ps->hc;
+    const struct healthcheck *from = v->ps->hc;
+    struct healthcheck *hc = NULL;
     char **argv = NULL;
     const char *why = NULL;
-    if (hc && hc->kind == HC_EXEC &&
-        !(argv = svcspec_expand_argv(&v->a, &hc->exec, s->have_secrets ? &s->secrets : NULL, &why))) {
-        say(s, LOG_ERR, "%s: healthcheck exec: %s; the check cannot run", v->name, why);
-        hc = NULL;
+    if (from) {
+        hc = arena_alloc(&v->a, sizeof(*hc));
+        *hc = *from;
+        hc->url = from->url ? arena_strdup(&v->a, from->url) : NULL;
+        hc->host = from->host ? arena_strdup(&v->a, from->host) : NULL;
+        hc->path = from->path ? arena_strdup(&v->a, from->path) : NULL;
+        hc->exec = (struct argv){0};
+    }
+    if (hc && hc->kind == HC_EXEC) {
+        argv = svcspec_expand_argv(&v->a, &from->exec, s->have_secrets ? &s->secrets : NULL, &why);
+        for (size_t i = 0; argv && i < from->exec.n; i++)
+            if (argv[i] == from->exec.v[i]) /* a word of the image's, in the conf's memory */
+                argv[i] = arena_strdup(&v->a, argv[i]);
+        if (!argv) {
+            say(s, LOG_ERR, "%s: healthcheck exec: %s; the check cannot run", v->name, why);
+            hc = NULL;
+        }
     }
     v->netns = -1;
     if (hc && hc->kind != HC_EXEC && spec->network != NET_HOST) {
@@ -283,7 +287,9 @@ static void start(struct sup *s, struct svc *v)
         return;
     }
     struct store st;
-    struct ctr_spec spec;
+    v->spec = arena_alloc(&v->a, sizeof(*v->spec)); /* until the process has exec'd (ctr_spawned) */
+    struct ctr_spec *spec = v->spec;
+    v->start_failed = false;
     if (store_open(&st, s->paths, false, LOCK_SH, &err) < 0) {
         say(s, LOG_ERR, "%s: %s", v->name, err.msg);
         exited(s, v, 127 << 8);
@@ -293,13 +299,15 @@ static void start(struct sup *s, struct svc *v)
                             .paths = s->paths,
                             .store = &st,
                             .secrets = s->have_secrets ? &s->secrets : NULL};
-    int r = svcspec_build(&x, &v->a, v->ps, &spec, &err);
+    int r = svcspec_build(&x, &v->a, v->ps, spec, &err);
     store_close(&st);
+    v->has_fp = r == 0;
     if (r < 0) {
         say(s, LOG_ERR, "%s", err.msg);
         exited(s, v, 127 << 8);
         return;
     }
+    svcspec_fingerprint(v->ps, spec, &v->fp);
     make_volume_dirs(v->ps->svc);
     int pfd[2];
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -310,9 +318,11 @@ static void start(struct sup *s, struct svc *v)
         exited(s, v, 127 << 8);
         return;
     }
-    spec.stdio[0] = null;
-    spec.stdio[1] = spec.stdio[2] = pfd[1];
-    r = ctr_start(&spec, &v->c, &err);
+    spec->stdio[0] = null;
+    spec->stdio[1] = spec->stdio[2] = pfd[1];
+    /* Not ctr_start(): the loop does not wait while the child builds its
+     * root; the sync socket says when it has exec'd (on_sync). */
+    r = ctr_spawn(spec, &v->c, &err);
     close(null);
     close(pfd[1]);
     if (r < 0) {
@@ -323,21 +333,51 @@ static void start(struct sup *s, struct svc *v)
         return;
     }
     v->has_ctr = true;
-    v->phase = RUNNING;
+    v->phase = STARTING;
+    v->deadline = now_ms() + START_TIMEOUT_MS;
+    fcntl(v->c.sync, F_SETFL, O_NONBLOCK);
+    struct epoll_event sev = {.events = EPOLLIN, .data.u64 = EV(EV_SYNC, v - s->v)};
+    epoll_ctl(s->ep, EPOLL_CTL_ADD, v->c.sync, &sev);
     v->generation++;
     for (size_t i = 0; v->dep_gen && i < v->ps->svc->ndeps; i++)
         v->dep_gen[i] = s->v[v->ps->deps[i]].generation;
     v->waiting[0] = '\0';
     if (v->pipe >= 0) /* the previous run's: what is left in it, then close */
-        drain(s, v);
+        drain(s, v, 64);
     close_pipe(s, v);
     v->pipe = pfd[0];
     fcntl(v->pipe, F_SETFL, O_NONBLOCK);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_PIPE, v - s->v)};
     epoll_ctl(s->ep, EPOLL_CTL_ADD, v->pipe, &ev);
-    start_health(s, v, &spec);
-    if (v->logfd < 0)
-        v->logfd = open_log(s, v->name, &v->logsize);
+}
+
+/* The sync socket of a STARTING service: its program runs, or it failed
+ * before (its exit comes to the reaper). */
+static void forget_sync(struct sup *s, struct svc *v)
+{
+    if (v->c.sync >= 0)
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, v->c.sync, NULL);
+}
+
+static void on_sync(struct sup *s, struct svc *v)
+{
+    if (v->phase != STARTING || v->c.sync < 0)
+        return;
+    struct rt_err err;
+    forget_sync(s, v);
+    int r = ctr_spawned(v->spec, &v->c, &err);
+    if (r == 1) { /* spurious: watch on */
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_SYNC, v - s->v)};
+        epoll_ctl(s->ep, EPOLL_CTL_ADD, v->c.sync, &ev);
+        return;
+    }
+    if (r < 0) {
+        say(s, LOG_ERR, "%s", err.msg);
+        v->start_failed = true; /* killed; the reaper finishes it */
+        return;
+    }
+    v->phase = RUNNING;
+    start_health(s, v, v->spec);
     say(s, LOG_INFO, "%s: started (pid %d)", v->name, (int)v->c.pid);
     if (v->c.missing[0])
         say(s, LOG_WARN, "%s runs without %s", v->name, v->c.missing);
@@ -356,10 +396,21 @@ static void describe(int status, char *buf, size_t len)
 static void exited(struct sup *s, struct svc *v, int status)
 {
     uint64_t now = now_ms();
-    bool ran = v->has_ctr;
     stop_health(s, v);
-    bool unhealthy = v->unhealthy, cascade = v->cascade;
-    v->unhealthy = v->cascade = false;
+    bool unhealthy = v->unhealthy, restart_now = v->again;
+    v->unhealthy = v->again = false;
+    if (v->has_ctr && v->c.sync >= 0) {
+        /* Its exit came before the loop read the sync socket: a program
+         * that ran and ended at once (the socket closed on exec), or a
+         * start that failed (the reason is in the socket). */
+        struct rt_err err;
+        forget_sync(s, v);
+        if (ctr_spawned(v->spec, &v->c, &err) < 0) {
+            say(s, LOG_ERR, "%s", err.msg);
+            v->start_failed = true;
+        }
+    }
+    bool ran = v->has_ctr && !v->start_failed;
     if (v->has_ctr) {
         uint64_t ooms = v->c.has_cgroup ? cg_oom_kills(&v->c.cg) : 0;
         if (ooms)
@@ -375,15 +426,20 @@ static void exited(struct sup *s, struct svc *v, int status)
     else
         snprintf(what, sizeof(what), "could not start");
     v->done_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!v->ps) {
+        say(s, LOG_INFO, "%s: stopped (%s); it is no longer in conf.d", v->name, what);
+        v->phase = EXITED;
+        return;
+    }
     const struct svc_conf *c = v->ps->svc;
-    if (cascade && !s->shutdown) {
+    if (restart_now && !s->shutdown && !v->held) {
         /* back to waiting: it starts again once its dependencies hold */
-        say(s, LOG_INFO, "%s: stopped (%s); starting again with its dependencies", v->name, what);
+        say(s, LOG_INFO, "%s: stopped (%s); starting again", v->name, what);
         v->phase = WAITING;
         return;
     }
-    if (s->shutdown || (v->phase == STOPPING && !unhealthy)) {
-        say(s, LOG_INFO, "%s: stopped (%s)", v->name, what);
+    if (s->shutdown || v->held || (v->phase == STOPPING && !unhealthy)) {
+        say(s, LOG_INFO, "%s: stopped (%s)%s", v->name, what, v->held && !s->shutdown ? " by rtctl stop" : "");
         v->phase = EXITED;
         return;
     }
@@ -452,8 +508,15 @@ static bool deps_met(struct sup *s, struct svc *v, char *why, size_t len)
 
 /* ---------- stopping ---------- */
 
-static void stop(struct sup *s, struct svc *v)
+void svc_stop(struct sup *s, struct svc *v)
 {
+    if (!v->has_ctr || !ALIVE(v))
+        return;
+    if (v->phase == STARTING) { /* whether it got to exec no longer matters */
+        forget_sync(s, v);
+        close(v->c.sync);
+        v->c.sync = -1;
+    }
     int sig = v->ps->stop_signal ? v->ps->stop_signal : SIGTERM;
     char name[32];
     say(s, LOG_INFO, "%s: stopping (%s)", v->name, signal_name(sig, name, sizeof(name)));
@@ -461,6 +524,7 @@ static void stop(struct sup *s, struct svc *v)
     v->phase = STOPPING;
     uint64_t t = v->ps->svc->stop_timeout_ms;
     v->deadline = now_ms() + (t ? t : 10000);
+    stop_health(s, v);
 }
 
 /* Shutdown: services stop by stage, the last stage first, so nothing
@@ -469,18 +533,21 @@ static void stop(struct sup *s, struct svc *v)
 static bool stop_step(struct sup *s)
 {
     unsigned top = 0;
-    for (size_t i = 0; i < s->p->n; i++) {
+    bool removed = false; /* removed by a reload and still stopping */
+    for (size_t i = 0; i < s->n; i++) {
         struct svc *v = &s->v[i];
         if (v->phase == WAITING || v->phase == BACKOFF)
             v->phase = EXITED;
-        if ((v->phase == RUNNING || v->phase == STOPPING) && v->ps->stage > top)
+        if (!v->ps)
+            removed |= v->has_ctr;
+        else if ((ALIVE(v) || v->phase == STOPPING) && v->ps->stage > top)
             top = v->ps->stage;
     }
     if (top == 0)
-        return true;
+        return !removed;
     for (size_t i = 0; i < s->p->n; i++)
-        if (s->v[i].phase == RUNNING && s->v[i].ps->stage == top)
-            stop(s, &s->v[i]);
+        if (ALIVE(&s->v[i]) && s->v[i].ps->stage == top)
+            svc_stop(s, &s->v[i]);
     return false;
 }
 
@@ -490,8 +557,17 @@ static bool stop_step(struct sup *s)
 static void kill_overdue(struct sup *s)
 {
     uint64_t now = now_ms();
-    for (size_t i = 0; i < s->p->n; i++) {
+    for (size_t i = 0; i < s->n; i++) {
         struct svc *v = &s->v[i];
+        if (v->phase == STARTING && now >= v->deadline) {
+            say(s, LOG_ERR, "%s: its process did not get to run its program in %d s; killing it", v->name,
+                START_TIMEOUT_MS / 1000);
+            v->start_failed = true;
+            if (v->c.has_cgroup)
+                cg_kill(&v->c.cg);
+            ctr_signal(&v->c, SIGKILL);
+            v->deadline = UINT64_MAX;
+        }
         if (v->phase == STOPPING && now >= v->deadline) {
             say(s, LOG_WARN, "%s: did not stop in time; killing every process in it", v->name);
             if (v->c.has_cgroup)
@@ -512,7 +588,7 @@ static void health_event(struct sup *s, struct svc *v, enum health_event ev)
         say(s, LOG_ERR, "%s is unhealthy: %u checks failed in a row (last: %s); stopping it", v->name, v->h.fails,
             v->h.last);
         v->unhealthy = true;
-        stop(s, v);
+        svc_stop(s, v);
     }
 }
 
@@ -520,7 +596,7 @@ static void health_event(struct sup *s, struct svc *v, enum health_event ev)
 static void probes(struct sup *s)
 {
     uint64_t now = now_ms();
-    for (size_t i = 0; i < s->p->n; i++) {
+    for (size_t i = 0; i < s->n; i++) {
         struct svc *v = &s->v[i];
         if (v->phase != RUNNING || !v->h.hc)
             continue;
@@ -528,7 +604,7 @@ static void probes(struct sup *s)
             if (v->h.fd >= 0)
                 epoll_ctl(s->ep, EPOLL_CTL_DEL, v->h.fd, NULL);
             health_event(s, v, health_on_timeout(&v->h, now));
-        } else if (!v->h.busy && now >= v->h.next) {
+        } else if (!v->h.busy && now + PROBE_SLACK_MS >= v->h.next) {
             struct health_target t = {.netns = v->netns,
                                       .ownns = s->ownns,
                                       .devnull = s->devnull,
@@ -536,9 +612,10 @@ static void probes(struct sup *s)
                                       .run_dir = s->paths->run_dir,
                                       .name = v->name};
             enum health_event ev;
+            v->checks++;
             int fd = health_start(&v->h, &t, now, &ev);
             if (fd >= 0) {
-                struct epoll_event e = {.events = EPOLLIN | EPOLLOUT, .data.u64 = EV(EV_PROBE, i)};
+                struct epoll_event e = {.events = v->h.sent ? EPOLLIN : EPOLLIN | EPOLLOUT, .data.u64 = EV(EV_PROBE, i)};
                 epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e);
             }
             health_event(s, v, ev);
@@ -574,11 +651,23 @@ static void follow_dependencies(struct sup *s)
             if (d->generation == v->dep_gen[k] || !deps_met(s, v, why, sizeof(why)))
                 continue;
             say(s, LOG_INFO, "%s: restarting, since %s was restarted (restart_dependents)", v->name, d->name);
-            v->cascade = true;
-            stop(s, v);
+            v->again = true;
+            svc_stop(s, v);
             break;
         }
     }
+}
+
+/* A service removed by a reload and added back by the next may still be
+ * stopping under the same name (one container per name). */
+static bool name_free(struct sup *s, const struct svc *v, char *why, size_t len)
+{
+    for (size_t i = s->p->n; i < s->n; i++)
+        if (s->v[i].has_ctr && !strcmp(s->v[i].name, v->name)) {
+            snprintf(why, len, "its previous definition to stop");
+            return false;
+        }
+    return true;
 }
 
 /* Start what can start. */
@@ -595,7 +684,7 @@ static void step(struct sup *s)
         if (v->phase != WAITING)
             continue;
         char why[256];
-        if (!deps_met(s, v, why, sizeof(why))) {
+        if (!deps_met(s, v, why, sizeof(why)) || !name_free(s, v, why, sizeof(why))) {
             if (strcmp(why, v->waiting)) {
                 say(s, LOG_INFO, "%s: waiting for %s", v->name, why);
                 snprintf(v->waiting, sizeof(v->waiting), "%s", why);
@@ -609,13 +698,19 @@ static void step(struct sup *s)
 static void arm_timer(struct sup *s)
 {
     uint64_t next = UINT64_MAX;
-    for (size_t i = 0; i < s->p->n; i++) {
+    if (s->lw_restart && s->lw_restart < next)
+        next = s->lw_restart;
+    for (size_t i = 0; i < s->n; i++) {
         const struct svc *v = &s->v[i];
-        if ((v->phase == BACKOFF || v->phase == STOPPING) && v->deadline < next && !(s->shutdown && v->phase == BACKOFF))
+        if ((v->phase == BACKOFF || v->phase == STOPPING || v->phase == STARTING) && v->deadline < next && !(s->shutdown && v->phase == BACKOFF))
             next = v->deadline;
         if (v->phase == RUNNING && !s->shutdown && health_wakeup(&v->h) < next)
             next = health_wakeup(&v->h);
     }
+    if (s->armed_ok && next == s->armed)
+        return; /* already set for that (the common case: nothing changed) */
+    s->armed = next;
+    s->armed_ok = true;
     struct itimerspec it = {0};
     if (next != UINT64_MAX) {
         next = next ? next : 1;
@@ -632,7 +727,11 @@ static void reap(struct sup *s)
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0)
             return;
-        for (size_t i = 0; i < s->p->n; i++) {
+        if (pid == s->lw.pid) {
+            logw_died(s, status);
+            continue;
+        }
+        for (size_t i = 0; i < s->n; i++) {
             struct svc *v = &s->v[i];
             if (v->has_ctr && v->c.pid == pid) {
                 exited(s, v, status);
@@ -647,164 +746,152 @@ static void reap(struct sup *s)
     }
 }
 
-/* ---------- the control socket ----------
- *
- * RUN/control.sock, mode 0600, SOCK_SEQPACKET: one request per
- * connection, one answer, then it is closed. Only root (SO_PEERCRED) is
- * answered. Requests: "status". Nothing here blocks: the connection is
- * watched until its request arrives, and the answer is sent without
- * waiting (a client that does not read loses it). */
 
-static const char *const phase_names[] = {"waiting", "running", "stopping", "restarting", "exited", "failed"};
-static const char *const health_names[] = {"", "starting", "healthy", "unhealthy"};
+/* ---------- entries ---------- */
 
-static int control_open(struct sup *s)
+int svc_init(struct sup *s, struct svc *v, const struct plan_svc *ps)
 {
-    const char *path = s->paths->socket;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        say(s, LOG_WARN, "control socket %s: path too long; rtctl cannot reach rtinit", path);
+    (void)s;
+    memset(v, 0, sizeof(*v));
+    v->ps = ps;
+    snprintf(v->name, sizeof(v->name), "%s", ps->svc->name);
+    v->phase = WAITING;
+    v->backoff = ps->svc->restart_backoff_ms;
+    if (ps->svc->restart_dependents && ps->svc->ndeps && !(v->dep_gen = calloc(ps->svc->ndeps, sizeof(unsigned))))
+        return -1;
+    v->pipe = v->netns = -1;
+    v->c.pid = -1;
+    v->c.sync = v->c.pidfd = v->c.lockfd = -1;
+    health_init(&v->h, NULL, NULL, 0);
+    arena_init(&v->a);
+    if (logq_init(&v->q) < 0) {
+        free(v->dep_gen);
         return -1;
     }
-    strcpy(sa.sun_path, path);
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", s->paths->run_dir);
-    for (char *q = dir + 1; *q; q++)
-        if (*q == '/') {
-            *q = '\0';
-            mkdir(dir, 0755);
-            *q = '/';
-        }
-    mkdir(dir, 0755);
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        goto fail;
-    unlink(path); /* a socket left by an rtinit that is gone */
-    mode_t old = umask(0177); /* 0600 from the start: no window where others can connect */
-    int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    umask(old);
-    if (r < 0 || listen(fd, 16) < 0)
-        goto fail;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CONTROL, 0)};
-    epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
-    return fd;
-fail:
-    say(s, LOG_WARN, "control socket %s: %s; rtctl cannot reach rtinit", path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    return -1;
+    return 0;
 }
 
-static void control_accept(struct sup *s)
+void svc_free(struct sup *s, struct svc *v)
 {
-    for (;;) {
-        int c = accept4(s->ctl, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c < 0)
-            return;
-        struct ucred cr;
-        socklen_t l = sizeof(cr);
-        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0 || cr.uid != 0) {
-            static const char no[] = "error: only root may use rtinit's control socket";
-            if (send(c, no, sizeof(no) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-                /* the client went away */
-            }
-            close(c);
+    stop_health(s, v);
+    close_pipe(s, v);
+    arena_free(&v->a);
+    logq_free(&v->q);
+    free(v->dep_gen);
+    v->dep_gen = NULL;
+}
+
+int sup_reindex(struct sup *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        struct svc *v = &s->v[i];
+        if (v->pipe >= 0) {
+            struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_PIPE, i)};
+            epoll_ctl(s->ep, EPOLL_CTL_MOD, v->pipe, &ev);
+        }
+        if (v->h.fd >= 0) {
+            struct epoll_event ev = {.events = v->h.sent ? EPOLLIN : EPOLLIN | EPOLLOUT, .data.u64 = EV(EV_PROBE, i)};
+            epoll_ctl(s->ep, EPOLL_CTL_MOD, v->h.fd, &ev);
+        }
+        if (v->has_ctr && v->c.sync >= 0) {
+            struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_SYNC, i)};
+            epoll_ctl(s->ep, EPOLL_CTL_MOD, v->c.sync, &ev);
+        }
+    }
+    struct logq **qs = realloc(s->qs, (s->n + 1) * sizeof(*qs));
+    if (!qs)
+        return -1; /* the old list stays; it is at least as long */
+    s->qs = qs;
+    s->qs[0] = &s->ownq;
+    for (size_t i = 0; i < s->n; i++)
+        s->qs[i + 1] = &s->v[i].q;
+    return 0;
+}
+
+/* Entries of removed services that have stopped and whose last lines
+ * have gone to the writer are dropped (they are all after the plan's). */
+static void drop_gone(struct sup *s)
+{
+    size_t k = s->p->n;
+    bool moved = false;
+    for (size_t i = s->p->n; i < s->n; i++) {
+        struct svc *v = &s->v[i];
+        if (!v->has_ctr && v->pipe < 0 && !v->q.len) {
+            svc_free(s, v);
+            moved = true;
             continue;
         }
-        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CLIENT, (unsigned)c)};
-        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c, &ev) < 0)
-            close(c);
+        if (k != i)
+            s->v[k] = *v;
+        k++;
+    }
+    if (moved) {
+        s->n = k;
+        if (sup_reindex(s) < 0) /* the old s->qs stays, longer than needed: harmless */
+            say(s, LOG_ERR, "out of memory");
     }
 }
 
-static json_t *status_json(struct sup *s)
+bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, struct envfile *env)
 {
-    json_t *arr = json_array();
-    uint64_t now = now_ms();
-    for (size_t i = 0; i < s->p->n; i++) {
-        const struct svc *v = &s->v[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_names[v->phase],
-                              "health", health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "pid",
-                              v->has_ctr ? (int)v->c.pid : 0, "restarts", (int)v->restarts, "waiting_for",
-                              v->phase == WAITING ? v->waiting : "");
-        if (o && v->phase == RUNNING)
-            json_object_set_new(o, "up_ms", json_integer((json_int_t)(now - v->started_at)));
-        if (o && v->h.hc && v->phase == RUNNING)
-            json_object_set_new(o, "last_check", json_string(v->h.last));
-        json_array_append_new(arr, o);
-    }
-    return arr;
-}
-
-static void control_request(struct sup *s, int c)
-{
-    char req[256];
-    ssize_t n = recv(c, req, sizeof(req) - 1, MSG_DONTWAIT);
-    if (n < 0 && errno == EAGAIN)
-        return; /* not yet */
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, c, NULL);
-    if (n > 0) {
-        req[n] = '\0';
-        char *text = NULL;
-        if (!strcmp(req, "status")) {
-            json_t *st = status_json(s);
-            text = st ? json_dumps(st, JSON_COMPACT) : NULL;
-            json_decref(st);
-        } else {
-            text = strdup("error: unknown request (known: status)");
-        }
-        if (text && send(c, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-            say(s, LOG_WARN, "control socket: the answer to '%s' was not sent: %s", req, strerror(errno));
-        free(text);
-    }
-    close(c);
-}
-
-static void load_secrets(struct sup *s)
-{
-    const char *path = s->p->conf->droplet.secrets;
+    const char *path = c->droplet.secrets;
+    memset(env, 0, sizeof(*env));
     if (!path)
-        return;
+        return false;
     struct envfile_result res = {0};
-    envfile_read(&s->a, path, &s->secrets, &res);
-    if (res.errnum)
+    envfile_read(a, path, env, &res);
+    if (res.errnum) {
         say(s, LOG_WARN, "secrets file %s: %s; ${VAR} references without a default will stop services from starting",
             path, strerror(res.errnum));
-    else
-        s->have_secrets = true;
+        return false;
+    }
+    return true;
 }
+
+bool sup_fingerprint(struct sup *s, const struct conf *c, const struct plan_svc *ps, const struct envfile *secrets,
+                     struct digest *out)
+{
+    struct arena a;
+    arena_init(&a);
+    jmp_buf jb;
+    if (ARENA_TRY(&a, jb)) {
+        arena_free(&a);
+        return false;
+    }
+    struct store st;
+    struct ctr_spec spec;
+    struct rt_err err;
+    bool ok = false;
+    if (store_open(&st, s->paths, false, LOCK_SH, &err) == 0) {
+        struct svcspec_ctx x = {.conf = c, .paths = s->paths, .store = &st, .secrets = secrets};
+        if (svcspec_build(&x, &a, ps, &spec, &err) == 0) {
+            svcspec_fingerprint(ps, &spec, out);
+            ok = true;
+        }
+        store_close(&st);
+    }
+    arena_free(&a);
+    return ok;
+}
+
+/* ---------- the loop ---------- */
 
 int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end)
 {
     *end = SIGTERM;
-    struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ownlog = -1, .ctl = -1};
+    struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ctl = -1};
+    s.lw.pid = -1;
+    s.lw.fd = -1;
     s.ownns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     s.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    const struct droplet_conf *d = &p->conf->droplet;
-    s.logdir = d->logging.dir ? d->logging.dir : paths->log_dir;
-    s.max_size = d->logging.max_size;
-    s.max_files = d->logging.max_files ? d->logging.max_files : 1;
-    arena_init(&s.a);
+    arena_init(&s.sa);
     jmp_buf jb;
-    if (ARENA_TRY(&s.a, jb)) {
+    if (ARENA_TRY(&s.sa, jb)) {
         log_msg(lg, LOG_ERR, "out of memory");
         return 1;
     }
-    char p1[PATH_MAX];
-    snprintf(p1, sizeof(p1), "%s", s.logdir);
-    for (char *q = p1 + 1; *q; q++)
-        if (*q == '/') {
-            *q = '\0';
-            mkdir(p1, 0755);
-            *q = '/';
-        }
-    if (mkdir(p1, 0750) < 0 && errno != EEXIST)
-        log_msg(lg, LOG_WARN, "log directory %s: %s; service logs are not kept", s.logdir, strerror(errno));
-    snprintf(p1, sizeof(p1), "%s/rtinit.log", s.logdir);
-    s.ownlog = open(p1, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-
     if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-        say(&s, LOG_WARN, "cannot become a child subreaper: %s", strerror(errno));
+        log_msg(lg, LOG_WARN, "cannot become a child subreaper: %s", strerror(errno));
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -814,31 +901,32 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     sigaddset(&set, SIGPIPE);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
-    s.v = calloc(p->n, sizeof(*s.v));
-    if (!s.v || sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (s.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+    s.n = p->n;
+    s.v = calloc(p->n ? p->n : 1, sizeof(*s.v));
+    if (!s.v || logq_init(&s.ownq) < 0 || sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+        (s.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
         (s.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
         (s.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
-        say(&s, LOG_ERR, "setting up the event loop: %s", strerror(errno));
+        log_msg(lg, LOG_ERR, "setting up the event loop: %s", strerror(errno));
+        return 1;
+    }
+    for (size_t i = 0; i < p->n; i++)
+        if (svc_init(&s, &s.v[i], &p->svcs[i]) < 0) {
+            log_msg(lg, LOG_ERR, "out of memory");
+            return 1;
+        }
+    if (sup_reindex(&s) < 0) {
+        log_msg(lg, LOG_ERR, "out of memory");
         return 1;
     }
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_SIGNAL, 0)};
     epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &ev);
     ev.data.u64 = EV(EV_TIMER, 0);
     epoll_ctl(s.ep, EPOLL_CTL_ADD, s.tfd, &ev);
-    for (size_t i = 0; i < p->n; i++) {
-        struct svc *v = &s.v[i];
-        v->ps = &p->svcs[i];
-        v->name = v->ps->svc->name;
-        v->phase = WAITING;
-        v->backoff = v->ps->svc->restart_backoff_ms;
-        if (v->ps->svc->restart_dependents && v->ps->svc->ndeps)
-            v->dep_gen = arena_alloc(&s.a, v->ps->svc->ndeps * sizeof(unsigned));
-        v->pipe = v->logfd = v->netns = -1;
-        health_init(&v->h, NULL, NULL, 0);
-        arena_init(&v->a);
-    }
-    load_secrets(&s);
+    start_logw(&s);
+    s.have_secrets = sup_load_secrets(&s, p->conf, &s.sa, &s.secrets);
     s.ctl = control_open(&s);
+    held_load(&s);
     say(&s, LOG_INFO, "supervising %zu service%s from %s", p->n, p->n == 1 ? "" : "s", p->conf->dir);
 
     bool done = false;
@@ -850,6 +938,11 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
             probes(&s);
             step(&s);
         }
+        if (s.n > s.p->n)
+            drop_gone(&s);
+        if (s.lw_restart && now_ms() >= s.lw_restart)
+            start_logw(&s);
+        flush_logs(&s);
         if (done)
             break;
         arm_timer(&s);
@@ -862,7 +955,8 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
             unsigned kind = tag & 7;
-            struct svc *v = kind == EV_PIPE || kind == EV_PROBE ? &s.v[tag >> 3] : NULL;
+            struct svc *v =
+                (kind == EV_PIPE || kind == EV_PROBE || kind == EV_SYNC) && (tag >> 3) < s.n ? &s.v[tag >> 3] : NULL;
             if (kind == EV_SIGNAL) {
                 struct signalfd_siginfo si;
                 while (read(s.sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -877,51 +971,59 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
                             *end = (int)si.ssi_signo;
                         }
                         s.shutdown = true;
-                    } else if (si.ssi_signo == SIGHUP) {
-                        say(&s, LOG_WARN, "SIGHUP: reloading conf.d comes in a later increment of issue 5; nothing changed");
+                    } else if (si.ssi_signo == SIGHUP && !s.shutdown) {
+                        char *msg = NULL;
+                        say(&s, LOG_INFO, "SIGHUP: reloading %s", s.p->conf->dir);
+                        sup_reload(&s, &msg);
+                        free(msg);
                     }
                 }
                 reap(&s); /* SIGCHLD coalesces: never trust the count */
             } else if (kind == EV_TIMER) {
+                s.armed_ok = false; /* it fired: the next deadline must be set again */
                 uint64_t ticks;
                 if (read(s.tfd, &ticks, sizeof(ticks)) < 0) {
                     /* spurious or already read: the step looks at the clock */
                 }
-            } else if (kind == EV_PIPE) {
+            } else if (kind == EV_PIPE && v) {
                 if (v->pipe >= 0)
-                    drain(&s, v);
-            } else if (kind == EV_PROBE) {
+                    drain(&s, v, 4);
+            } else if (kind == EV_PROBE && v) {
                 on_probe_fd(&s, v);
             } else if (kind == EV_CONTROL) {
                 control_accept(&s);
-            } else {
+            } else if (kind == EV_CLIENT) {
                 control_request(&s, (int)(tag >> 3));
+            } else if (kind == EV_LOGW) {
+                on_logw_writable(&s);
+            } else if (kind == EV_SYNC && v) {
+                on_sync(&s, v);
             }
         }
     }
     say(&s, LOG_INFO, "every service is stopped");
-    for (size_t i = 0; i < p->n; i++) {
-        if (s.v[i].pipe >= 0) /* the last lines: every writer is gone, so this ends */
-            drain(&s, &s.v[i]);
-        close_pipe(&s, &s.v[i]);
-        if (s.v[i].logfd >= 0)
-            close(s.v[i].logfd);
-        arena_free(&s.v[i].a);
+    for (size_t i = 0; i < s.n; i++) {
+        struct svc *v = &s.v[i];
+        if (v->pipe >= 0) /* the last lines */
+            drain(&s, v, 1024);
+        close_pipe(&s, v);
     }
+    control_close(&s);
+    logw_stop(&s.lw, s.qs, s.n + 1, LOGW_STOP_MS);
+    for (size_t i = 0; i < s.n; i++)
+        svc_free(&s, &s.v[i]);
     free(s.v);
+    free(s.qs);
+    logq_free(&s.ownq);
     close(s.ep);
     close(s.sfd);
     close(s.tfd);
-    if (s.ownlog >= 0)
-        close(s.ownlog);
-    if (s.ctl >= 0) {
-        close(s.ctl);
-        unlink(paths->socket);
-    }
     if (s.ownns >= 0)
         close(s.ownns);
     if (s.devnull >= 0)
         close(s.devnull);
-    arena_free(&s.a);
+    if (s.owned)
+        conf_free((struct conf *)s.owned->conf);
+    arena_free(&s.sa);
     return 0;
 }

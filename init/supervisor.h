@@ -1,16 +1,17 @@
 /* supervisor.h - rtinit's event loop: start services in dependency order,
- * restart them by policy with back-off, write their logs, stop them in
- * reverse order.
+ * check their health, restart them by policy with back-off, log their
+ * output, reload conf.d, answer rtctl, stop them in reverse order.
  *
- * One loop over epoll: a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP), one
- * timerfd armed for the nearest deadline (a restart after back-off, a
- * stop timeout), and one pipe per running service for its stdout and
- * stderr. Processes are reaped with waitpid(-1, WNOHANG) in a loop, since
- * SIGCHLD coalesces; orphans reparented to us are reaped the same way.
- *
- * This increment of issue 5 supervises as a plain process (a child
- * subreaper), with health checks (health.c). Still to come: PID 1
- * duties, reload, the control socket. */
+ * One loop over epoll: a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP,
+ * SIGUSR1, SIGUSR2), one timerfd armed for the nearest deadline (a
+ * restart after back-off, a probe, a stop timeout), each service's output
+ * pipe, its start's sync socket and its probe's socket, the control
+ * socket and its clients, and the log writer's pipe when it is full.
+ * Processes are reaped with waitpid(-1, WNOHANG) in a loop, since SIGCHLD
+ * coalesces; orphans reparented to us are reaped the same way. Nothing in
+ * the loop waits: a start goes on while the container's process builds
+ * its root, logs go through bounded queues to a writer process
+ * (svclog.h), probes are non-blocking sockets. The parts are in sup.h. */
 #ifndef RT_SUPERVISOR_H
 #define RT_SUPERVISOR_H
 
@@ -20,7 +21,8 @@
 
 /* Run plan's services until SIGTERM, SIGINT, SIGUSR1 or SIGUSR2, then
  * stop them all and return 0 with that signal in *end (or 1 when the loop
- * could not be set up). */
+ * could not be set up). p stays the caller's: a reload plans anew and
+ * frees its own plans; p must outlive the call. */
 int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end);
 
 #endif

@@ -2,6 +2,8 @@
 #include "svcspec.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/util.h"
@@ -129,4 +131,31 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
         .stdio = {-1, -1, -1},
     };
     return 0;
+}
+
+void svcspec_fingerprint(const struct plan_svc *ps, const struct ctr_spec *spec, struct digest *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        plan_print_service(ps, f, false);
+        /* NUL-separated, so that no two lists print alike */
+        for (char *const *a = spec->argv; a && *a; a++)
+            fprintf(f, "argv %s%c", *a, 0);
+        for (char *const *e = spec->env; e && *e; e++)
+            fprintf(f, "env %s%c", *e, 0);
+        for (size_t i = 0; i < spec->nlayers; i++) {
+            char hex[DIGEST_HEX_LEN + 1];
+            digest_hex(&spec->layers[i], hex);
+            fprintf(f, "layer %s%c", hex, 0);
+        }
+        fclose(f);
+    }
+    if (!text) { /* out of memory: a digest no start has, so the service counts as changed */
+        memset(out, 0xff, sizeof(*out));
+        return;
+    }
+    sha256_buf(text, len, out);
+    free(text);
 }

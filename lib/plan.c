@@ -616,7 +616,7 @@ static void kv_argv(FILE *f, const char *k, const struct argv *a)
     fputs("]\n", f);
 }
 
-static void print_droplet(const struct conf *c, FILE *f)
+void plan_print_droplet(const struct conf *c, FILE *f)
 {
     const struct droplet_conf *d = &c->droplet;
     char ip[16];
@@ -677,11 +677,13 @@ static void print_caps(FILE *f, const char *k, uint64_t mask, bool all)
     fputc('\n', f);
 }
 
-static void print_service(const struct plan_svc *ps, FILE *f)
+void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
 {
     const struct svc_conf *s = ps->svc;
     char buf[64];
-    fprintf(f, "\n# %s (stage %u)\n[service]\n", s->file, ps->stage);
+    if (header)
+        fprintf(f, "\n# %s (stage %u)\n", s->file, ps->stage);
+    fputs("[service]\n", f);
     kv_str(f, "name", s->name);
     kv_str(f, "image", s->image ? s->image : "");
     const struct image_defaults *img = ps->image;
@@ -860,7 +862,7 @@ void plan_print(const struct plan *p, FILE *f)
         }
     }
     fputs("# secret values (env_file, [droplet] secrets) are never printed\n\n", f);
-    print_droplet(c, f);
+    plan_print_droplet(c, f);
     for (size_t i = 0; i < p->n; i++)
-        print_service(&p->svcs[i], f);
+        plan_print_service(&p->svcs[i], f, true);
 }

@@ -68,5 +68,10 @@ struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud);
 /* The `config check` listing: host settings, then each service with its
  * effective settings in start order. Secret values are never printed. */
 void plan_print(const struct plan *p, FILE *out);
+/* Its parts: droplet.conf's settings; one service's effective settings
+ * (header: the "# FILE (stage N)" line before it). rtinit's reload
+ * compares services by this text. */
+void plan_print_droplet(const struct conf *c, FILE *out);
+void plan_print_service(const struct plan_svc *ps, FILE *out, bool header);
 
 #endif

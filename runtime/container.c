@@ -845,12 +845,13 @@ static int compile_seccomp(const char *state_dir, enum seccomp_mode mode, const 
     return seccomp_compile(mode == SECCOMP_PROFILE ? profile : NULL, caps, cache, p, err);
 }
 
-int ctr_start(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
+int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
 {
     memset(c, 0, sizeof(*c));
     c->pid = -1;
     c->pidfd = -1;
     c->lockfd = -1;
+    c->sync = -1;
     c->cg.fd = -1;
     snprintf(c->name, sizeof(c->name), "%s", s->name);
     if (!ctr_name_ok(s->name))
@@ -937,22 +938,16 @@ int ctr_start(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     close(sv[1]);
     sv[1] = -1;
     /* The network would be set up here (the bridge issue); then: go. */
-    char msg[MSG_MAX + 1];
-    ssize_t n = write(sv[0], "g", 1) == 1 ? read(sv[0], msg, MSG_MAX) : -1;
-    if (n != 0) {
-        /* the child reports an error, or died without a word */
-        msg[n > 0 ? n : 0] = '\0';
-        waitpid(pid, NULL, 0);
-        c->pid = -1;
-        rt_error(err, EINVAL, "starting %s: %s", s->name, n > 0 ? msg : "the container process died");
-        goto out;
-    }
-    if (write_state(s, c, ch->caps, err) < 0) {
+    if (write(sv[0], "g", 1) != 1) {
+        rt_error(err, EINVAL, "starting %s: the container process died", s->name);
         ctr_signal(c, SIGKILL);
         waitpid(pid, NULL, 0);
         c->pid = -1;
         goto out;
     }
+    c->sync = sv[0];
+    sv[0] = -1;
+    c->caps = ch->caps;
     r = 0;
 out:
     if (r < 0 && c->has_cgroup) {
@@ -964,6 +959,47 @@ out:
     if (sv[1] >= 0)
         close(sv[1]);
     child_free(ch);
+    return r;
+}
+
+int ctr_spawned(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
+{
+    char msg[MSG_MAX + 1];
+    ssize_t n = read(c->sync, msg, MSG_MAX);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 1;
+    close(c->sync);
+    c->sync = -1;
+    if (n != 0) {
+        /* the child reports an error (and exits), or the read failed */
+        msg[n > 0 ? n : 0] = '\0';
+        ctr_signal(c, SIGKILL);
+        return rt_error(err, EINVAL, "starting %s: %s", s->name, n > 0 ? msg : strerror(errno));
+    }
+    /* The socket closed on exec: it runs. (A child that died without a
+     * word closes it too; its exit is seen as any exit.) */
+    if (write_state(s, c, c->caps, err) < 0) {
+        ctr_signal(c, SIGKILL);
+        return -1;
+    }
+    return 0;
+}
+
+int ctr_start(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
+{
+    if (ctr_spawn(s, c, err) < 0)
+        return -1;
+    int r;
+    while ((r = ctr_spawned(s, c, err)) == 1) /* the socket blocks: only EINTR comes back */
+        ;
+    if (r < 0) {
+        waitpid(c->pid, NULL, 0);
+        c->pid = -1;
+        if (c->has_cgroup) {
+            cg_destroy(&c->cg);
+            c->has_cgroup = false;
+        }
+    }
     return r;
 }
 
@@ -1016,6 +1052,9 @@ void ctr_release(struct ctr *c, bool remove)
     if (c->pidfd >= 0)
         close(c->pidfd);
     c->pidfd = -1;
+    if (c->sync >= 0)
+        close(c->sync);
+    c->sync = -1;
     /* The process is gone: so is what described it. Only the process that
      * held the lock removes anything (a failed start against a running
      * container must not). */
@@ -1094,6 +1133,7 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     c->pid = -1;
     c->pidfd = -1;
     c->lockfd = -1;
+    c->sync = -1;
     c->cg.fd = -1;
     snprintf(c->name, sizeof(c->name), "%s", name);
     if (!ctr_name_ok(name))

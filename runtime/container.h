@@ -67,6 +67,8 @@ struct ctr {
     pid_t pid;
     int pidfd;
     int lockfd;                  /* flock on <dir>/lock while it runs */
+    int sync;                    /* ctr_spawn: readable when the process has exec'd or failed; -1 */
+    uint64_t caps;               /* its capability set (recorded for exec) */
     struct cgroup cg;
     bool has_cgroup;
     char missing[512];           /* limits not applied for want of a controller */
@@ -88,6 +90,15 @@ uint64_t ctr_caps(const struct ctr_spec *s);
 /* On failure, c can still be given to ctr_release() (remove drops the
  * container's directory unless another process runs that container). */
 int ctr_start(const struct ctr_spec *s, struct ctr *c, struct rt_err *err);
+/* ctr_start() in two halves, for a caller that must not wait while the
+ * child builds its root (rtinit's loop). ctr_spawn() returns once the
+ * child runs (c->pid) and has been told to go; c->sync then becomes
+ * readable when it has exec'd or failed, and ctr_spawned() says which:
+ * 0 it runs, 1 not yet, -1 it failed (err says why; it was sent SIGKILL
+ * and the caller reaps it, then calls ctr_release()). s must stay valid
+ * until then. */
+int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err);
+int ctr_spawned(const struct ctr_spec *s, struct ctr *c, struct rt_err *err);
 /* Wait for the container's process to end; *status as from waitpid. */
 int ctr_wait(struct ctr *c, int *status, struct rt_err *err);
 int ctr_signal(struct ctr *c, int sig);

@@ -18,7 +18,7 @@ packages=(
     # tests under a full cgroup v2 hierarchy: Debian's kernel booted in QEMU
     linux-image-amd64 qemu-system-x86 e2fsprogs
     # benchmarks: the runtimes we compare with
-    bc crun runc
+    bc crun runc curl util-linux
 )
 
 missing=()

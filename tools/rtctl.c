@@ -27,6 +27,11 @@ static const struct command {
     {"run", cmd_run, "run a container from an image in the foreground"},
     {"exec", cmd_exec, "run a command inside a running container"},
     {"status", cmd_status, "the services rtinit supervises: state, health, pid, restarts"},
+    {"logs", cmd_logs, "a service's log (-n LINES, -f to follow)"},
+    {"stop", cmd_stop, "stop services and keep them down"},
+    {"start", cmd_start, "start services again"},
+    {"restart", cmd_restart, "restart services"},
+    {"reload", cmd_reload, "read conf.d again: restart what changed, start what is new, stop what is gone"},
 };
 
 static void usage(FILE *out)

@@ -27,5 +27,10 @@ int cmd_image(struct rtctl *ctl, int argc, char **argv);
 int cmd_run(struct rtctl *ctl, int argc, char **argv);
 int cmd_exec(struct rtctl *ctl, int argc, char **argv);
 int cmd_status(struct rtctl *ctl, int argc, char **argv);
+int cmd_stop(struct rtctl *ctl, int argc, char **argv);
+int cmd_start(struct rtctl *ctl, int argc, char **argv);
+int cmd_restart(struct rtctl *ctl, int argc, char **argv);
+int cmd_reload(struct rtctl *ctl, int argc, char **argv);
+int cmd_logs(struct rtctl *ctl, int argc, char **argv);
 
 #endif

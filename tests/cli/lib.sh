@@ -48,7 +48,8 @@ mkconf() {
 
 # shellcheck disable=SC1090
 source "$1"
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+# ONLY=REGEX runs only the tests whose names match (while developing).
+for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -E -- "${ONLY:-.}"); do
     dir=$(mktemp -d "${TMP:-/tmp}/cli.XXXXXX")
     log="$dir.log"
     # Not "(cd && set -e && t)": bash ignores set -e inside a function

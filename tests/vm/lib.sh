@@ -33,6 +33,14 @@ vm_bin() {
     for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
         mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
     done
+    # rtinit opens libkmod with dlopen at boot (init/pid1.c): ldd does not see it
+    if [ "$(basename "$bin")" = rtinit ]; then
+        local kmod
+        kmod=$(ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ { print $NF; exit }')
+        for lib in "$kmod" $(ldd "$kmod" | grep -o '/[^ ]*'); do
+            mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
+        done
+    fi
 }
 
 # vm_modules DIR MODULE...: the modules (and what they depend on) with

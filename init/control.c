@@ -1,0 +1,293 @@
+/* control.c - rtinit's control socket, for rtctl.
+ *
+ * RUN/control.sock, mode 0600, SOCK_SEQPACKET: one request per
+ * connection, one answer, then it is closed. Only root (SO_PEERCRED) is
+ * answered. Nothing here blocks: the connection is watched until its
+ * request arrives, and the answer is sent without waiting (a client that
+ * does not read loses it). A request that takes time (stop) is answered
+ * when it is under way; rtctl follows it with status.
+ *
+ * Requests, answered with JSON (status) or text that starts with "ok:"
+ * or "error:":
+ *   status                  every service's state
+ *   stop NAME               stop it and keep it down (rtctl stop)
+ *   start NAME              start it again (also after a failure)
+ *   restart NAME            stop it if it runs, start it again
+ *   reload                  read conf.d again (as SIGHUP does) */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../lib/fileio.h"
+#include "sup.h"
+
+static const char *const phase_names[] = {"waiting", "starting", "running", "stopping", "restarting", "exited", "failed"};
+static const char *const health_names[] = {"", "starting", "healthy", "unhealthy"};
+
+int control_open(struct sup *s)
+{
+    const char *path = s->paths->socket;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        say(s, LOG_WARN, "control socket %s: path too long; rtctl cannot reach rtinit", path);
+        return -1;
+    }
+    strcpy(sa.sun_path, path);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", s->paths->run_dir);
+    for (char *q = dir + 1; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            mkdir(dir, 0755);
+            *q = '/';
+        }
+    mkdir(dir, 0755);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        goto fail;
+    unlink(path); /* a socket left by an rtinit that is gone */
+    mode_t old = umask(0177); /* 0600 from the start: no window where others can connect */
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (r < 0 || listen(fd, 16) < 0)
+        goto fail;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CONTROL, 0)};
+    epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+    return fd;
+fail:
+    say(s, LOG_WARN, "control socket %s: %s; rtctl cannot reach rtinit", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+void control_accept(struct sup *s)
+{
+    for (;;) {
+        int c = accept4(s->ctl, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0)
+            return;
+        struct ucred cr;
+        socklen_t l = sizeof(cr);
+        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0 || cr.uid != 0) {
+            static const char no[] = "error: only root may use rtinit's control socket";
+            if (send(c, no, sizeof(no) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+                /* the client went away */
+            }
+            close(c);
+            continue;
+        }
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CLIENT, (unsigned)c)};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c, &ev) < 0)
+            close(c);
+    }
+}
+
+/* A malloc'd answer; NULL when memory runs out (the client gets none). */
+static __attribute__((format(printf, 1, 2))) char *fmt(const char *f, ...)
+{
+    char *out = NULL;
+    va_list ap;
+    va_start(ap, f);
+    if (vasprintf(&out, f, ap) < 0)
+        out = NULL;
+    va_end(ap);
+    return out;
+}
+
+static json_t *status_json(struct sup *s)
+{
+    json_t *arr = json_array();
+    uint64_t now = now_ms();
+    for (size_t i = 0; i < s->n; i++) {
+        const struct svc *v = &s->v[i];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_names[v->phase],
+                              "health", health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "pid",
+                              v->has_ctr ? (int)v->c.pid : 0, "restarts", (int)v->restarts, "waiting_for",
+                              v->phase == WAITING ? v->waiting : "");
+        if (!o)
+            continue;
+        if (v->phase == RUNNING)
+            json_object_set_new(o, "up_ms", json_integer((json_int_t)(now - v->started_at)));
+        if (v->h.hc && v->phase == RUNNING)
+            json_object_set_new(o, "last_check", json_string(v->h.last));
+        if (v->checks)
+            json_object_set_new(o, "checks", json_integer((json_int_t)v->checks));
+        if (v->q.dropped_total)
+            json_object_set_new(o, "log_dropped", json_integer((json_int_t)v->q.dropped_total));
+        if (v->held)
+            json_object_set_new(o, "held", json_true());
+        if (!v->ps)
+            json_object_set_new(o, "removed", json_true());
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+/* ---------- rtctl stop / start / restart ---------- */
+
+/* STATE/held: the services rtctl stop left down, one name a line. Kept
+ * for restart = unless-stopped, which (as in docker) stays down until
+ * rtctl start, across restarts of rtinit and reboots; every other policy
+ * starts with rtinit again. */
+static void held_save(struct sup *s)
+{
+    char text[CONF_MAX_SERVICES * 66 + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].held && n + strlen(s->v[i].name) + 2 < sizeof(text))
+            n += (size_t)sprintf(text + n, "%s\n", s->v[i].name);
+    int dir = open(s->paths->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct rt_err err;
+    if (dir < 0 || write_file_atomic(dir, "held", text, n, &err) < 0)
+        say(s, LOG_WARN, "%s/held: %s; after a restart of rtinit, services stopped by rtctl start again",
+            s->paths->state_dir, dir < 0 ? strerror(errno) : err.msg);
+    if (dir >= 0)
+        close(dir);
+}
+
+void held_load(struct sup *s)
+{
+    char p[PATH_MAX + 8];
+    snprintf(p, sizeof(p), "%s/held", s->paths->state_dir);
+    FILE *f = fopen(p, "re");
+    if (!f)
+        return;
+    char line[128];
+    bool dropped = false;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        bool found = false;
+        for (size_t i = 0; i < s->n; i++) {
+            struct svc *v = &s->v[i];
+            if (strcmp(v->name, line) || !v->ps)
+                continue;
+            found = v->ps->svc->restart == RESTART_UNLESS_STOPPED;
+            if (found) {
+                v->held = true;
+                v->phase = EXITED;
+                say(s, LOG_INFO, "%s: left stopped, as rtctl stop left it (restart = unless-stopped)", v->name);
+            }
+        }
+        dropped |= !found;
+    }
+    fclose(f);
+    if (dropped)
+        held_save(s);
+}
+
+static struct svc *find(struct sup *s, const char *name)
+{
+    for (size_t i = 0; i < s->p->n; i++)
+        if (!strcmp(s->v[i].name, name))
+            return &s->v[i];
+    return NULL;
+}
+
+static char *act(struct sup *s, const char *verb, const char *name)
+{
+    struct svc *v = find(s, name);
+    if (!v)
+        return s->shutdown ? strdup("error: rtinit is shutting down")
+                           : fmt("error: no service '%s' in %s", name, s->p->conf->dir);
+    if (s->shutdown)
+        return strdup("error: rtinit is shutting down");
+    bool was_held = v->held;
+    if (!strcmp(verb, "stop")) {
+        v->held = true;
+        if (!was_held)
+            held_save(s);
+        if (ALIVE(v)) {
+            say(s, LOG_INFO, "%s: rtctl stop", v->name);
+            svc_stop(s, v);
+            return fmt("ok: stopping %s", name);
+        }
+        if (v->phase == STOPPING)
+            return fmt("ok: %s is stopping", name);
+        if (v->phase == WAITING || v->phase == BACKOFF) {
+            v->phase = EXITED;
+            say(s, LOG_INFO, "%s: rtctl stop: it will not start", v->name);
+        }
+        return fmt("ok: %s is not running", name);
+    }
+    /* start and restart */
+    v->held = false;
+    if (was_held)
+        held_save(s);
+    if (ALIVE(v) && !strcmp(verb, "restart")) {
+        say(s, LOG_INFO, "%s: rtctl restart", v->name);
+        v->again = true;
+        svc_stop(s, v);
+        return fmt("ok: restarting %s", name);
+    }
+    if (v->phase == STOPPING) {
+        v->again = true; /* it comes back once it is down */
+        return fmt("ok: %s will start once it has stopped", name);
+    }
+    if (ALIVE(v))
+        return fmt("ok: %s is already %s", name, v->phase == RUNNING ? "running" : "starting");
+    if (v->phase == WAITING)
+        return fmt("ok: %s is waiting for %s", name, v->waiting[0] ? v->waiting : "its dependencies");
+    say(s, LOG_INFO, "%s: rtctl %s", v->name, verb);
+    v->phase = WAITING; /* from exited, failed or a back-off: now, with a fresh count */
+    v->restarts = 0;
+    v->backoff = v->ps->svc->restart_backoff_ms;
+    v->waiting[0] = '\0';
+    return fmt("ok: starting %s", name);
+}
+
+void control_request(struct sup *s, int c)
+{
+    char req[256];
+    ssize_t n = recv(c, req, sizeof(req) - 1, MSG_DONTWAIT);
+    if (n < 0 && errno == EAGAIN)
+        return; /* not yet */
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, c, NULL);
+    if (n > 0) {
+        req[n] = '\0';
+        char *text = NULL, *arg = strchr(req, ' ');
+        if (arg)
+            *arg++ = '\0';
+        if (!strcmp(req, "status") && !arg) {
+            json_t *st = status_json(s);
+            text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+            json_decref(st);
+        } else if ((!strcmp(req, "stop") || !strcmp(req, "start") || !strcmp(req, "restart")) && arg) {
+            text = act(s, req, arg);
+        } else if (!strcmp(req, "reload") && !arg) {
+            if (s->shutdown) {
+                text = strdup("error: rtinit is shutting down");
+            } else {
+                char *msg = NULL;
+                say(s, LOG_INFO, "rtctl reload: reloading %s", s->p->conf->dir);
+                int r = sup_reload(s, &msg);
+                text = fmt("%s %s", r == 0 ? "ok:" : "error:", msg ? msg : "out of memory");
+                free(msg);
+            }
+        } else {
+            text = strdup("error: unknown request (known: status, stop NAME, start NAME, restart NAME, reload)");
+        }
+        if (text && send(c, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+            say(s, LOG_WARN, "control socket: the answer to '%s' was not sent: %s", req, strerror(errno));
+        free(text);
+    }
+    close(c);
+}
+
+void control_close(struct sup *s)
+{
+    if (s->ctl < 0)
+        return;
+    close(s->ctl);
+    unlink(s->paths->socket);
+    s->ctl = -1;
+}

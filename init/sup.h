@@ -1,0 +1,127 @@
+/* sup.h - what the supervisor's parts share; not for use outside init/.
+ *
+ *   supervisor.c  the loop, and each service's life: start, exit, restart,
+ *                 dependencies, health events, stop
+ *   control.c     the control socket and its requests (rtctl)
+ *   reload.c      conf.d read again: services matched by name, compared,
+ *                 restarted, added, removed
+ *   svclog.c      the services' logs (queues and the writer process)
+ *
+ * The supervisor owns all of this state; nothing else in rtinit keeps any
+ * that changes. */
+#ifndef RT_SUP_H
+#define RT_SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../images/digest.h"
+#include "../lib/arena.h"
+#include "../lib/envfile.h"
+#include "../lib/log.h"
+#include "../lib/paths.h"
+#include "../lib/plan.h"
+#include "../runtime/container.h"
+#include "health.h"
+#include "svclog.h"
+
+/* A line of a service's output longer than this is logged in parts. */
+#define LOG_LINE 3968
+
+/* STARTING: the process exists and builds its root; it is RUNNING once
+ * it has exec'd its program. */
+enum phase { WAITING, STARTING, RUNNING, STOPPING, BACKOFF, EXITED, FAILED };
+#define ALIVE(v) ((v)->phase == STARTING || (v)->phase == RUNNING)
+
+struct svc {
+    const struct plan_svc *ps;  /* NULL: removed from conf.d by a reload, still stopping or logging */
+    char name[64];
+    enum phase phase;
+    struct arena a;             /* this start's spec and checks; freed at the next */
+    struct ctr_spec *spec;      /* this start's (in a), until the next */
+    struct ctr c;
+    bool has_ctr;               /* c holds a process (starting, running or stopping) */
+    bool start_failed;          /* it failed before its program ran: "could not start" */
+    uint64_t deadline;          /* BACKOFF: start then; STARTING, STOPPING: kill then */
+    uint64_t backoff;           /* the next back-off */
+    uint64_t started_at;
+    unsigned restarts;
+    bool done_ok;               /* exited with status 0 (for `completed`) */
+    char waiting[256];          /* what a WAITING service waits for, as last said */
+    int pipe;                   /* read end of its stdout/stderr, or -1 */
+    char buf[LOG_LINE];         /* a line not yet ended */
+    size_t blen;
+    struct logq q;              /* its lines on the way to the log writer */
+    struct health h;            /* its checks, while it runs; a copy, not the conf's */
+    uint64_t checks;            /* probes made, over rtinit's life */
+    int netns;                  /* its network namespace, for the probes; -1: the host's */
+    bool unhealthy;             /* being stopped for failing its checks: restart it */
+    bool again;                 /* being stopped to start again (a dependency was restarted,
+                                   its conf.d changed, rtctl restart) */
+    bool held;                  /* stopped by rtctl stop: it stays down until rtctl start */
+    unsigned generation;        /* starts so far */
+    unsigned *dep_gen;          /* restart_dependents: each dependency's generation at our start */
+    struct digest fp;           /* what its last start ran (svcspec_fingerprint) */
+    bool has_fp;
+};
+
+struct sup {
+    const struct plan *p;
+    struct plan *owned;         /* p when a reload loaded it: freed (with its conf) by the next */
+    const struct rt_paths *paths;
+    const struct logger *lg;
+    struct svc *v;              /* p's services in plan order, then removed ones on their way out */
+    size_t n;
+    int ep, sfd, tfd, ctl;
+    uint64_t armed;             /* the deadline tfd is set for, when armed_ok (UINT64_MAX: none) */
+    bool armed_ok;
+    int ownns, devnull;         /* our network namespace; /dev/null for probes */
+    bool shutdown;
+    struct logw lw;             /* the log writer */
+    struct logq ownq;           /* rtinit's own lines */
+    struct logq **qs;           /* ownq, then each service's queue: what the writer is fed from */
+    uint64_t lw_restart;        /* when to start a writer that died; 0: it runs */
+    struct arena sa;            /* the secrets */
+    struct envfile secrets;
+    bool have_secrets;
+};
+
+/* What an epoll event is about: (index << 3) | kind; for EV_CLIENT the
+ * index is the connection's fd. */
+enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE, EV_CONTROL, EV_CLIENT, EV_LOGW, EV_SYNC };
+#define EV(kind, i) ((uint64_t)(i) << 3 | (kind))
+
+uint64_t now_ms(void);
+/* rtinit's own messages: the console (stderr) and LOGDIR/rtinit.log. */
+void say(struct sup *s, enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A service's entry: set up for ps (a new one), or freed. */
+int svc_init(struct sup *s, struct svc *v, const struct plan_svc *ps);
+void svc_free(struct sup *s, struct svc *v);
+/* Send its stop signal; it is STOPPING until it exits. */
+void svc_stop(struct sup *s, struct svc *v);
+/* epoll tags hold indices into s->v: after moving entries, set them
+ * again; also rebuilds s->qs. 0, or -1 when memory runs out. */
+int sup_reindex(struct sup *s);
+/* Read the secrets file of conf into a, *env. False when it is unreadable
+ * (said once). */
+bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, struct envfile *env);
+/* The start's fingerprint of ps (of conf c) as it would run now; false when the spec
+ * cannot be built (then it counts as changed). */
+bool sup_fingerprint(struct sup *s, const struct conf *c, const struct plan_svc *ps, const struct envfile *secrets,
+                     struct digest *out);
+
+/* control.c */
+int control_open(struct sup *s);
+void control_accept(struct sup *s);
+void control_request(struct sup *s, int fd);
+void control_close(struct sup *s);
+/* The services rtctl stop left down, kept in STATE across rtinit's
+ * restarts for restart = unless-stopped. */
+void held_load(struct sup *s);
+
+/* reload.c: conf.d again. 0 with a summary in *msg, or -1 with the
+ * errors (nothing changed); *msg is malloc'd (may be NULL). */
+int sup_reload(struct sup *s, char **msg);
+
+#endif

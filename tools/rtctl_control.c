@@ -1,0 +1,281 @@
+/* rtctl status, stop, start, restart, reload: requests to rtinit over its
+ * control socket (init/control.c). rtinit answers at once and never
+ * waits; stop, start and restart then follow the service's state here
+ * until it has changed, as docker's commands do. */
+#include <errno.h>
+#include <jansson.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/paths.h"
+#include "../lib/util.h"
+#include "rtctl.h"
+
+static const char usage_status[] = "rtctl status";
+static const char usage_stop[] = "rtctl stop [-t SECONDS] SERVICE...";
+static const char usage_start[] = "rtctl start [-t SECONDS] SERVICE...";
+static const char usage_restart[] = "rtctl restart [-t SECONDS] SERVICE...";
+static const char usage_reload[] = "rtctl reload";
+
+/* Send one request to rtinit and read its one answer (malloc'd). */
+static char *ask(struct rtctl *ctl, const struct rt_paths *paths, const char *req)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(paths->socket) >= sizeof(sa.sun_path)) {
+        log_msg(&ctl->log, LOG_ERR, "%s: path too long", paths->socket);
+        return NULL;
+    }
+    strcpy(sa.sun_path, paths->socket);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        if (errno == ENOENT || errno == ECONNREFUSED)
+            log_msg(&ctl->log, LOG_ERR, "rtinit is not running (nothing answers at %s)", paths->socket);
+        else
+            log_msg(&ctl->log, LOG_ERR, "%s: %s", paths->socket, strerror(errno));
+        return NULL;
+    }
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s: %s", paths->socket, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 20;
+    char *buf = malloc(cap + 1);
+    ssize_t n = buf ? recv(fd, buf, cap, 0) : -1;
+    if (n <= 0) {
+        log_msg(&ctl->log, LOG_ERR, "rtinit did not answer: %s", n < 0 ? strerror(errno) : "connection closed");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (startswith(buf, "error: ")) {
+        log_msg(&ctl->log, LOG_ERR, "%s", buf + 7);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int paths_for(struct rtctl *ctl, struct rt_paths *paths)
+{
+    struct rt_err err;
+    if (rt_paths_init(paths, ctl->conf_dir, ctl->root, &err) < 0) {
+        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *get_status(struct rtctl *ctl, const struct rt_paths *paths)
+{
+    char *text = ask(ctl, paths, "status");
+    if (!text)
+        return NULL;
+    json_error_t je;
+    json_t *arr = json_loads(text, 0, &je);
+    free(text);
+    if (!json_is_array(arr)) {
+        log_msg(&ctl->log, LOG_ERR, "rtinit's answer is not a status list: %s", je.text);
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+int cmd_status(struct rtctl *ctl, int argc, char **argv)
+{
+    int i = rtctl_getopt(ctl, argc, argv, "", NULL, NULL, NULL, usage_status);
+    if (i < 0)
+        return EXIT_USAGE;
+    if (i < argc) {
+        log_msg(&ctl->log, LOG_ERR, "unexpected argument '%s'\nusage: %s", argv[i], usage_status);
+        return EXIT_USAGE;
+    }
+    struct rt_paths paths;
+    if (paths_for(ctl, &paths) < 0)
+        return EXIT_FAIL;
+    json_t *arr = get_status(ctl, &paths);
+    if (!arr)
+        return EXIT_FAIL;
+    printf("%-20s %-10s %-9s %7s %8s  %s\n", "SERVICE", "STATE", "HEALTH", "PID", "RESTARTS", "NOTE");
+    size_t k;
+    json_t *o;
+    json_array_foreach(arr, k, o) {
+        const char *name = "?", *state = "?", *health = "", *waiting = "", *last = NULL;
+        int pid = 0, restarts = 0, held = 0, removed = 0;
+        json_int_t dropped = 0;
+        json_unpack(o, "{s?s, s?s, s?s, s?i, s?i, s?s, s?s, s?b, s?b, s?I}", "name", &name, "state", &state, "health",
+                    &health, "pid", &pid, "restarts", &restarts, "waiting_for", &waiting, "last_check", &last, "held",
+                    &held, "removed", &removed, "log_dropped", &dropped);
+        char pids[16] = "-";
+        if (pid)
+            snprintf(pids, sizeof(pids), "%d", pid);
+        char note[400] = "";
+        size_t nn = 0;
+        if (removed)
+            nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "removed from conf.d; ");
+        if (held)
+            nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "stopped by rtctl stop; ");
+        if (dropped)
+            nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "%lld log lines dropped; ", (long long)dropped);
+        if (*waiting)
+            snprintf(note + nn, sizeof(note) - nn, "waiting for %s", waiting);
+        else if (last)
+            snprintf(note + nn, sizeof(note) - nn, "last check: %s", last);
+        else if (nn >= 2)
+            note[nn - 2] = '\0';
+        printf("%-20s %-10s %-9s %7s %8d  %s\n", name, state, *health ? health : "-", pids, restarts, note);
+    }
+    json_decref(arr);
+    return EXIT_OK;
+}
+
+/* ---------- stop, start, restart ---------- */
+
+static int on_timeout(struct rtctl *ctl, int opt, const char *arg, void *ud)
+{
+    if (opt != 't')
+        return -1;
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || end == arg || v < 0 || v > 86400) {
+        log_msg(&ctl->log, LOG_ERR, "--timeout: '%s' is not a number of seconds (0 to 86400)", arg);
+        return -1;
+    }
+    *(long *)ud = v;
+    return 0;
+}
+
+/* One service's entry in a status list, or NULL. */
+static json_t *entry(json_t *arr, const char *name)
+{
+    size_t k;
+    json_t *o;
+    json_array_foreach(arr, k, o) {
+        const char *n = json_string_value(json_object_get(o, "name"));
+        if (n && !strcmp(n, name) && !json_is_true(json_object_get(o, "removed")))
+            return o;
+    }
+    return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&t, NULL);
+}
+
+/* Ask, then follow the service's state until it is what verb wants:
+ * stop: down; start: running; restart: running with another pid. */
+static int act(struct rtctl *ctl, const struct rt_paths *paths, const char *verb, const char *name, long timeout)
+{
+    json_t *arr = get_status(ctl, paths);
+    if (!arr)
+        return -1;
+    json_t *o = entry(arr, name);
+    if (!o) {
+        log_msg(&ctl->log, LOG_ERR, "no service '%s' (rtctl status lists them)", name);
+        json_decref(arr);
+        return -1;
+    }
+    json_int_t oldpid = json_integer_value(json_object_get(o, "pid"));
+    json_decref(arr);
+    char req[128];
+    snprintf(req, sizeof(req), "%s %s", verb, name);
+    char *ans = ask(ctl, paths, req);
+    if (!ans)
+        return -1;
+    free(ans);
+    bool stop = !strcmp(verb, "stop"), restart = !strcmp(verb, "restart");
+    for (long waited = 0;; waited += 100) {
+        if (!(arr = get_status(ctl, paths)))
+            return -1;
+        o = entry(arr, name);
+        const char *state = o ? json_string_value(json_object_get(o, "state")) : "gone";
+        state = state ? state : "?";
+        json_int_t pid = o ? json_integer_value(json_object_get(o, "pid")) : 0;
+        const char *waiting = o ? json_string_value(json_object_get(o, "waiting_for")) : NULL;
+        bool down = strcmp(state, "running") && strcmp(state, "stopping") && strcmp(state, "starting");
+        bool done = stop ? down
+                         : (!strcmp(state, "running") && (!restart || pid != oldpid)) || !strcmp(state, "failed");
+        if (done || waited >= timeout * 1000) {
+            int r = 0;
+            if (done && !strcmp(state, "failed") && !stop) {
+                log_msg(&ctl->log, LOG_ERR, "%s failed to start (rtctl logs %s)", name, name);
+                r = -1;
+            } else if (done) {
+                printf("%s: %s\n", name, stop ? "stopped" : "running");
+            } else {
+                log_msg(&ctl->log, LOG_WARN, "%s is %s after %lds%s%s", name, state, timeout,
+                        waiting && *waiting ? ", waiting for " : "", waiting && *waiting ? waiting : "");
+            }
+            json_decref(arr);
+            return r;
+        }
+        json_decref(arr);
+        sleep_ms(100);
+    }
+}
+
+static int control_verb(struct rtctl *ctl, int argc, char **argv, const char *verb, const char *usage_line)
+{
+    static const struct option opts[] = {{"timeout", required_argument, NULL, 't'}, {0}};
+    long timeout = 60;
+    int i = rtctl_getopt(ctl, argc, argv, "t:", opts, on_timeout, &timeout, usage_line);
+    if (i < 0)
+        return EXIT_USAGE;
+    if (i >= argc) {
+        log_msg(&ctl->log, LOG_ERR, "which service?\nusage: %s", usage_line);
+        return EXIT_USAGE;
+    }
+    struct rt_paths paths;
+    if (paths_for(ctl, &paths) < 0)
+        return EXIT_FAIL;
+    int r = EXIT_OK;
+    for (; i < argc; i++)
+        if (act(ctl, &paths, verb, argv[i], timeout) < 0)
+            r = EXIT_FAIL;
+    return r;
+}
+
+int cmd_stop(struct rtctl *ctl, int argc, char **argv)
+{
+    return control_verb(ctl, argc, argv, "stop", usage_stop);
+}
+
+int cmd_start(struct rtctl *ctl, int argc, char **argv)
+{
+    return control_verb(ctl, argc, argv, "start", usage_start);
+}
+
+int cmd_restart(struct rtctl *ctl, int argc, char **argv)
+{
+    return control_verb(ctl, argc, argv, "restart", usage_restart);
+}
+
+int cmd_reload(struct rtctl *ctl, int argc, char **argv)
+{
+    int i = rtctl_getopt(ctl, argc, argv, "", NULL, NULL, NULL, usage_reload);
+    if (i < 0)
+        return EXIT_USAGE;
+    if (i < argc) {
+        log_msg(&ctl->log, LOG_ERR, "unexpected argument '%s'\nusage: %s", argv[i], usage_reload);
+        return EXIT_USAGE;
+    }
+    struct rt_paths paths;
+    if (paths_for(ctl, &paths) < 0)
+        return EXIT_FAIL;
+    char *ans = ask(ctl, &paths, "reload");
+    if (!ans)
+        return EXIT_FAIL;
+    printf("%s\n", startswith(ans, "ok: ") ? ans + 4 : ans);
+    free(ans);
+    return EXIT_OK;
+}
