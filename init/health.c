@@ -77,6 +77,8 @@ static int socket_in(const struct health_target *t, char *why, size_t len)
     return fd;
 }
 
+static enum health_event connected(struct health *h, uint64_t now);
+
 int health_start(struct health *h, const struct health_target *t, uint64_t now, enum health_event *ev)
 {
     *ev = HE_NONE;
@@ -113,8 +115,30 @@ int health_start(struct health *h, const struct health_target *t, uint64_t now, 
     struct sockaddr_in peer;
     socklen_t pl = sizeof(peer);
     if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0)
-        *ev = health_on_fd(h, now);
+        *ev = connected(h, now);
     return h->fd;
+}
+
+/* The connection is up: a tcp check is done; an http check sends its
+ * request. */
+static enum health_event connected(struct health *h, uint64_t now)
+{
+    char why[160];
+    if (h->hc->kind == HC_TCP) {
+        snprintf(why, sizeof(why), "port %u accepts connections", h->hc->port);
+        return finish(h, true, why, now);
+    }
+    char req[1024];
+    int n = snprintf(req, sizeof(req),
+                     "GET %s HTTP/1.0\r\nHost: %s:%u\r\nUser-Agent: rtinit-healthcheck\r\nConnection: close\r\n\r\n",
+                     h->hc->path ? h->hc->path : "/", h->hc->host ? h->hc->host : "localhost", h->hc->port);
+    /* a short request on a fresh connection fits the socket buffer */
+    if (n < 0 || (size_t)n >= sizeof(req) || send(h->fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+        snprintf(why, sizeof(why), "sending the request: %s", strerror(errno));
+        return finish(h, false, why, now);
+    }
+    h->sent = true;
+    return HE_NONE;
 }
 
 enum health_event health_on_fd(struct health *h, uint64_t now)
@@ -131,21 +155,7 @@ enum health_event health_on_fd(struct health *h, uint64_t now)
             snprintf(why, sizeof(why), "connecting to port %u: %s", h->hc->port, strerror(e));
             return finish(h, false, why, now);
         }
-        if (h->hc->kind == HC_TCP) {
-            snprintf(why, sizeof(why), "port %u accepts connections", h->hc->port);
-            return finish(h, true, why, now);
-        }
-        char req[1024];
-        int n = snprintf(req, sizeof(req),
-                         "GET %s HTTP/1.0\r\nHost: %s:%u\r\nUser-Agent: rtinit-healthcheck\r\nConnection: close\r\n\r\n",
-                         h->hc->path ? h->hc->path : "/", h->hc->host ? h->hc->host : "localhost", h->hc->port);
-        /* a short request on a fresh connection fits the socket buffer */
-        if (n < 0 || (size_t)n >= sizeof(req) || send(h->fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
-            snprintf(why, sizeof(why), "sending the request: %s", strerror(errno));
-            return finish(h, false, why, now);
-        }
-        h->sent = true;
-        return HE_NONE;
+        return connected(h, now);
     }
     ssize_t n = recv(h->fd, h->buf + h->blen, sizeof(h->buf) - 1 - h->blen, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))

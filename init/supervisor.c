@@ -628,10 +628,11 @@ static void on_probe_fd(struct sup *s, struct svc *v)
     if (v->h.fd < 0)
         return;
     int fd = v->h.fd;
+    bool was_sent = v->h.sent;
+    /* When the probe ends, health closes the socket, which takes it out
+     * of the epoll set: no EPOLL_CTL_DEL (a syscall per check) needed. */
     enum health_event ev = health_on_fd(&v->h, now_ms());
-    if (v->h.fd < 0)
-        epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL); /* finished (health closed it; DEL of a closed fd is moot) */
-    else if (v->h.sent)
+    if (v->h.fd >= 0 && v->h.sent && !was_sent)
         epoll_ctl(s->ep, EPOLL_CTL_MOD, fd, &(struct epoll_event){.events = EPOLLIN, .data.u64 = EV(EV_PROBE, v - s->v)});
     health_event(s, v, ev);
 }

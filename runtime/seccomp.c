@@ -2,6 +2,7 @@
 #include "seccomp.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <jansson.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -548,6 +549,10 @@ int seccomp_compile(const char *profile, uint64_t caps, const char *cache_dir, s
     r = text ? compile_profile(profile, text, len, caps, out, err) : seccomp_compile_default(caps, out, err);
     if (r == 0 && cache_dir)
         cache_store(cache_dir, name, out);
+    /* libseccomp's working memory (about a megabyte for the default
+     * profile) is freed, but stays in a long-running caller's heap, under
+     * whatever was allocated after it: give it back. */
+    malloc_trim(0);
 out:
     arena_free(&a);
     return r;

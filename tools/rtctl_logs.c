@@ -72,6 +72,15 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* base for k = 0, else base.k (a rotated file) */
+static void nth(char *p, size_t len, const char *base, int k)
+{
+    if (k)
+        snprintf(p, len, "%s.%d", base, k);
+    else
+        snprintf(p, len, "%s", base);
+}
+
 /* Print the last `want` lines (all when want < 0) of base, base.1, ... */
 static void print_tail(const char *base, long want)
 {
@@ -79,7 +88,7 @@ static void print_tail(const char *base, long want)
     /* the oldest file first: find how far back the lines reach */
     int last = 0;
     for (int k = 1; k < 1000; k++) {
-        snprintf(p, sizeof(p), "%s.%d", base, k);
+        nth(p, sizeof(p), base, k);
         if (access(p, F_OK) < 0)
             break;
         last = k;
@@ -90,10 +99,7 @@ static void print_tail(const char *base, long want)
     if (want >= 0) {
         from = 0;
         for (int k = 0; k <= last && need > 0; k++) {
-            if (k)
-                snprintf(p, sizeof(p), "%s.%d", base, k);
-            else
-                snprintf(p, sizeof(p), "%s", base);
+            nth(p, sizeof(p), base, k);
             size_t len = 0;
             char *buf = slurp(p, &len);
             long n = 0;
@@ -110,10 +116,7 @@ static void print_tail(const char *base, long want)
             return;
     }
     for (int k = from; k >= 0; k--) {
-        if (k)
-            snprintf(p, sizeof(p), "%s.%d", base, k);
-        else
-            snprintf(p, sizeof(p), "%s", base);
+        nth(p, sizeof(p), base, k);
         size_t len = 0;
         char *buf = slurp(p, &len);
         if (!buf)
