@@ -40,7 +40,7 @@ LDFLAGS += -pthread $(EXTRA_LDFLAGS)
 LDLIBS  += $(PKG_LIBS)
 DEPFLAGS = -MMD -MP
 
-LIB_SRC   := $(sort $(wildcard lib/*.c images/*.c runtime/*.c))
+LIB_SRC   := $(sort $(wildcard lib/*.c images/*.c runtime/*.c netns/*.c))
 RTCTL_SRC := $(sort $(wildcard tools/*.c))
 RTINIT_SRC:= $(sort $(wildcard init/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))

@@ -285,6 +285,10 @@ int sup_reload(struct sup *s, char **msg)
     s->sa = sa;
     s->secrets = secrets;
     s->have_secrets = have_secrets;
+    if (!s->net_on)
+        bridge_open(s); /* the first bridge service */
+    else
+        bridge_plan(s); /* addresses for new services, /etc/hosts again */
 
     /* [logging]: the writer takes the new place and sizes in order with
      * the lines. */

@@ -22,6 +22,8 @@
 #include "../lib/paths.h"
 #include "../lib/plan.h"
 #include "../runtime/container.h"
+#include "../netns/ipam.h"
+#include "../netns/net.h"
 #include "health.h"
 #include "svclog.h"
 
@@ -81,6 +83,12 @@ struct sup {
     struct logq ownq;           /* rtinit's own lines */
     struct logq **qs;           /* ownq, then each service's queue: what the writer is fed from */
     uint64_t lw_restart;        /* when to start a writer that died; 0: it runs */
+    bool net_on;                /* the bridge is up (bridge.c) */
+    struct net_bridge bridge;
+    char bridge_name[16];
+    char net_err[RT_ERR_MSG];   /* why it is not */
+    struct ipam ipam;           /* the bridge services' addresses */
+    char *hosts;                /* their /etc/hosts */
     struct arena sa;            /* the secrets */
     struct envfile secrets;
     bool have_secrets;
@@ -110,6 +118,12 @@ bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, stru
  * cannot be built (then it counts as changed). */
 bool sup_fingerprint(struct sup *s, const struct conf *c, const struct plan_svc *ps, const struct envfile *secrets,
                      struct digest *out);
+
+/* bridge.c: the bridge network, when a service uses it */
+void bridge_open(struct sup *s);
+void bridge_plan(struct sup *s);  /* addresses and /etc/hosts for s->p (after a reload too) */
+void bridge_close(struct sup *s);
+int bridge_for(struct sup *s, const struct svc *v, struct ctr_net *out, struct rt_err *err);
 
 /* control.c */
 int control_open(struct sup *s);

@@ -298,8 +298,16 @@ static void start(struct sup *s, struct svc *v)
     struct svcspec_ctx x = {.conf = s->p->conf,
                             .paths = s->paths,
                             .store = &st,
-                            .secrets = s->have_secrets ? &s->secrets : NULL};
-    int r = svcspec_build(&x, &v->a, v->ps, spec, &err);
+                            .secrets = s->have_secrets ? &s->secrets : NULL,
+                            .hosts = s->hosts};
+    int r = 0;
+    if (v->ps->svc->network == NET_BRIDGE) {
+        struct ctr_net *net = arena_alloc(&v->a, sizeof(*net));
+        r = bridge_for(s, v, net, &err);
+        x.net = net;
+    }
+    if (r == 0)
+        r = svcspec_build(&x, &v->a, v->ps, spec, &err);
     store_close(&st);
     v->has_fp = r == 0;
     if (r < 0) {
@@ -926,6 +934,7 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     epoll_ctl(s.ep, EPOLL_CTL_ADD, s.tfd, &ev);
     start_logw(&s);
     s.have_secrets = sup_load_secrets(&s, p->conf, &s.sa, &s.secrets);
+    bridge_open(&s);
     s.ctl = control_open(&s);
     held_load(&s);
     say(&s, LOG_INFO, "supervising %zu service%s from %s", p->n, p->n == 1 ? "" : "s", p->conf->dir);
@@ -1010,6 +1019,7 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         close_pipe(&s, v);
     }
     control_close(&s);
+    bridge_close(&s);
     logw_stop(&s.lw, s.qs, s.n + 1, LOGW_STOP_MS);
     for (size_t i = 0; i < s.n; i++)
         svc_free(&s, &s.v[i]);

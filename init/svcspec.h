@@ -19,6 +19,8 @@ struct svcspec_ctx {
     const struct rt_paths *paths;
     struct store *store;         /* open, for the images' layers */
     const struct envfile *secrets; /* NULL: no secrets file */
+    const struct ctr_net *net;   /* network = bridge: its place there (NULL: only lo) */
+    const char *hosts;           /* /etc/hosts for the bridge's services (NULL: the default) */
 };
 
 /* Fill *out (its strings and arrays from a) for ps; stdio is left to the

@@ -1091,6 +1091,14 @@ static void k_network(struct pctx *p, const char *v)
     bad(p, "'%s': expected bridge, none or host", v);
 }
 
+static void k_ipv4(struct pctx *p, const char *v)
+{
+    /* inside the subnet, and no other service's: the plan checks, once
+     * droplet.conf and every service are read */
+    if (parse_ipv4(v, &p->svc->ipv4) < 0 || !p->svc->ipv4)
+        bad(p, "'%s' is not an IPv4 address", v);
+}
+
 static void k_depends_on(struct pctx *p, const char *v)
 {
     struct svc_conf *s = p->svc;
@@ -1503,6 +1511,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_CAP_DROP] = {"cap_drop", SEC_SERVICE, KF_LIST, k_cap_drop},
     [K_SECCOMP] = {"seccomp", SEC_SERVICE, 0, k_seccomp},
     [K_NETWORK] = {"network", SEC_SERVICE, 0, k_network},
+    [K_IPV4] = {"ipv4", SEC_SERVICE, 0, k_ipv4},
     [K_DEPENDS_ON] = {"depends_on", SEC_SERVICE, KF_LIST, k_depends_on},
     [K_RESTART] = {"restart", SEC_SERVICE, 0, k_restart},
     [K_STOP_SIGNAL] = {"stop_signal", SEC_SERVICE, 0, k_stop_signal},

@@ -28,7 +28,7 @@ enum conf_key {
     /* NAME.conf [service] */
     K_NAME, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
     K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_READ_ONLY, K_CAP_ADD,
-    K_CAP_DROP, K_SECCOMP, K_NETWORK, K_DEPENDS_ON, K_RESTART, K_RESTART_BACKOFF, K_RESTART_BACKOFF_MAX, K_RESTART_DEPENDENTS, K_STOP_SIGNAL,
+    K_CAP_DROP, K_SECCOMP, K_NETWORK, K_IPV4, K_DEPENDS_ON, K_RESTART, K_RESTART_BACKOFF, K_RESTART_BACKOFF_MAX, K_RESTART_DEPENDENTS, K_STOP_SIGNAL,
     K_STOP_TIMEOUT, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_IO_WEIGHT, K_ULIMITS,
     /* NAME.conf [healthcheck] */
     K_HC_HTTP, K_HC_TCP, K_HC_EXEC, K_HC_INTERVAL, K_HC_TIMEOUT, K_HC_RETRIES,
@@ -152,6 +152,7 @@ struct svc_conf {
     enum seccomp_mode seccomp;
     const char *seccomp_profile;     /* resolved path for SECCOMP_PROFILE */
     enum net_mode network;
+    uint32_t ipv4;                   /* a fixed address on the bridge; 0 = one is given */
     struct dep *deps;
     size_t ndeps, capdeps;
     enum restart_policy restart;

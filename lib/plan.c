@@ -282,6 +282,42 @@ static void check_ports(struct builder *b)
     }
 }
 
+/* A fixed `ipv4` must be a host address of the bridge's subnet, not the
+ * gateway's, and no other service's; and the service must be on the
+ * bridge. */
+static void check_addresses(struct builder *b)
+{
+    struct conf *c = b->c;
+    const struct droplet_conf *d = &c->droplet;
+    uint32_t mask = d->network.prefix ? 0xffffffffu << (32 - d->network.prefix) : 0;
+    for (size_t i = 0; i < c->nsvcs; i++) {
+        const struct svc_conf *s = c->svcs[i];
+        if (!s->ipv4)
+            continue;
+        char a[16], net[16];
+        format_ipv4(s->ipv4, a, sizeof(a));
+        format_ipv4(d->network.subnet, net, sizeof(net));
+        if (s->network != NET_BRIDGE) {
+            diag_error(&c->diags, s->set[K_IPV4], "ipv4", "only a service with network = bridge has an address; "
+                       "this one has network = %s", net_mode_name(s->network));
+            continue;
+        }
+        if ((s->ipv4 & mask) != d->network.subnet || s->ipv4 == d->network.subnet || s->ipv4 == (d->network.subnet | ~mask)) {
+            diag_error(&c->diags, s->set[K_IPV4], "ipv4", "%s is not a host address in the bridge's subnet %s/%d", a,
+                       net, d->network.prefix);
+            continue;
+        }
+        if (s->ipv4 == d->network.gateway) {
+            diag_error(&c->diags, s->set[K_IPV4], "ipv4", "%s is the bridge's own address ([network] gateway)", a);
+            continue;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (c->svcs[j]->ipv4 == s->ipv4 && c->svcs[j]->network == NET_BRIDGE)
+                diag_error(&c->diags, s->set[K_IPV4], "ipv4", "%s is already %s's address (%s:%d)", a,
+                           c->svcs[j]->name, c->svcs[j]->set[K_IPV4].file, c->svcs[j]->set[K_IPV4].line);
+    }
+}
+
 /* ---------- secrets ---------- */
 
 struct secrets {
@@ -559,6 +595,7 @@ struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud)
     resolve_deps(&b);
     find_cycles(&b);
     check_ports(&b);
+    check_addresses(&b);
     check_env_files(&b);
     struct secrets sec;
     load_secrets(&b, &sec);
@@ -770,6 +807,10 @@ void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
     kv_str(f, "seccomp",
            s->seccomp == SECCOMP_DEFAULT ? "default" : s->seccomp == SECCOMP_UNCONFINED ? "unconfined" : s->seccomp_profile);
     kv_str(f, "network", net_mode_name(s->network));
+    if (s->ipv4) {
+        format_ipv4(s->ipv4, buf, sizeof(buf));
+        kv_str(f, "ipv4", buf);
+    }
     for (size_t i = 0; i < s->ndeps; i++)
         fprintf(f, "depends_on = %s:%s\n", s->deps[i].name, dep_cond_name(s->deps[i].cond));
     if (s->restart == RESTART_ON_FAILURE && s->restart_max)

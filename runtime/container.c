@@ -845,6 +845,19 @@ static int compile_seccomp(const char *state_dir, enum seccomp_mode mode, const 
     return seccomp_compile(mode == SECCOMP_PROFILE ? profile : NULL, caps, cache, p, err);
 }
 
+static int attach(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
+{
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%d/ns/net", (int)c->pid);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rt_syserror(err, "%s", p);
+    int r = net_attach(&s->net->bridge, s->name, fd, s->net->addr, err);
+    close(fd);
+    c->attached = r == 0;
+    return r;
+}
+
 int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
 {
     memset(c, 0, sizeof(*c));
@@ -937,7 +950,13 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     c->pid = pid;
     close(sv[1]);
     sv[1] = -1;
-    /* The network would be set up here (the bridge issue); then: go. */
+    /* Its network namespace exists now: the veth goes in before it runs. */
+    if (s->network == NET_BRIDGE && s->net && attach(s, c, err) < 0) {
+        ctr_signal(c, SIGKILL);
+        waitpid(pid, NULL, 0);
+        c->pid = -1;
+        goto out;
+    }
     if (write(sv[0], "g", 1) != 1) {
         rt_error(err, EINVAL, "starting %s: the container process died", s->name);
         ctr_signal(c, SIGKILL);
@@ -1055,6 +1074,9 @@ void ctr_release(struct ctr *c, bool remove)
     if (c->sync >= 0)
         close(c->sync);
     c->sync = -1;
+    if (c->attached) /* it would go with the namespace, but not at once */
+        net_detach(c->name);
+    c->attached = false;
     /* The process is gone: so is what described it. Only the process that
      * held the lock removes anything (a failed start against a running
      * container must not). */

@@ -20,6 +20,7 @@
 #include "../images/digest.h"
 #include "../lib/conf.h"
 #include "../lib/err.h"
+#include "../netns/net.h"
 #include "cgroup.h"
 
 struct ctr_mount {
@@ -31,6 +32,13 @@ struct ctr_mount {
     const char *data;            /* tmpfs: "size=64M,mode=1777" */
     bool own;                    /* bind: if the directory is empty and root's, give it to the
                                     container's user (a new named volume, as docker does) */
+};
+
+/* Where a container with network = bridge goes: the bridge and its
+ * address there (netns/). */
+struct ctr_net {
+    struct net_bridge bridge;
+    uint32_t addr;               /* host byte order */
 };
 
 struct ctr_spec {
@@ -46,6 +54,7 @@ struct ctr_spec {
     const char *user;            /* "uid[:gid]" or names; NULL: root */
     const char *hostname;
     enum net_mode network;
+    const struct ctr_net *net;   /* NET_BRIDGE: its place on the bridge; NULL: only lo */
     uint64_t cap_add, cap_drop;
     bool cap_add_all, cap_drop_all;
     enum seccomp_mode seccomp;
@@ -71,6 +80,7 @@ struct ctr {
     uint64_t caps;               /* its capability set (recorded for exec) */
     struct cgroup cg;
     bool has_cgroup;
+    bool attached;               /* its veth is on the bridge (removed by ctr_release) */
     char missing[512];           /* limits not applied for want of a controller */
 };
 

@@ -25,13 +25,15 @@
 #include "../lib/envfile.h"
 #include "../lib/paths.h"
 #include "../lib/util.h"
+#include "../lib/conf.h"
 #include "../lib/value.h"
+#include "../netns/ipam.h"
 #include "../runtime/container.h"
 #include "rtctl.h"
 
 static const char usage_run[] =
     "rtctl run [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
-    "           [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--net none|host]\n"
+    "           [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--net bridge|none|host]\n"
     "           [--memory SIZE] [--cpus N] [--pids N] [--io-weight N] [--cap-add CAP] [--cap-drop CAP]\n"
     "           [--seccomp default|unconfined|PATH] IMAGE [COMMAND [ARG...]]";
 static const char usage_exec[] = "rtctl exec [-u USER] NAME COMMAND [ARG...]";
@@ -167,9 +169,9 @@ static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
         else if (streq(arg, "host"))
             o->net = NET_HOST;
         else if (streq(arg, "bridge"))
-            return bad(ctl, "--net", arg, "the bridge network is not available yet; use none or host");
+            o->net = NET_BRIDGE;
         else
-            return bad(ctl, "--net", arg, "expected none or host");
+            return bad(ctl, "--net", arg, "expected bridge, none or host");
         return 0;
     case O_MEM:
         if (parse_size(arg, &o->limits.memory_max, &why) < 0)
@@ -363,18 +365,50 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         .limits = o->limits,
         .stdio = {0, 1, 2},
     };
+    /* --net bridge: conf.d's [network] (its defaults without one), and an
+     * address kept under the container's name, as a service's is */
+    struct ctr_net net;
+    struct ipam ipam = {0};
+    bool leased = false;
+    char bridge[16];
+    if (o->net == NET_BRIDGE) {
+        struct conf *cf = conf_load(&paths, &err);
+        struct conf *dflt = cf ? NULL : conf_new(&paths, &err);
+        const struct conf *use = cf ? cf : dflt;
+        if (!use) {
+            log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+            goto out;
+        }
+        const struct droplet_conf *d = &use->droplet;
+        snprintf(bridge, sizeof(bridge), "%s", d->network.bridge);
+        net.bridge = (struct net_bridge){.name = bridge,
+                                         .subnet = d->network.subnet,
+                                         .gateway = d->network.gateway,
+                                         .prefix = d->network.prefix,
+                                         .mtu = d->network.mtu};
+        conf_free(cf ? cf : dflt);
+        if (net_bridge_up(&net.bridge, &err) < 0 ||
+            ipam_open(&ipam, paths.state_dir, net.bridge.subnet, net.bridge.prefix, net.bridge.gateway, &err) < 0 ||
+            (leased = true, ipam_get(&ipam, name, 0, NULL, NULL, &net.addr, &err) < 0)) {
+            log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
+            if (leased)
+                ipam_close(&ipam);
+            goto out;
+        }
+        spec.net = &net;
+    }
     sigset_t set;
     int sfd = forward_signals(&set);
     if (sfd < 0) {
         log_msg(&ctl->log, LOG_ERR, "signalfd: %s", strerror(errno));
-        goto out;
+        goto out_net;
     }
     struct ctr c;
     if (ctr_start(&spec, &c, &err) < 0) {
         log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
         close(sfd);
         ctr_release(&c, o->rm);
-        goto out;
+        goto out_net;
     }
     /* The layers are pinned by the container's directory now (gc keeps
      * them); the store need not stay locked while it runs. */
@@ -391,7 +425,13 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
     }
     close(sfd);
     ctr_release(&c, o->rm);
-    return rc;
+out_net:
+    if (leased) {
+        /* a container removed at its end gives its address back */
+        if (o->rm && ipam_release(&ipam, name, &err) < 0)
+            log_msg(&ctl->log, LOG_WARN, "%s", err.msg);
+        ipam_close(&ipam);
+    }
 out:
     store_close(&st);
     return rc;

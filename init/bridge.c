@@ -1,0 +1,136 @@
+/* bridge.c - rtinit's side of the bridge network: the bridge itself,
+ * every bridge service's stable address (netns/ipam.h), and the
+ * /etc/hosts they share, which maps each service name and hostname to
+ * its address. The veths are made by the runtime at each start
+ * (runtime/container.c, netns/net.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/value.h"
+#include "sup.h"
+
+static bool uses_bridge(const struct plan *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->svcs[i].svc->network == NET_BRIDGE)
+            return true;
+    return false;
+}
+
+/* Is name a service of the plan? (A lease of a service that is gone may
+ * be taken back.) */
+static int live(void *ud, const char *name)
+{
+    const struct plan *p = ud;
+    for (size_t i = 0; i < p->n; i++)
+        if (!strcmp(p->svcs[i].svc->name, name))
+            return 1;
+    return 0;
+}
+
+void bridge_plan(struct sup *s)
+{
+    if (!s->net_on)
+        return;
+    const struct plan *p = s->p;
+    size_t cap = 128 + p->n * 200, len = 0;
+    char *hosts = malloc(cap);
+    if (!hosts) {
+        say(s, LOG_ERR, "out of memory building /etc/hosts");
+        return;
+    }
+    len += (size_t)snprintf(hosts, cap, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    /* Fixed addresses first: one that a service without `ipv4` holds
+     * from an earlier lease is taken from it (it gets another). */
+    for (size_t i = 0; i < p->n; i++) {
+        const struct svc_conf *c = p->svcs[i].svc;
+        if (c->network != NET_BRIDGE || !c->ipv4)
+            continue;
+        const char *holder = ipam_holder(&s->ipam, c->ipv4);
+        const struct svc_conf *h = holder ? conf_find(p->conf, holder) : NULL;
+        if (holder && strcmp(holder, c->name) && (!h || !h->ipv4 || h->network != NET_BRIDGE)) {
+            char as[32], hn[64];
+            struct rt_err err;
+            format_ipv4(c->ipv4, as, sizeof(as));
+            snprintf(hn, sizeof(hn), "%s", holder);
+            if (ipam_release(&s->ipam, hn, &err) < 0)
+                say(s, LOG_ERR, "%s", err.msg);
+            else if (h)
+                say(s, LOG_WARN, "%s gets a new address: %s is now %s's (ipv4); it moves at its next start", hn, as,
+                    c->name);
+        }
+    }
+    /* pass 0: the fixed addresses; pass 1: the others */
+    for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < p->n; i++) {
+        const struct svc_conf *c = p->svcs[i].svc;
+        if (c->network != NET_BRIDGE || (pass == 0) != (c->ipv4 != 0))
+            continue;
+        struct rt_err err;
+        uint32_t a;
+        if (ipam_get(&s->ipam, c->name, c->ipv4, live, (void *)p, &a, &err) < 0) {
+            say(s, LOG_ERR, "%s", err.msg);
+            continue;
+        }
+        char as[32];
+        format_ipv4(a, as, sizeof(as));
+        bool other = c->hostname && strcmp(c->hostname, c->name);
+        len += (size_t)snprintf(hosts + len, cap - len, "%s\t%s%s%s\n", as, c->name, other ? " " : "",
+                                other ? c->hostname : "");
+    }
+    free(s->hosts);
+    s->hosts = hosts;
+}
+
+void bridge_open(struct sup *s)
+{
+    if (!uses_bridge(s->p))
+        return;
+    const struct droplet_conf *d = &s->p->conf->droplet;
+    s->bridge = (struct net_bridge){.name = d->network.bridge,
+                                    .subnet = d->network.subnet,
+                                    .gateway = d->network.gateway,
+                                    .prefix = d->network.prefix,
+                                    .mtu = d->network.mtu};
+    snprintf(s->bridge_name, sizeof(s->bridge_name), "%s", d->network.bridge);
+    s->bridge.name = s->bridge_name;
+    struct rt_err err;
+    if (net_bridge_up(&s->bridge, &err) < 0 ||
+        ipam_open(&s->ipam, s->paths->state_dir, s->bridge.subnet, s->bridge.prefix, s->bridge.gateway, &err) < 0) {
+        snprintf(s->net_err, sizeof(s->net_err), "%s", err.msg);
+        say(s, LOG_ERR, "the bridge network: %s; services with network = bridge cannot start", err.msg);
+        return;
+    }
+    /* veths a previous run left (it was killed, or crashed): none of ours
+     * runs yet */
+    int n = net_sweep(s->bridge.name, NULL, NULL, &err);
+    if (n < 0)
+        say(s, LOG_WARN, "the bridge network: %s", err.msg);
+    else if (n > 0)
+        say(s, LOG_INFO, "removed %d veth%s left on %s by an earlier run", n, n == 1 ? "" : "s", s->bridge.name);
+    s->net_on = true;
+    bridge_plan(s);
+}
+
+void bridge_close(struct sup *s)
+{
+    if (s->net_on)
+        ipam_close(&s->ipam);
+    free(s->hosts);
+    s->hosts = NULL;
+    s->net_on = false;
+}
+
+int bridge_for(struct sup *s, const struct svc *v, struct ctr_net *out, struct rt_err *err)
+{
+    if (!s->net_on)
+        return rt_error(err, ENETDOWN, "%s: %s", v->name, s->net_err[0] ? s->net_err : "the bridge network is down");
+    uint32_t a;
+    if (ipam_get(&s->ipam, v->name, v->ps->svc->ipv4, live, (void *)s->p, &a, err) < 0)
+        return -1;
+    out->bridge = s->bridge;
+    out->addr = a;
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* link.h - links, addresses and routes over rtnetlink, with libmnl.
+ *
+ * One request at a time, each acknowledged by the kernel: a failure comes
+ * back as the kernel's errno with the operation named ("creating veth
+ * rt-api: File exists"). A socket belongs to the network namespace it was
+ * opened in; nl_open() with a namespace fd opens one in that namespace
+ * (setns there and back on the calling thread), so a container's eth0 is
+ * configured without entering the container. No `ip` command runs. */
+#ifndef RT_NETNS_LINK_H
+#define RT_NETNS_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lib/err.h"
+
+struct nl {
+    struct mnl_socket *sk;
+    unsigned seq, portid;
+};
+
+/* netns: a namespace fd to work in, or -1 for the caller's own. */
+int nl_open(struct nl *n, int netns, struct rt_err *err);
+void nl_close(struct nl *n);
+
+/* The index of link name, 0 when there is none (or -1 with err). */
+int nl_link_index(struct nl *n, const char *name, struct rt_err *err);
+/* A bridge; an existing link of that name is left as it is (1). */
+int nl_bridge_add(struct nl *n, const char *name, unsigned mtu, struct rt_err *err);
+/* A veth pair: name here, peer created directly in the namespace
+ * peer_netns (so it may be called eth0 there). */
+int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns, unsigned mtu, struct rt_err *err);
+/* Up (and, with master > 0, enslaved to that bridge). */
+int nl_link_up(struct nl *n, int index, int master, struct rt_err *err);
+int nl_link_del(struct nl *n, int index, struct rt_err *err);
+/* addr/prefix on the link (host byte order); an address it already has
+ * is fine. */
+int nl_addr_add(struct nl *n, int index, uint32_t addr, int prefix, struct rt_err *err);
+/* The default route via gw (host byte order). */
+int nl_route_default(struct nl *n, uint32_t gw, struct rt_err *err);
+
+/* Every link whose name starts with prefix (for repair after a crash):
+ * fn is called with each index, name and master (0: none). fn must not
+ * use n: the dump is still being read. */
+int nl_links_with_prefix(struct nl *n, const char *prefix,
+                         void (*fn)(void *ud, int index, const char *name, int master), void *ud, struct rt_err *err);
+
+#endif

@@ -1,0 +1,41 @@
+/* net.h - the bridge network: the bridge, and each container's place on it.
+ *
+ * The bridge (droplet.conf [network]) gets the gateway address and comes
+ * up; IPv4 forwarding is turned on. A container with `network = bridge`
+ * gets a veth pair: the host end, "rtv" and a hash of the container's
+ * name, on the bridge; the other end created directly in the container's
+ * network namespace as eth0, with its address, the default route via the
+ * gateway, and lo up. Everything goes over rtnetlink (link.h). */
+#ifndef RT_NETNS_NET_H
+#define RT_NETNS_NET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../lib/err.h"
+
+#define NET_VETH_PREFIX "rtv"
+
+struct net_bridge {
+    const char *name;
+    uint32_t subnet, gateway;    /* host byte order */
+    int prefix;
+    unsigned mtu;
+};
+
+/* The bridge up with its address (an existing one is reused). */
+int net_bridge_up(const struct net_bridge *b, struct rt_err *err);
+/* The host end's name for a container: NET_VETH_PREFIX + 8 hex digits. */
+void net_veth_name(const char *container, char out[16]);
+/* Attach the container whose network namespace is netns: a veth (a left
+ * over one of the same name is replaced), eth0 with addr, the route. */
+int net_attach(const struct net_bridge *b, const char *container, int netns, uint32_t addr, struct rt_err *err);
+/* Remove its veth (it also goes with the namespace). */
+void net_detach(const char *container);
+/* Remove the veths of ours on bridge that no running container has
+ * (after a crash): keep(ud, veth name) says which to keep (NULL: none).
+ * Only this bridge's: another rtinit's bridge is not touched. The count
+ * removed, or -1. */
+int net_sweep(const char *bridge, int (*keep)(void *ud, const char *veth), void *ud, struct rt_err *err);
+
+#endif
