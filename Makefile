@@ -17,7 +17,7 @@ BUILD      ?= build
 CC         ?= gcc
 FUZZ_SECONDS ?= 60
 
-PKGS := libcap libseccomp libmnl libarchive inih jansson libcrypto libkmod blkid
+PKGS := libcap libseccomp libmnl libnftnl libarchive inih jansson libcrypto libkmod blkid
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libarchive is linked statically, with only the readers and filters we
 # call: the shared library drags in libxml2, ICU and libstdc++, and loading
@@ -79,6 +79,10 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/librt.a
 
 unit: $(BUILD)/unit-tests
 
+# bench/network.sh's driver: rtinit's network set-up, timed
+$(BUILD)/netbench: $(call obj,bench/netbench.c) $(BUILD)/librt.a
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(call obj,bench/netbench.c) $(BUILD)/librt.a $(LDLIBS)
+
 # The test runner takes the build directory to test from BUILD; CI adds
 # CHECK_ASAN=1 (run the suites again under ASan+UBSan) and FUZZ_SECONDS.
 check: all unit
@@ -113,6 +117,7 @@ bench: all
 	bash bench/images.sh
 	bash bench/runtime.sh
 	bash bench/supervisor.sh
+	bash bench/network.sh
 
 deps:
 	bash tools/deps.sh

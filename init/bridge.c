@@ -4,11 +4,16 @@
  * its address. The veths are made by the runtime at each start
  * (runtime/container.c, netns/net.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/util.h"
 #include "../lib/value.h"
+#include "../netns/nft.h"
 #include "sup.h"
 
 static bool uses_bridge(const struct plan *p)
@@ -30,11 +35,35 @@ static int live(void *ud, const char *name)
     return 0;
 }
 
+/* A reload changed the names or addresses: the running bridge services
+ * see the new /etc/hosts at once. The file is bind-mounted into each
+ * container, so it is written in place (a rename would not reach them),
+ * in one write, as docker does. */
+static void rewrite_hosts(struct sup *s)
+{
+    size_t len = strlen(s->hosts);
+    for (size_t i = 0; i < s->n; i++) {
+        const struct svc *v = &s->v[i];
+        if (!v->has_ctr || !v->c.rdir[0] || !v->ps || v->ps->svc->network != NET_BRIDGE)
+            continue;
+        char p[PATH_MAX + 16];
+        snprintf(p, sizeof(p), "%s/etc/hosts", v->c.rdir);
+        int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue; /* not made yet: the start writes it */
+        if (pwrite(fd, s->hosts, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0)
+            say(s, LOG_WARN, "%s: updating its /etc/hosts: %s", v->name, strerror(errno));
+        close(fd);
+    }
+}
+
 void bridge_plan(struct sup *s)
 {
     if (!s->net_on)
         return;
     const struct plan *p = s->p;
+    struct nft_port ports[256];
+    size_t nports = 0;
     size_t cap = 128 + p->n * 200, len = 0;
     char *hosts = malloc(cap);
     if (!hosts) {
@@ -79,9 +108,41 @@ void bridge_plan(struct sup *s)
         bool other = c->hostname && strcmp(c->hostname, c->name);
         len += (size_t)snprintf(hosts + len, cap - len, "%s\t%s%s%s\n", as, c->name, other ? " " : "",
                                 other ? c->hostname : "");
+        for (size_t k = 0; k < c->nports && nports < ARRAY_SIZE(ports); k++)
+            ports[nports++] = (struct nft_port){.host_ip = c->ports[k].host_ip,
+                                                .host_port = c->ports[k].host_port,
+                                                .addr = a,
+                                                .port = c->ports[k].ctr_port,
+                                                .proto = c->ports[k].proto};
     }
+    bool changed = !s->hosts || strcmp(s->hosts, hosts);
     free(s->hosts);
     s->hosts = hosts;
+    if (changed)
+        rewrite_hosts(s);
+    /* [network] dns: the services' nameservers (else the host's) */
+    free(s->resolv);
+    s->resolv = NULL;
+    const struct droplet_conf *d = &p->conf->droplet;
+    if (d->network.ndns && (s->resolv = malloc(d->network.ndns * 32 + 1))) {
+        size_t rl = 0;
+        for (size_t i = 0; i < d->network.ndns; i++) {
+            char as[32];
+            format_ipv4(d->network.dns[i], as, sizeof(as));
+            rl += (size_t)sprintf(s->resolv + rl, "nameserver %s\n", as);
+        }
+    }
+    /* NAT and the published ports, replaced at once */
+    struct rt_err err;
+    struct nft_rules rules = {.bridge = s->bridge.name,
+                              .subnet = s->bridge.subnet,
+                              .prefix = s->bridge.prefix,
+                              .ports = ports,
+                              .nports = nports};
+    if (nft_apply(&rules, &err) < 0)
+        say(s, LOG_ERR, "the bridge's firewall: %s; no outbound NAT, no published ports", err.msg);
+    else if (nports)
+        say(s, LOG_INFO, "%zu port%s published (nftables table ip rtinit)", nports, nports == 1 ? "" : "s");
 }
 
 void bridge_open(struct sup *s)
@@ -116,10 +177,15 @@ void bridge_open(struct sup *s)
 
 void bridge_close(struct sup *s)
 {
+    struct rt_err err;
+    if (s->net_on && nft_remove(&err) < 0)
+        say(s, LOG_WARN, "removing the bridge's firewall: %s", err.msg);
     if (s->net_on)
         ipam_close(&s->ipam);
     free(s->hosts);
     s->hosts = NULL;
+    free(s->resolv);
+    s->resolv = NULL;
     s->net_on = false;
 }
 

@@ -89,6 +89,7 @@ struct sup {
     char net_err[RT_ERR_MSG];   /* why it is not */
     struct ipam ipam;           /* the bridge services' addresses */
     char *hosts;                /* their /etc/hosts */
+    char *resolv;               /* their /etc/resolv.conf, from [network] dns (NULL: the host's) */
     struct arena sa;            /* the secrets */
     struct envfile secrets;
     bool have_secrets;

@@ -299,7 +299,8 @@ static void start(struct sup *s, struct svc *v)
                             .paths = s->paths,
                             .store = &st,
                             .secrets = s->have_secrets ? &s->secrets : NULL,
-                            .hosts = s->hosts};
+                            .hosts = s->hosts,
+                            .resolv = s->resolv};
     int r = 0;
     if (v->ps->svc->network == NET_BRIDGE) {
         struct ctr_net *net = arena_alloc(&v->a, sizeof(*net));

@@ -116,6 +116,7 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
         .network = s->network,
         .net = s->network == NET_BRIDGE ? x->net : NULL,
         .hosts = s->network == NET_BRIDGE ? x->hosts : NULL,
+        .resolv_conf = s->network == NET_BRIDGE ? x->resolv : NULL,
         .cap_add = s->cap_add,
         .cap_drop = s->cap_drop,
         .cap_add_all = s->cap_add_all,

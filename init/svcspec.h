@@ -21,6 +21,7 @@ struct svcspec_ctx {
     const struct envfile *secrets; /* NULL: no secrets file */
     const struct ctr_net *net;   /* network = bridge: its place there (NULL: only lo) */
     const char *hosts;           /* /etc/hosts for the bridge's services (NULL: the default) */
+    const char *resolv;          /* their /etc/resolv.conf ([network] dns; NULL: the host's) */
 };
 
 /* Fill *out (its strings and arrays from a) for ps; stdio is left to the

@@ -1979,7 +1979,7 @@ static void droplet_defaults(struct conf *c, const struct rt_paths *paths)
 {
     struct droplet_conf *d = &c->droplet;
     static const char *const mods[] = {"bridge", "veth", "overlay", "nf_tables", "nft_chain_nat",
-                                       "nft_masq", "nft_nat", "ext4"};
+                                       "nft_masq", "nft_nat", "nft_ct", "nft_fib_ipv4", "ext4"};
     d->hostname = "droplet";
     d->modules = arena_alloc(&c->arena, (ARRAY_SIZE(mods) + 1) * sizeof(char *));
     for (size_t i = 0; i < ARRAY_SIZE(mods); i++)

@@ -7,7 +7,7 @@ packages=(
     # build
     make gcc pkg-config git
     libcap-dev libseccomp-dev libmnl-dev libarchive-dev libinih-dev libjansson-dev libssl-dev
-    libkmod-dev libblkid-dev
+    libkmod-dev libblkid-dev libnftnl-dev
     # libarchive is linked statically (see the Makefile): the decompressors it needs
     zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
     # fuzzing (libFuzzer ships with clang's runtime)
@@ -19,6 +19,8 @@ packages=(
     linux-image-amd64 qemu-system-x86 e2fsprogs
     # benchmarks: the runtimes we compare with
     bc crun runc curl util-linux
+    # network tests: nft and ip to look at what rtinit made
+    nftables iproute2
 )
 
 missing=()

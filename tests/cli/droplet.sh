@@ -7,12 +7,13 @@ test_rtinit_boots_as_pid1_runs_the_stack_and_reboots_cleanly() {
     assert_rc 0
     out=$(tr -d '\r' <<<"$out")
     # PID 1's own set-up: modules by libkmod, the volume found by its label
-    assert_in "$out" "rtinit: kernel modules loaded: overlay veth bridge"
+    assert_in "$out" "rtinit: kernel modules loaded: overlay veth bridge nf_tables nft_chain_nat nft_masq nft_nat nft_ct nft_fib_ipv4"
     assert_in "$out" "rtinit: block volume LABEL=rtvol (/dev/vdb) mounted on /mnt/vol"
     # the stack, in order, with full cgroup v2 (no limit reported missing)
     assert_in "$out" "rtinit: web is healthy (HTTP 200)"
     before "web is healthy (HTTP 200)" "api: started"
     assert_not_in "$out" "runs without"
+    assert_not_in "$out" "the bridge's firewall"
     # Ctrl-Alt-Del is a SIGINT to PID 1: every service stops, dependents first
     assert_in "$out" "rtinit: stopping every service (SIGINT)"
     before "api: stopping" "web: stopping"

@@ -6,6 +6,14 @@ BBIMG="$TMP/supervisor-busybox"
 
 WRAP=()
 
+# at_exit CMD: run CMD when the test ends, however it ends (before what
+# was registered earlier: rtinit goes before the namespace it runs in)
+CLEANUP=""
+at_exit() {
+    CLEANUP="$1; $CLEANUP"
+    trap 'set +e; eval "$CLEANUP"' EXIT
+}
+
 # stack NAME TEXT...: conf.d with droplet.conf and services (all on the
 # busybox image, user app, no network unless the text says otherwise)
 stack() {
@@ -44,7 +52,7 @@ bg_start() {
     bgpid=$!
     # a failed assertion ends the test's subshell: take rtinit (and a
     # log writer the test stopped) down with it
-    trap 'set +e; pkill -CONT -P $bgpid -x rtinit-log 2>/dev/null; kill -TERM $bgpid 2>/dev/null; timeout 20 tail --pid=$bgpid -f /dev/null' EXIT
+    at_exit "pkill -CONT -P $bgpid -x rtinit-log 2>/dev/null; kill -TERM $bgpid 2>/dev/null; timeout 20 tail --pid=$bgpid -f /dev/null"
     for _ in $(seq 200); do
         "$RTCTL" --root "$PWD/root" status >/dev/null 2>&1 && return 0
         sleep 0.05

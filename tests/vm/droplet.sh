@@ -13,7 +13,7 @@ root=$work/root
 vm_root "$root"
 vm_bin "$root" "$VM_TOP/${BUILD:-build}/rtinit" /usr/sbin/rtinit
 vm_bin "$root" "$VM_TOP/${BUILD:-build}/rtctl" /usr/bin/rtctl
-vm_modules "$root" overlay veth bridge
+vm_modules "$root" overlay veth bridge nf_tables nft_chain_nat nft_masq nft_nat nft_ct nft_fib_ipv4
 vm_busybox_image "$work/bbimg"
 rm -rf "$work/imp"
 "$VM_TOP/${BUILD:-build}/rtctl" --root "$work/imp" image import -q "$work/bbimg" bb:1
