@@ -59,6 +59,13 @@ static void console(void)
     if (fd > 2)
         close(fd);
     setsid();
+    /* A console that cannot take more (a serial line held by flow
+     * control) must not stop PID 1: a message that would wait is dropped
+     * there; LOGDIR/rtinit.log has it. Only PID 1 and its log writer use
+     * these fds: services get /dev/null and pipes. */
+    int fl = fcntl(1, F_GETFL);
+    if (fl >= 0)
+        fcntl(1, F_SETFL, fl | O_NONBLOCK);
 }
 
 void pid1_early(const struct logger *lg)

@@ -417,6 +417,8 @@ static void exited(struct sup *s, struct svc *v, int status)
         if (ctr_spawned(v->spec, &v->c, &err) < 0) {
             say(s, LOG_ERR, "%s", err.msg);
             v->start_failed = true;
+        } else if (v->phase == STARTING) {
+            say(s, LOG_INFO, "%s: started (pid %d)", v->name, (int)v->c.pid); /* and ended at once, below */
         }
     }
     bool ran = v->has_ctr && !v->start_failed;

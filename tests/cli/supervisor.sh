@@ -47,7 +47,7 @@ command = sh -c 'echo run; exit 0'"
     supervise 1
     assert_rc 0
     assert_in "$out" "once exited with status 0 (restart = on-failure)"
-    [ "$(grep -c 'once: started' <<<"$out")" = 1 ]
+    [ "$(grep -c 'once: started' <<<"$out")" = 1 ] || { say "$out"; return 1; }
     [ "$(grep -c 'Z run$' root/log/loop.log)" -ge 3 ] || { say "$out"; return 1; }
 }
 
