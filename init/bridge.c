@@ -57,64 +57,87 @@ static void rewrite_hosts(struct sup *s)
     }
 }
 
-void bridge_plan(struct sup *s)
+/* A fixed `ipv4` that a service without one holds from an earlier lease
+ * is taken from it (it gets another at its next start). */
+static void take_back_fixed(struct sup *s, const struct plan *p)
 {
-    if (!s->net_on)
-        return;
-    const struct plan *p = s->p;
-    struct nft_port ports[256];
-    size_t nports = 0;
-    size_t cap = 128 + p->n * 200, len = 0;
-    char *hosts = malloc(cap);
-    if (!hosts) {
-        say(s, LOG_ERR, "out of memory building /etc/hosts");
-        return;
-    }
-    len += (size_t)snprintf(hosts, cap, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-    /* Fixed addresses first: one that a service without `ipv4` holds
-     * from an earlier lease is taken from it (it gets another). */
     for (size_t i = 0; i < p->n; i++) {
         const struct svc_conf *c = p->svcs[i].svc;
         if (c->network != NET_BRIDGE || !c->ipv4)
             continue;
         const char *holder = ipam_holder(&s->ipam, c->ipv4);
         const struct svc_conf *h = holder ? conf_find(p->conf, holder) : NULL;
-        if (holder && strcmp(holder, c->name) && (!h || !h->ipv4 || h->network != NET_BRIDGE)) {
-            char as[32], hn[64];
-            struct rt_err err;
-            format_ipv4(c->ipv4, as, sizeof(as));
-            snprintf(hn, sizeof(hn), "%s", holder);
-            if (ipam_release(&s->ipam, hn, &err) < 0)
-                say(s, LOG_ERR, "%s", err.msg);
-            else if (h)
-                say(s, LOG_WARN, "%s gets a new address: %s is now %s's (ipv4); it moves at its next start", hn, as,
-                    c->name);
-        }
-    }
-    /* pass 0: the fixed addresses; pass 1: the others */
-    for (int pass = 0; pass < 2; pass++)
-    for (size_t i = 0; i < p->n; i++) {
-        const struct svc_conf *c = p->svcs[i].svc;
-        if (c->network != NET_BRIDGE || (pass == 0) != (c->ipv4 != 0))
+        if (!holder || !strcmp(holder, c->name) || (h && h->ipv4 && h->network == NET_BRIDGE))
             continue;
+        char as[32], hn[64];
         struct rt_err err;
-        uint32_t a;
-        if (ipam_get(&s->ipam, c->name, c->ipv4, live, (void *)p, &a, &err) < 0) {
+        format_ipv4(c->ipv4, as, sizeof(as));
+        snprintf(hn, sizeof(hn), "%s", holder); /* the lease goes, and its name with it */
+        if (ipam_release(&s->ipam, hn, &err) < 0)
             say(s, LOG_ERR, "%s", err.msg);
-            continue;
-        }
-        char as[32];
-        format_ipv4(a, as, sizeof(as));
-        bool other = c->hostname && strcmp(c->hostname, c->name);
-        len += (size_t)snprintf(hosts + len, cap - len, "%s\t%s%s%s\n", as, c->name, other ? " " : "",
-                                other ? c->hostname : "");
-        for (size_t k = 0; k < c->nports && nports < ARRAY_SIZE(ports); k++)
-            ports[nports++] = (struct nft_port){.host_ip = c->ports[k].host_ip,
-                                                .host_port = c->ports[k].host_port,
-                                                .addr = a,
-                                                .port = c->ports[k].ctr_port,
-                                                .proto = c->ports[k].proto};
+        else if (h)
+            say(s, LOG_WARN, "%s gets a new address: %s is now %s's (ipv4); it moves at its next start", hn, as,
+                c->name);
     }
+}
+
+struct plan_out {
+    char *hosts;
+    size_t len, cap;
+    struct nft_port ports[256];
+    size_t nports;
+};
+
+/* One bridge service: its address, its line in /etc/hosts, its ports. */
+static void place(struct sup *s, const struct plan *p, const struct svc_conf *c, struct plan_out *o)
+{
+    struct rt_err err;
+    uint32_t a;
+    if (ipam_get(&s->ipam, c->name, c->ipv4, live, (void *)p, &a, &err) < 0) {
+        say(s, LOG_ERR, "%s", err.msg);
+        return;
+    }
+    char as[32];
+    format_ipv4(a, as, sizeof(as));
+    bool other = c->hostname && strcmp(c->hostname, c->name);
+    int n = snprintf(o->hosts + o->len, o->cap - o->len, "%s\t%s%s%s\n", as, c->name, other ? " " : "",
+                     other ? c->hostname : "");
+    if (n > 0 && (size_t)n < o->cap - o->len) /* names are at most 63 characters: it fits */
+        o->len += (size_t)n;
+    for (size_t k = 0; k < c->nports && o->nports < ARRAY_SIZE(o->ports); k++)
+        o->ports[o->nports++] = (struct nft_port){.host_ip = c->ports[k].host_ip,
+                                                  .host_port = c->ports[k].host_port,
+                                                  .addr = a,
+                                                  .port = c->ports[k].ctr_port,
+                                                  .proto = c->ports[k].proto};
+}
+
+void bridge_plan(struct sup *s)
+{
+    if (!s->net_on)
+        return;
+    const struct plan *p = s->p;
+    struct plan_out *o = calloc(1, sizeof(*o));
+    if (o) {
+        o->cap = 128 + p->n * 200;
+        o->hosts = malloc(o->cap);
+    }
+    if (!o || !o->hosts) {
+        say(s, LOG_ERR, "out of memory building /etc/hosts");
+        free(o);
+        return;
+    }
+    o->len = (size_t)snprintf(o->hosts, o->cap, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    take_back_fixed(s, p);
+    for (size_t i = 0; i < p->n; i++) /* the fixed addresses first */
+        if (p->svcs[i].svc->network == NET_BRIDGE && p->svcs[i].svc->ipv4)
+            place(s, p, p->svcs[i].svc, o);
+    for (size_t i = 0; i < p->n; i++)
+        if (p->svcs[i].svc->network == NET_BRIDGE && !p->svcs[i].svc->ipv4)
+            place(s, p, p->svcs[i].svc, o);
+    char *hosts = o->hosts;
+    struct nft_port *ports = o->ports;
+    size_t nports = o->nports;
     bool changed = !s->hosts || strcmp(s->hosts, hosts);
     free(s->hosts);
     s->hosts = hosts;
@@ -143,6 +166,7 @@ void bridge_plan(struct sup *s)
         say(s, LOG_ERR, "the bridge's firewall: %s; no outbound NAT, no published ports", err.msg);
     else if (nports)
         say(s, LOG_INFO, "%zu port%s published (nftables table ip rtinit)", nports, nports == 1 ? "" : "s");
+    free(o);
 }
 
 void bridge_open(struct sup *s)
