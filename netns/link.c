@@ -115,15 +115,24 @@ int nl_link_index(struct nl *n, const char *name, struct rt_err *err)
     return u.index;
 }
 
-int nl_bridge_add(struct nl *n, const char *name, unsigned mtu, struct rt_err *err)
+/* A new link's request: name, MTU, and an open IFLA_LINKINFO of kind
+ * (*li, for the caller to add to and close). */
+static struct nlmsghdr *new_link(char *buf, const char *name, unsigned mtu, const char *kind, struct nlattr **li)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
     struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
     if (mtu)
         mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-    struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+    return nlh;
+}
+
+int nl_bridge_add(struct nl *n, const char *name, unsigned mtu, struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlattr *li;
+    struct nlmsghdr *nlh = new_link(buf, name, mtu, "bridge", &li);
     mnl_attr_nest_end(nlh, li);
     int r = talk(n, nlh, NULL, NULL);
     if (r == -EEXIST)
@@ -137,12 +146,8 @@ int nl_bridge_add(struct nl *n, const char *name, unsigned mtu, struct rt_err *e
 int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns, unsigned mtu, struct rt_err *err)
 {
     char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    if (mtu)
-        mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-    struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+    struct nlattr *li;
+    struct nlmsghdr *nlh = new_link(buf, name, mtu, "veth", &li);
     struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
     struct nlattr *p = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
     /* the peer's own ifinfomsg, then its attributes */

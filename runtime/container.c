@@ -858,7 +858,8 @@ static int attach(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     return r;
 }
 
-int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
+/* A ctr that holds nothing yet (what ctr_release can be given at once). */
+static void ctr_init(struct ctr *c, const char *name)
 {
     memset(c, 0, sizeof(*c));
     c->pid = -1;
@@ -866,7 +867,12 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     c->lockfd = -1;
     c->sync = -1;
     c->cg.fd = -1;
-    snprintf(c->name, sizeof(c->name), "%s", s->name);
+    snprintf(c->name, sizeof(c->name), "%s", name);
+}
+
+int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
+{
+    ctr_init(c, s->name);
     if (!ctr_name_ok(s->name))
         return rt_error(err, EINVAL, "'%s' is not a valid container name (a DNS label)", s->name);
     struct child *ch = calloc(1, sizeof(*ch));
@@ -1151,13 +1157,7 @@ static __attribute__((noreturn)) void exec_child(struct child *ch, int pidfd, co
 int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
              const int *stdio, struct ctr *c, struct rt_err *err)
 {
-    memset(c, 0, sizeof(*c));
-    c->pid = -1;
-    c->pidfd = -1;
-    c->lockfd = -1;
-    c->sync = -1;
-    c->cg.fd = -1;
-    snprintf(c->name, sizeof(c->name), "%s", name);
+    ctr_init(c, name);
     if (!ctr_name_ok(name))
         return rt_error(err, EINVAL, "'%s' is not a valid container name", name);
     if ((size_t)snprintf(c->rdir, sizeof(c->rdir), "%s/containers/%s", run_dir, name) >= sizeof(c->rdir))
