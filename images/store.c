@@ -18,23 +18,6 @@
 #include "../lib/util.h"
 #include "../lib/value.h"
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, mode) < 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 int rm_tree_at(int dfd, const char *name)
 {
     /* Try the cheap cases first: a file, a symlink, an empty directory. */
@@ -143,13 +126,13 @@ int store_open(struct store *s, const struct rt_paths *paths, bool create, int l
         return rt_error(err, ENAMETOOLONG, "state directory path too long");
     if (create) {
         static const char *const subs[] = {"layers", "blobs/sha256", "tmp", "mnt", "flat"};
-        if (mkdir_p(s->dir, 0700) < 0)
-            return rt_syserror(err, "creating %s", s->dir);
+        if (mkdir_p(s->dir, 0700, err) < 0)
+            return -1;
         for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
             char p[PATH_MAX];
             snprintf(p, sizeof(p), "%s/%s", s->dir, subs[i]);
-            if (mkdir_p(p, 0700) < 0)
-                return rt_syserror(err, "creating %s", p);
+            if (mkdir_p(p, 0700, err) < 0)
+                return -1;
         }
     }
     s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

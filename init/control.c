@@ -42,15 +42,11 @@ int control_open(struct sup *s)
         return -1;
     }
     strcpy(sa.sun_path, path);
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", s->paths->run_dir);
-    for (char *q = dir + 1; *q; q++)
-        if (*q == '/') {
-            *q = '\0';
-            mkdir(dir, 0755);
-            *q = '/';
-        }
-    mkdir(dir, 0755);
+    struct rt_err err;
+    if (mkdir_p(s->paths->run_dir, 0755, &err) < 0) {
+        say(s, LOG_WARN, "control socket %s: %s; rtctl cannot reach rtinit", path, err.msg);
+        return -1;
+    }
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         goto fail;

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "../images/defaults.h"
+#include "../lib/fileio.h"
 #include "sup.h"
 
 static bool same_str(const char *a, const char *b)
@@ -294,8 +295,9 @@ int sup_reload(struct sup *s, char **msg)
      * the lines. */
     const struct droplet_conf *d = &c->droplet;
     const char *dir = d->logging.dir ? d->logging.dir : s->paths->log_dir;
-    if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-        say(s, LOG_WARN, "log directory %s: %s; logs are not kept", dir, strerror(errno));
+    struct rt_err err;
+    if (mkdir_p(dir, 0750, &err) < 0)
+        say(s, LOG_WARN, "log directory: %s; logs are not kept", err.msg);
     logw_config(&s->lw, &s->ownq, dir, d->logging.max_size, d->logging.max_files ? d->logging.max_files : 1);
 
     if (out) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../images/store.h"
+#include "../lib/fileio.h"
 #include "../lib/util.h"
 #include "../lib/value.h"
 #include "sup.h"
@@ -48,8 +49,9 @@ uint64_t now_ms(void)
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* Queues a flush: the loop moves queued lines to the writer once per
- * turn (flush_logs), so a burst costs one pass, not one write per line. */
+/* rtinit's own messages: the console now, and rtinit.log through the log
+ * queue (flush_logs moves queued lines to the writer once per turn, so a
+ * burst costs one pass, not one write per line). */
 void say(struct sup *s, enum log_level lvl, const char *fmt, ...)
 {
     char msg[1024];
@@ -162,17 +164,9 @@ static void start_logw(struct sup *s)
 {
     const struct droplet_conf *d = &s->p->conf->droplet;
     const char *dir = d->logging.dir ? d->logging.dir : s->paths->log_dir;
-    char p1[PATH_MAX];
-    snprintf(p1, sizeof(p1), "%s", dir);
-    for (char *q = p1 + 1; *q; q++)
-        if (*q == '/') {
-            *q = '\0';
-            mkdir(p1, 0755);
-            *q = '/';
-        }
-    if (mkdir(p1, 0750) < 0 && errno != EEXIST)
-        say(s, LOG_WARN, "log directory %s: %s; logs are not kept", dir, strerror(errno));
     struct rt_err err;
+    if (mkdir_p(dir, 0750, &err) < 0)
+        say(s, LOG_WARN, "log directory: %s; logs are not kept", err.msg);
     s->lw_restart = 0;
     if (logw_start(&s->lw, dir, d->logging.max_size, d->logging.max_files ? d->logging.max_files : 1, &err) < 0) {
         say(s, LOG_ERR, "%s; trying again in %d ms (lines wait in bounded queues)", err.msg, LOGW_RESTART_MS);
@@ -210,15 +204,10 @@ static void make_volume_dirs(const struct svc_conf *c)
     for (size_t i = 0; i < c->nvolumes; i++) {
         if (c->volumes[i].src[0] == '/')
             continue;
-        char p[PATH_MAX];
-        snprintf(p, sizeof(p), "%s", c->volumes[i].host_path);
-        for (char *q = p + 1; *q; q++)
-            if (*q == '/') {
-                *q = '\0';
-                mkdir(p, 0755);
-                *q = '/';
-            }
-        mkdir(p, 0755);
+        struct rt_err err;
+        if (mkdir_p(c->volumes[i].host_path, 0755, &err) < 0) {
+            /* the start fails on the mount, and says so */
+        }
     }
 }
 

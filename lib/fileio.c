@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -101,5 +102,22 @@ int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
     }
     if (fsync(dirfd) < 0)
         return rt_syserror(err, "syncing the directory of %s", name);
+    return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, struct rt_err *err)
+{
+    char p[PATH_MAX];
+    if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+        return rt_error(err, ENAMETOOLONG, "creating %s: %s", path, strerror(ENAMETOOLONG));
+    for (char *c = p + 1; *c; c++)
+        if (*c == '/') {
+            *c = '\0';
+            if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return rt_syserror(err, "creating %s", p);
+            *c = '/';
+        }
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+        return rt_syserror(err, "creating %s", p);
     return 0;
 }

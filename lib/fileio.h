@@ -27,4 +27,8 @@ const char *read_small_file_error(int errnum);
  * directory. A reader sees the old file or the new one, never a part. */
 int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, struct rt_err *err);
 
+/* mkdir -p: the missing parents (0755), then path itself with mode. An
+ * existing directory is fine. The error names the one that failed. */
+int mkdir_p(const char *path, mode_t mode, struct rt_err *err);
+
 #endif

@@ -48,10 +48,8 @@ int ipam_open(struct ipam *m, const char *state_dir, uint32_t subnet, int prefix
     m->gateway = gateway;
     char dir[sizeof(m->path) - 16];
     snprintf(dir, sizeof(dir), "%s/net", state_dir);
-    if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
-        return rt_syserror(err, "%s", state_dir);
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return rt_syserror(err, "%s", dir);
+    if (mkdir_p(dir, 0755, err) < 0)
+        return -1;
     snprintf(m->path, sizeof(m->path), "%s/leases", dir);
     FILE *f = fopen(m->path, "re");
     if (!f) {

@@ -637,22 +637,6 @@ static int write_file(const char *dir, const char *name, const char *text, struc
     return 0;
 }
 
-static int mkdirs(const char *path, struct rt_err *err)
-{
-    char p[PATH_MAX];
-    snprintf(p, sizeof(p), "%s", path);
-    for (char *c = p + 1; *c; c++)
-        if (*c == '/') {
-            *c = '\0';
-            if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                return rt_syserror(err, "creating %s", p);
-            *c = '/';
-        }
-    if (mkdir(p, 0700) < 0 && errno != EEXIST)
-        return rt_syserror(err, "creating %s", p);
-    return 0;
-}
-
 /* Write text to dir/name, whole or not at all. */
 static int write_file_in(const char *dir, const char *name, const char *text, struct rt_err *err)
 {
@@ -733,12 +717,12 @@ static int prepare_dir(const struct ctr_spec *s, struct child *ch, struct ctr *c
         (size_t)snprintf(ch->rdir, sizeof(ch->rdir), "%s/containers/%s", s->run_dir, s->name) >= sizeof(ch->rdir) - 32)
         return rt_error(err, ENAMETOOLONG, "container %s: path too long", s->name);
     char p[PATH_MAX + 16];
-    if (mkdirs(ch->rdir, err) < 0 || take_lock(ch->rdir, s->name, c, err) < 0)
+    if (mkdir_p(ch->rdir, 0700, err) < 0 || take_lock(ch->rdir, s->name, c, err) < 0)
         return -1;
     /* ours from here: ctr_release may remove them */
     snprintf(c->rdir, sizeof(c->rdir), "%s", ch->rdir);
     snprintf(c->dir, sizeof(c->dir), "%s", ch->dir);
-    if (mkdirs(ch->dir, err) < 0 || write_pins(s, ch->dir, err) < 0)
+    if (mkdir_p(ch->dir, 0700, err) < 0 || write_pins(s, ch->dir, err) < 0)
         return -1;
     static const char *const subs[] = {"upper", "work"}, *const rsubs[] = {"rootfs", "etc", "empty"};
     for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
