@@ -34,6 +34,18 @@ struct ctr_mount {
                                     container's user (a new named volume, as docker does) */
 };
 
+/* A host device passed through on purpose (conf.d `devices`, rtctl run
+ * --device): the node host is made at ctr in the container's /dev, and
+ * the cgroup's device program allows it with access. */
+#define CTR_DEV_READ  1u
+#define CTR_DEV_WRITE 2u
+#define CTR_DEV_MKNOD 4u
+struct ctr_device {
+    const char *host;            /* absolute path of a character or block device on the host */
+    const char *ctr;             /* absolute path in the container (under /dev) */
+    unsigned access;             /* CTR_DEV_READ | CTR_DEV_WRITE | CTR_DEV_MKNOD */
+};
+
 /* Where a container with network = bridge goes: the bridge and its
  * address there (netns/). */
 struct ctr_net {
@@ -63,6 +75,8 @@ struct ctr_spec {
     size_t nrlimits;
     const struct ctr_mount *mounts;
     size_t nmounts;
+    const struct ctr_device *devices;
+    size_t ndevices;
     struct cg_limits limits;
     int stdio[3];                /* the container's fds 0, 1, 2 */
     const char *hosts;           /* contents of /etc/hosts, NULL: localhost and the hostname */

@@ -1,0 +1,247 @@
+/* child.c - the container's process, between clone3() and execve(): its
+ * user and groups from the image's files, rlimits, the fds it keeps, the
+ * working directory, capabilities, no_new_privs and the seccomp filter,
+ * in that order. Shared by a container's first process and by exec. See
+ * child.h. */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <jansson.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../images/store.h"
+#include "../lib/fileio.h"
+#include "../lib/paths.h"
+#include "../lib/util.h"
+#include "seccomp.h"
+#include "user.h"
+
+#include "child.h"
+
+extern char **environ;
+
+void die(struct child *ch, const char *fmt, ...)
+{
+    char msg[MSG_MAX];
+    int e = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof(msg) - 2 && strstr(fmt, "%m") == NULL && e && fmt[strlen(fmt) - 1] == ':')
+        snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", strerror(e));
+    if (write(ch->sock, msg, strlen(msg)) < 0) {
+        /* nothing left to tell anyone */
+    }
+    _exit(127);
+}
+
+long sys_openat2(int dirfd, const char *path, int flags, uint64_t resolve)
+{
+    struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve};
+    return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* A file of the image, read whole into buf (at most ETC_BUF - 1 bytes);
+ * "" if it does not exist. */
+static void read_etc(struct child *ch, const char *path, char *buf)
+{
+    buf[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return;
+        die(ch, "reading %s:", path);
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        die(ch, "%s is not a regular file", path);
+    size_t n = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf + n, ETC_BUF - 1 - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            die(ch, "reading %s:", path);
+        if (k == 0 || (n += (size_t)k) == ETC_BUF - 1)
+            break;
+    }
+    buf[n] = '\0';
+    close(fd);
+}
+
+/* Users, groups, capabilities: the order matters. Groups before the uid
+ * changes (setgroups needs CAP_SETGID); keep the permitted set across
+ * setresuid, then set the final sets; ambient last. */
+static void drop_privileges(struct child *ch, const struct user_ids *ids)
+{
+    for (int cap = 0; cap <= 63; cap++)
+        if (!(ch->caps & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            die(ch, "dropping capability %d from the bounding set:", cap);
+    if (setgroups(ids->ngroups, ids->groups) < 0 || setresgid(ids->gid, ids->gid, ids->gid) < 0)
+        die(ch, "setting groups:");
+    if (ids->uid != 0) {
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresuid(ids->uid, ids->uid, ids->uid) < 0 ||
+            prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+            die(ch, "setting user %u:", (unsigned)ids->uid);
+    }
+    if (cap_set_proc(ids->uid ? ch->caps_user : ch->caps_root) < 0)
+        die(ch, "setting capabilities:");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        die(ch, "clearing ambient capabilities:");
+    if (ids->uid != 0) {
+        /* a non-root process keeps exactly what cap_add names */
+        for (int cap = 0; cap <= 63; cap++)
+            if ((ch->ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+                die(ch, "raising ambient capability %d:", cap);
+    }
+}
+
+/* Without allocating (we are between clone and exec). */
+static bool dir_is_empty(int fd)
+{
+    char buf[1024];
+    long n;
+    while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+        for (long off = 0; off < n;) {
+            const struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *d = (const void *)(buf + off);
+            if (strcmp(d->name, ".") && strcmp(d->name, ".."))
+                return false;
+            off += d->reclen;
+        }
+    return n == 0;
+}
+
+/* A new, empty volume directory belongs to the service's user, as docker
+ * gives a new named volume the owner of the image's directory. Resolved in
+ * the container's root without symlinks, changed through the fd. */
+static void own_volumes(struct child *ch, const struct user_ids *ids)
+{
+    for (size_t i = 0; ch->s && i < ch->s->nmounts; i++) {
+        const struct ctr_mount *m = &ch->s->mounts[i];
+        if (!m->own || m->tmpfs || m->ro)
+            continue;
+        int fd = (int)sys_openat2(AT_FDCWD, m->dst, O_RDONLY | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+            die(ch, "volume %s:", m->dst);
+        bool empty = dir_is_empty(fd);
+        if (empty && st.st_uid == 0 && st.st_gid == 0 && (ids->uid || ids->gid) && fchown(fd, ids->uid, ids->gid) < 0)
+            die(ch, "giving the new volume %s to %u:%u:", m->dst, (unsigned)ids->uid, (unsigned)ids->gid);
+        close(fd);
+    }
+}
+
+/* The last steps, shared by a container's first process and by `exec`:
+ * resolve the user in the image's files, set HOME, rlimits, close every
+ * other fd, enter the working directory, drop privileges, load the
+ * filter, exec. */
+void become(struct child *ch, const char *user, const char *wd,
+                                             const struct ulimit *rlimits, size_t nrlimits, char *const *argv)
+{
+    read_etc(ch, "/etc/passwd", ch->passwd);
+    read_etc(ch, "/etc/group", ch->group);
+    struct user_ids ids;
+    char msg[256];
+    if (user_resolve(user, ch->passwd, ch->group, &ids, msg, sizeof(msg)) < 0)
+        die(ch, "%s", msg);
+    own_volumes(ch, &ids);
+    bool has_home = false;
+    for (size_t i = 0; i < ch->nenv; i++)
+        has_home |= startswith(ch->env[i], "HOME=");
+    if (!has_home) {
+        snprintf(ch->home, sizeof(ch->home), "HOME=%s", ids.home[0] ? ids.home : "/");
+        ch->env[ch->nenv] = ch->home;
+        ch->env[ch->nenv + 1] = NULL;
+    }
+    for (size_t i = 0; i < nrlimits; i++) {
+        struct rlimit rl = {rlimits[i].soft == UNLIMITED ? RLIM_INFINITY : rlimits[i].soft,
+                            rlimits[i].hard == UNLIMITED ? RLIM_INFINITY : rlimits[i].hard};
+        if (setrlimit(rlimits[i].resource, &rl) < 0)
+            die(ch, "setting the %d limit:", rlimits[i].resource);
+    }
+    /* Nothing but 0, 1, 2 and the sync socket (closed by exec) may reach
+     * the container: not before chdir either (the CVE-2024-21626 class). */
+    if (ch->sock > 3)
+        close_range(3, (unsigned)ch->sock - 1, 0);
+    close_range((unsigned)ch->sock + 1, ~0U, 0);
+    if (chdir(wd) < 0) {
+        /* as docker: a missing working directory is made */
+        char p[PATH_MAX];
+        snprintf(p, sizeof(p), "%s", wd);
+        for (char *c = p + 1; *c; c++)
+            if (*c == '/') {
+                *c = '\0';
+                mkdir(p, 0755);
+                *c = '/';
+            }
+        if ((mkdir(p, 0755) < 0 && errno != EEXIST) || chdir(p) < 0)
+            die(ch, "working directory %s:", wd);
+    }
+    char cwd[16];
+    if (!getcwd(cwd, sizeof(cwd)) && errno != ERANGE)
+        die(ch, "the working directory is outside the container");
+    drop_privileges(ch, &ids);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        die(ch, "no_new_privs:");
+    /* If the runtime that started us dies, so do we (and with the first
+     * process, the whole container): nothing runs unsupervised. Set after
+     * the credentials change, which clears it; then make sure the parent
+     * did not die before that (its end of the socket would be closed). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        die(ch, "PR_SET_PDEATHSIG:");
+    struct pollfd pf = {.fd = ch->sock, .events = POLLIN};
+    if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
+        _exit(127);
+    if (ch->seccomp && seccomp_load_prog(&ch->prog) < 0)
+        die(ch, "loading the seccomp filter:");
+    environ = ch->env;
+    execvp(argv[0], argv);
+    if (errno == ENOENT)
+        die(ch, "%s: not found in the container's PATH", argv[0]);
+    die(ch, "executing %s:", argv[0]);
+}
+
+/* A clean slate for signals: the exec'd program expects default
+ * dispositions (an ignored signal would stay ignored across execve) and
+ * an empty mask (the caller blocks the signals it forwards). */
+void reset_signals(void)
+{
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}

@@ -1,0 +1,70 @@
+/* child.h - what the container's side of the runtime shares, inside
+ * runtime/ only: the state prepared for the process between clone and
+ * execve (struct child), the steps that build its root (rootfs.c) and
+ * that make it the container's process (child.c), and the parent's
+ * helpers that ctr_spawn (container.c) and ctr_exec (exec.c) share.
+ *
+ * Everything the child calls allocates nothing: it runs between clone3()
+ * and execve() and reports failures over the sync socket with die(). */
+#ifndef RT_RUNTIME_CHILD_H
+#define RT_RUNTIME_CHILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/capability.h>
+#include <sys/types.h>
+
+#include "container.h"
+#include "seccomp.h"
+#include "user.h"
+
+#define MSG_MAX 512
+#define ETC_BUF (1 << 20) /* /etc/passwd and /etc/group, each */
+
+/* Everything the child needs, prepared before clone3(). */
+struct child {
+    const struct ctr_spec *s;
+    int sock;                   /* the child's end of the socketpair */
+    char rootfs[PATH_MAX];      /* where the overlay is mounted */
+    char layers[PATH_MAX];      /* the store's layers/, for short lowerdir paths */
+    char overlay[8192];         /* mount options */
+    char dir[PATH_MAX];         /* STATE/containers/<name>: upper, work, layers */
+    char rdir[PATH_MAX];        /* RUN/containers/<name>: lock, state.json, etc/, rootfs, empty */
+    uint64_t caps;              /* bounding set */
+    uint64_t ambient;           /* what a non-root user keeps */
+    cap_t caps_root, caps_user; /* permitted/effective/inheritable, as root or not */
+    struct seccomp_prog prog;
+    bool seccomp;
+    char *passwd, *group;       /* ETC_BUF each */
+    char **env;                 /* spec env + HOME, with a spare slot */
+    size_t nenv;
+    char home[300];
+};
+
+/* ---- in the child (child.c, rootfs.c) ---- */
+
+/* Report "what: why" over the sync socket and _exit(127). A format ending
+ * in ':' gets errno's text appended. */
+__attribute__((noreturn, format(printf, 2, 3))) void die(struct child *ch, const char *fmt, ...);
+long sys_openat2(int dirfd, const char *path, int flags, uint64_t resolve);
+/* The container's root, mounted at rootfd: /proc and /sys (with the masked
+ * and read-only paths), /dev, then the spec's volumes and tmpfs mounts and
+ * the runtime's /etc files. */
+void make_proc_sys(struct child *ch, int rootfd);
+void make_dev(struct child *ch, int rootfd);
+void make_mounts(struct child *ch, int rootfd);
+/* The last steps, shared by a container's first process and by exec. */
+__attribute__((noreturn)) void become(struct child *ch, const char *user, const char *wd, const struct ulimit *rlimits,
+                                      size_t nrlimits, char *const *argv);
+void reset_signals(void);
+
+/* ---- in the parent (container.c), shared with exec.c ---- */
+
+void ctr_init(struct ctr *c, const char *name);
+void child_free(struct child *ch);
+cap_t make_caps(uint64_t permitted, uint64_t inheritable);
+int compile_seccomp(const char *state_dir, enum seccomp_mode mode, const char *profile, uint64_t caps,
+                    struct seccomp_prog *p, struct rt_err *err);
+unsigned long long proc_starttime(pid_t pid);
+
+#endif
