@@ -15,6 +15,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,8 +231,63 @@ static void mount_volume(const struct droplet_conf *d, const struct logger *lg)
     free(dev);
 }
 
+/* Is /proc mounted with hidepid=invisible (hidepid=2 before Linux 5.8)?
+ * From its super options in mountinfo, as the kernel shows them. */
+static bool proc_hidden(void)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return false;
+    char *line = NULL;
+    size_t cap = 0;
+    bool hidden = false;
+    while (!hidden && getline(&line, &cap, f) > 0) {
+        char mnt[256];
+        const char *sep = strstr(line, " - ");
+        if (!sep || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 || strcmp(mnt, "/proc"))
+            continue;
+        hidden = strstr(sep, ",hidepid=invisible") || strstr(sep, ",hidepid=2");
+    }
+    free(line);
+    fclose(f);
+    return hidden;
+}
+
+/* [droplet] proc_hidepid: users other than root see only their own
+ * processes in /proc, so not the arguments of others' (a password on a
+ * command line). rtinit, root, still sees every process; each service
+ * has its own PID namespace and /proc, which this does not change. A
+ * remount of /proc, however it was mounted (by pid1_early or by the
+ * initramfs), keeping its flags. */
+static void proc_hidepid(const struct logger *lg)
+{
+    static const char *const opts[] = {"hidepid=invisible", "hidepid=2"}; /* the name is Linux 5.8's */
+    unsigned long flags = MS_REMOUNT;
+    struct statvfs sv;
+    if (statvfs("/proc", &sv) == 0)
+        flags |= (sv.f_flag & ST_RDONLY ? MS_RDONLY : 0) | (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
+                 (sv.f_flag & ST_NODEV ? MS_NODEV : 0) | (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+    int err = 0;
+    size_t i;
+    for (i = 0; i < ARRAY_SIZE(opts); i++) {
+        if (mount(NULL, "/proc", NULL, flags, opts[i]) == 0)
+            break;
+        err = errno;
+    }
+    if (i == ARRAY_SIZE(opts))
+        log_msg(lg, LOG_ERR, "remounting /proc with hidepid: %s; every user sees every process", strerror(err));
+    else if (!proc_hidden())
+        log_msg(lg, LOG_ERR, "/proc was remounted with %s but does not show it; every user may see every process",
+                opts[i]);
+    else
+        log_msg(lg, LOG_INFO, "/proc mounted with %s: users other than root see only their own processes", opts[i]);
+}
+
 void pid1_system(const struct conf *c, const struct logger *lg)
 {
+    /* on unless droplet.conf says no, even when conf.d cannot be read */
+    if (!c || c->droplet.proc_hidepid)
+        proc_hidepid(lg);
     if (!c)
         return;
     const struct droplet_conf *d = &c->droplet;

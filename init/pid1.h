@@ -4,9 +4,10 @@
  * /proc, /sys, /run, /dev/pts, /dev/shm and cgroup2 at /sys/fs/cgroup
  * with every controller it offers enabled for children (each only if it
  * is not mounted already: an initramfs moves some of them over).
- * Ctrl-Alt-Del becomes SIGINT. After conf.d is read: the hostname, the
- * kernel modules (libkmod), the block volume (by device, LABEL= or UUID=,
- * libblkid; waiting a bounded time for it to appear).
+ * Ctrl-Alt-Del becomes SIGINT. After conf.d is read: /proc remounted
+ * with hidepid ([droplet] proc_hidepid), the hostname, the kernel modules
+ * (libkmod), the block volume (by device, LABEL= or UUID=, libblkid;
+ * waiting a bounded time for it to appear).
  *
  * At the end: every process still alive gets SIGTERM, then SIGKILL; file
  * systems are synced, the volume unmounted (or remounted read-only), the
@@ -21,8 +22,9 @@
 
 /* The mounts and the console; call first. */
 void pid1_early(const struct logger *lg);
-/* Hostname, modules, volume, from droplet.conf (c may be NULL when conf.d
- * could not be read: then nothing of it). */
+/* /proc's hidepid, hostname, modules, volume, from droplet.conf (c may
+ * be NULL when conf.d could not be read: then only hidepid, which is on
+ * by default). */
 void pid1_system(const struct conf *c, const struct logger *lg);
 
 enum pid1_end { PID1_POWEROFF, PID1_REBOOT, PID1_HALT };

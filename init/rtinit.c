@@ -20,6 +20,7 @@
 #include "../lib/diag.h"
 #include "../lib/log.h"
 #include "../lib/paths.h"
+#include "../runtime/container.h"
 #include "pid1.h"
 #include "supervisor.h"
 
@@ -114,6 +115,12 @@ int main(int argc, char **argv)
     bool pid1 = getpid() == 1;
     if (pid1)
         pid1_early(&lg);
+    /* Exec health checks enter containers: from here on we run from a
+     * sealed copy of our binary (runtime/selfexe.c). Re-exec'd once, with
+     * the same arguments; PID 1's mounts are made already and kept. */
+    struct rt_err serr;
+    if (ctr_seal_self(argv, &serr) < 0)
+        log_msg(&lg, LOG_ERR, "%s; exec health checks will be refused", serr.msg);
     const char *conf_dir = NULL, *root = NULL;
     bool check = false;
     static const struct option opts[] = {

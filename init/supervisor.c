@@ -205,7 +205,8 @@ static void make_volume_dirs(const struct svc_conf *c)
         if (c->volumes[i].src[0] == '/')
             continue;
         struct rt_err err;
-        if (mkdir_p(c->volumes[i].host_path, 0755, &err) < 0) {
+        /* never through a symlink a container left in another volume */
+        if (mkdir_p_nofollow(c->volumes[i].host_path, 0755, &err) < 0) {
             /* the start fails on the mount, and says so */
         }
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/device.h"
 #include "../lib/util.h"
 
 char **svcspec_expand_argv(struct arena *a, const struct argv *in, const struct envfile *secrets, const char **why)
@@ -68,6 +69,21 @@ static char **build_env(const struct svcspec_ctx *x, struct arena *a, const stru
     return env;
 }
 
+/* `devices`, as the runtime takes them: the node and its cgroup access. */
+static struct ctr_device *build_devices(struct arena *a, const struct svc_conf *s)
+{
+    struct ctr_device *d = arena_alloc(a, (s->ndevices + 1) * sizeof(*d));
+    for (size_t i = 0; i < s->ndevices; i++) {
+        const struct device_map *m = &s->devices[i];
+        d[i] = (struct ctr_device){.host = m->host,
+                                   .ctr = m->ctr,
+                                   .access = (m->access & DEVICE_READ ? CTR_DEV_READ : 0) |
+                                             (m->access & DEVICE_WRITE ? CTR_DEV_WRITE : 0) |
+                                             (m->access & DEVICE_MKNOD ? CTR_DEV_MKNOD : 0)};
+    }
+    return d;
+}
+
 int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps, struct ctr_spec *out,
                   struct rt_err *err)
 {
@@ -127,6 +143,8 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
         .nrlimits = s->nulimits,
         .mounts = m,
         .nmounts = nm,
+        .devices = build_devices(a, s),
+        .ndevices = s->ndevices,
         .limits = {.memory_max = s->memory_max,
                    .cpus_milli = s->cpus_milli,
                    .pids_max = s->pids_max,

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "envfile.h"
 #include "fileio.h"
 #include "util.h"
@@ -280,6 +281,13 @@ static void k_d_modules(struct pctx *p, const char *v)
 static void k_d_secrets(struct pctx *p, const char *v)
 {
     p->c->droplet.secrets = conf_relative(p, v); /* NULL after an error: nothing to read */
+}
+
+static void k_d_proc_hidepid(struct pctx *p, const char *v)
+{
+    const char *why;
+    if (parse_bool(v, &p->c->droplet.proc_hidepid, &why) < 0)
+        bad(p, "%s", why);
 }
 
 static void k_v_device(struct pctx *p, const char *v)
@@ -570,6 +578,11 @@ static bool only_reference(const char *v)
 static bool literal_secret_value(const char *v)
 {
     return *v && !only_reference(v) && !(v[0] == '/' && !strpbrk(v, " \t"));
+}
+
+bool conf_name_looks_secret(const char *name)
+{
+    return looks_secret(name);
 }
 
 bool conf_env_is_secret(const struct env_var *e)
@@ -1010,6 +1023,35 @@ static void k_tmpfs(struct pctx *p, const char *v)
     }
     struct tmpfs_mount t = {path, arena_strdup(A(p), data), flags, p->at};
     ARENA_PUSH(A(p), s->tmpfs, s->ntmpfs, s->captmpfs, t);
+}
+
+/* HOST[:CONTAINER][:PERMISSIONS]. Whether HOST is a device matters on
+ * the machine that runs the service, which the start checks; here only
+ * a warning. */
+static void k_devices(struct pctx *p, const char *v)
+{
+    struct svc_conf *s = p->svc;
+    struct device_spec d;
+    const char *why;
+    if (parse_device(A(p), v, &d, &why) < 0) {
+        bad(p, "'%s': %s", v, why);
+        return;
+    }
+    for (size_t i = 0; i < s->ndevices; i++) {
+        if (streq(s->devices[i].ctr, d.ctr)) {
+            bad(p, "'%s': %s is already a device at line %d", v, d.ctr, s->devices[i].at.line);
+            return;
+        }
+    }
+    struct stat st;
+    if (stat(d.host, &st) < 0)
+        warn(p, "'%s': %s %s on this machine; the service cannot start where it is missing", v, d.host,
+             errno == ENOENT ? "does not exist" : strerror(errno));
+    else if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+        warn(p, "'%s': %s is not a character or block device on this machine; the service cannot start with it",
+             v, d.host);
+    struct device_map m = {d.host, d.ctr, d.access, p->at};
+    ARENA_PUSH(A(p), s->devices, s->ndevices, s->capdevices, m);
 }
 
 static void k_read_only(struct pctx *p, const char *v)
@@ -1480,6 +1522,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_D_HOSTNAME] = {"hostname", SEC_DROPLET, 0, k_d_hostname},
     [K_D_MODULES] = {"modules", SEC_DROPLET, KF_LIST | KF_EMPTY, k_d_modules},
     [K_D_SECRETS] = {"secrets", SEC_DROPLET, 0, k_d_secrets},
+    [K_D_PROC_HIDEPID] = {"proc_hidepid", SEC_DROPLET, 0, k_d_proc_hidepid},
     [K_V_DEVICE] = {"device", SEC_VOLUME, 0, k_v_device},
     [K_V_FSTYPE] = {"fstype", SEC_VOLUME, 0, k_v_fstype},
     [K_V_MOUNTPOINT] = {"mountpoint", SEC_VOLUME, 0, k_v_mountpoint},
@@ -1506,6 +1549,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_PORTS] = {"ports", SEC_SERVICE, KF_LIST, k_ports},
     [K_VOLUMES] = {"volumes", SEC_SERVICE, KF_LIST, k_volumes},
     [K_TMPFS] = {"tmpfs", SEC_SERVICE, KF_LIST, k_tmpfs},
+    [K_DEVICES] = {"devices", SEC_SERVICE, KF_LIST, k_devices},
     [K_READ_ONLY] = {"read_only", SEC_SERVICE, 0, k_read_only},
     [K_CAP_ADD] = {"cap_add", SEC_SERVICE, KF_LIST, k_cap_add},
     [K_CAP_DROP] = {"cap_drop", SEC_SERVICE, KF_LIST, k_cap_drop},
@@ -1562,7 +1606,8 @@ static const struct {
     {"build", "images are built elsewhere and imported with rtctl image import"},
     {"container", "use name"},
     {"stop_grace_period", "use stop_timeout"},
-    {"privileged", "not supported: add only the capabilities the service needs with cap_add"},
+    {"privileged", "not supported: add only the capabilities the service needs with cap_add, and the devices "
+                   "it needs with devices"},
     {"secrets", "use env_file, or ${VAR} with [droplet] secrets in droplet.conf"},
     {"dns", "set dns in the [network] section of droplet.conf"},
     {"logging", "logs are set for all services in the [logging] section of droplet.conf"},
@@ -1981,6 +2026,7 @@ static void droplet_defaults(struct conf *c, const struct rt_paths *paths)
     static const char *const mods[] = {"bridge", "veth", "overlay", "nf_tables", "nft_chain_nat",
                                        "nft_masq", "nft_nat", "nft_ct", "nft_fib_ipv4", "ext4"};
     d->hostname = "droplet";
+    d->proc_hidepid = true;
     d->modules = arena_alloc(&c->arena, (ARRAY_SIZE(mods) + 1) * sizeof(char *));
     for (size_t i = 0; i < ARRAY_SIZE(mods); i++)
         d->modules[i] = (char *)mods[i];
@@ -2121,6 +2167,16 @@ int conf_parse_service(struct conf *c, const char *file, const char *name, const
             if (streq(s->tmpfs[i].path, s->volumes[j].dst))
                 diag_error(&c->diags, s->tmpfs[i].at, "tmpfs", "%s is also a volume (line %d)", s->tmpfs[i].path,
                            s->volumes[j].at.line);
+    for (size_t i = 0; i < s->ndevices; i++) {
+        for (size_t j = 0; j < s->nvolumes; j++)
+            if (streq(s->devices[i].ctr, s->volumes[j].dst))
+                diag_error(&c->diags, s->devices[i].at, "devices", "%s is also a volume (line %d)", s->devices[i].ctr,
+                           s->volumes[j].at.line);
+        for (size_t j = 0; j < s->ntmpfs; j++)
+            if (streq(s->devices[i].ctr, s->tmpfs[j].path))
+                diag_error(&c->diags, s->devices[i].at, "devices", "%s is also a tmpfs (line %d)", s->devices[i].ctr,
+                           s->tmpfs[j].at.line);
+    }
     if (!c->droplet.volume.device) {
         for (size_t j = 0; j < s->nvolumes; j++) {
             if (s->volumes[j].src[0] != '/') {

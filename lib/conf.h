@@ -21,13 +21,13 @@
  * was set (line 0 = not set, the default applies). */
 enum conf_key {
     /* droplet.conf */
-    K_D_HOSTNAME, K_D_MODULES, K_D_SECRETS,
+    K_D_HOSTNAME, K_D_MODULES, K_D_SECRETS, K_D_PROC_HIDEPID,
     K_V_DEVICE, K_V_FSTYPE, K_V_MOUNTPOINT, K_V_OPTIONS, K_V_TIMEOUT,
     K_N_BRIDGE, K_N_SUBNET, K_N_GATEWAY, K_N_MTU, K_N_DNS,
     K_L_DIR, K_L_MAX_SIZE, K_L_MAX_FILES,
     /* NAME.conf [service] */
     K_NAME, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
-    K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_READ_ONLY, K_CAP_ADD,
+    K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_DEVICES, K_READ_ONLY, K_CAP_ADD,
     K_CAP_DROP, K_SECCOMP, K_NETWORK, K_IPV4, K_DEPENDS_ON, K_RESTART, K_RESTART_BACKOFF, K_RESTART_BACKOFF_MAX, K_RESTART_DEPENDENTS, K_STOP_SIGNAL,
     K_STOP_TIMEOUT, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_IO_WEIGHT, K_ULIMITS,
     /* NAME.conf [healthcheck] */
@@ -92,6 +92,14 @@ struct tmpfs_mount {
     struct src at;
 };
 
+/* A host device given to the container (`devices`). */
+struct device_map {
+    const char *host;        /* absolute, normalised host path */
+    const char *ctr;         /* absolute, normalised path under /dev in the container */
+    unsigned access;         /* DEVICE_READ | DEVICE_WRITE | DEVICE_MKNOD (device.h) */
+    struct src at;
+};
+
 struct dep {
     const char *name;
     enum dep_cond cond;
@@ -146,6 +154,8 @@ struct svc_conf {
     size_t nvolumes, capvolumes;
     struct tmpfs_mount *tmpfs;
     size_t ntmpfs, captmpfs;
+    struct device_map *devices;
+    size_t ndevices, capdevices;
     bool read_only;
     uint64_t cap_add, cap_drop;      /* bit n = capability n */
     bool cap_add_all, cap_drop_all;
@@ -180,6 +190,7 @@ struct droplet_conf {
     char **modules;
     size_t nmodules;
     const char *secrets;             /* file of VAR=value for ${VAR}; NULL if unset */
+    bool proc_hidepid;               /* PID 1 mounts /proc with hidepid=invisible (default true) */
     struct {
         const char *device;          /* NULL: no block volume */
         const char *fstype, *mountpoint, *options;
@@ -226,6 +237,9 @@ int conf_parse_service(struct conf *c, const char *file, const char *name, const
 /* Sort services and report duplicate names; conf_load calls it last. */
 void conf_finish(struct conf *c);
 
+/* Does a variable or option name look like it names a secret
+ * (DB_PASSWORD, REDISCLI_AUTH, --api-key)? */
+bool conf_name_looks_secret(const char *name);
 /* Does this environment entry hold a literal secret (a secret-looking name
  * with a literal value)? `config check` redacts those. */
 bool conf_env_is_secret(const struct env_var *e);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "device.h"
 #include "envfile.h"
 #include "fileio.h"
 #include "util.h"
@@ -435,6 +436,56 @@ static void check_refs(struct builder *b, const struct secrets *sec)
     }
 }
 
+/* A ${VAR} on a command line puts its value in the process's arguments,
+ * which ps and /proc/PID/cmdline show (to every user, unless /proc hides
+ * other users' processes). Warn about each value that comes from the
+ * secrets file, and each secret-looking name, once per line. */
+struct argv_refs {
+    struct builder *b;
+    const struct secrets *sec;
+    struct src at;
+    const char *key;
+    size_t from;             /* this service's first diagnostic, for repeats */
+};
+
+static void on_argv_ref(void *ud, const char *name, size_t len, bool has_default)
+{
+    struct argv_refs *r = ud;
+    struct conf *c = r->b->c;
+    const char *n = arena_strndup(AR(r->b), name, len);
+    /* Without a default, a value can only come from the secrets file. */
+    bool from_secrets = !has_default || (r->sec->available && envfile_get(&r->sec->vars, n));
+    if (!from_secrets && !conf_name_looks_secret(n))
+        return;
+    const char *msg = arena_printf(AR(r->b), "${%s} %s ends up in the process's arguments, which ps shows; pass it "
+                                   "in environment (%s=${%s}) and have the program, or a sh -c wrapper, read it there",
+                                   n, from_secrets ? "from [droplet] secrets" : "looks like a secret and", n, n);
+    for (size_t i = r->from; i < c->diags.n; i++)
+        if (c->diags.v[i].at.line == r->at.line && c->diags.v[i].key && streq(c->diags.v[i].key, r->key) &&
+            streq(c->diags.v[i].msg, msg))
+            return;
+    diag_warn(&c->diags, r->at, r->key, "%s", msg);
+}
+
+static void check_argv_secrets(struct builder *b, const struct secrets *sec)
+{
+    struct conf *c = b->c;
+    for (size_t i = 0; i < c->nsvcs; i++) {
+        const struct svc_conf *s = c->svcs[i];
+        struct argv_refs r = {.b = b, .sec = sec, .from = c->diags.n};
+        static const enum conf_key keys[] = {K_ENTRYPOINT, K_COMMAND, K_HC_EXEC};
+        const struct argv *lists[] = {&s->entrypoint, &s->command, &s->hc.exec};
+        for (size_t l = 0; l < ARRAY_SIZE(keys); l++) {
+            r.key = conf_key_name(keys[l]);
+            for (size_t k = 0; k < lists[l]->n; k++) {
+                const char *why;
+                r.at = (struct src){s->file, lists[l]->lines[k]};
+                interp_scan(lists[l]->v[k], on_argv_ref, &r, &why);
+            }
+        }
+    }
+}
+
 static void check_env_files(struct builder *b)
 {
     struct conf *c = b->c;
@@ -600,6 +651,7 @@ struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud)
     struct secrets sec;
     load_secrets(&b, &sec);
     check_refs(&b, &sec);
+    check_argv_secrets(&b, &sec);
     if (p->ordered)
         order(&b);
     for (size_t i = 0; lookup && i < p->n; i++)
@@ -665,6 +717,7 @@ void plan_print_droplet(const struct conf *c, FILE *f)
         kv_str(f, "secrets", d->secrets);
     else
         fputs("# secrets: none (no ${VAR} values)\n", f);
+    kv_str(f, "proc_hidepid", d->proc_hidepid ? "true" : "false");
     fputs("\n[volume]\n", f);
     if (d->volume.device)
         kv_str(f, "device", d->volume.device);
@@ -800,6 +853,15 @@ void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
         fprintf(f, "tmpfs = %s:%s%s%s%s%s%s\n", t->path, t->options, *t->options ? "," : "",
                 t->flags & MS_NOEXEC ? "noexec" : "exec", t->flags & MS_NOSUID ? ",nosuid" : ",suid",
                 t->flags & MS_NODEV ? ",nodev" : ",dev", t->flags & MS_RDONLY ? ",ro" : "");
+    }
+    for (size_t i = 0; i < s->ndevices; i++) {
+        const struct device_map *d = &s->devices[i];
+        char acc[4], perms[8];
+        snprintf(perms, sizeof(perms), ":%s", device_access_str(d->access, acc));
+        fputs("devices = ", f);
+        print_shell_word2(f, d->host, ":");
+        print_shell_word2(f, d->ctr, perms);
+        fputc('\n', f);
     }
     fprintf(f, "read_only = %s\n", s->read_only ? "true" : "false");
     print_caps(f, "cap_add", s->cap_add, s->cap_add_all);

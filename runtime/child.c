@@ -41,6 +41,7 @@
 #include "seccomp.h"
 #include "user.h"
 
+#include "../lib/value.h"
 #include "child.h"
 
 extern char **environ;
@@ -163,6 +164,56 @@ static void own_volumes(struct child *ch, const struct user_ids *ids)
     }
 }
 
+/* Say which limit the kernel refused and what bounds it: root may raise
+ * a hard limit, but never nofile past fs.nr_open. */
+static __attribute__((noreturn)) void rlimit_failed(struct child *ch, const struct ulimit *u)
+{
+    int e = errno;
+    const char *name = ulimit_name(u->resource);
+    char bound[128] = "";
+    struct rlimit host;
+    if (u->resource == RLIMIT_NOFILE) {
+        char buf[32] = "";
+        int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        if (*buf)
+            snprintf(bound, sizeof(bound), "; the kernel allows at most %s (fs.nr_open)", buf);
+    } else if (getrlimit(u->resource, &host) == 0 && host.rlim_max != RLIM_INFINITY) {
+        snprintf(bound, sizeof(bound), "; the host's hard limit is %llu", (unsigned long long)host.rlim_max);
+    }
+    char soft[32], hard[32];
+    snprintf(soft, sizeof(soft), u->soft == UNLIMITED ? "unlimited" : "%llu", (unsigned long long)u->soft);
+    snprintf(hard, sizeof(hard), u->hard == UNLIMITED ? "unlimited" : "%llu", (unsigned long long)u->hard);
+    die(ch, "setting the %s limit to %s:%s: %s%s", name ? name : "unknown", soft, hard, strerror(e), bound);
+}
+
+/* The container's stdin, stdout and stderr are the runtime's pipes or
+ * sockets, root's and 0600: a non-root program that opens /dev/stdout
+ * (nginx as www-data) would be refused. Give them to its user, as runc
+ * and crun do; but only pipes and sockets, made for this container, never
+ * a terminal or a file of whoever ran us. */
+static void own_stdio(struct child *ch, const struct user_ids *ids)
+{
+    if (ids->uid == 0)
+        return;
+    for (int fd = 0; fd < 3; fd++) {
+        struct stat st;
+        if (fstat(fd, &st) < 0) {
+            if (errno == EBADF)
+                continue;
+            die(ch, "fd %d:", fd);
+        }
+        if (!(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) || st.st_uid != 0)
+            continue;
+        if (fchown(fd, ids->uid, ids->gid) < 0)
+            die(ch, "giving fd %d to %u:%u:", fd, (unsigned)ids->uid, (unsigned)ids->gid);
+    }
+}
+
 /* The last steps, shared by a container's first process and by `exec`:
  * resolve the user in the image's files, set HOME, rlimits, close every
  * other fd, enter the working directory, drop privileges, load the
@@ -177,6 +228,7 @@ void become(struct child *ch, const char *user, const char *wd,
     if (user_resolve(user, ch->passwd, ch->group, &ids, msg, sizeof(msg)) < 0)
         die(ch, "%s", msg);
     own_volumes(ch, &ids);
+    own_stdio(ch, &ids);
     bool has_home = false;
     for (size_t i = 0; i < ch->nenv; i++)
         has_home |= startswith(ch->env[i], "HOME=");
@@ -189,7 +241,7 @@ void become(struct child *ch, const char *user, const char *wd,
         struct rlimit rl = {rlimits[i].soft == UNLIMITED ? RLIM_INFINITY : rlimits[i].soft,
                             rlimits[i].hard == UNLIMITED ? RLIM_INFINITY : rlimits[i].hard};
         if (setrlimit(rlimits[i].resource, &rl) < 0)
-            die(ch, "setting the %d limit:", rlimits[i].resource);
+            rlimit_failed(ch, &rlimits[i]);
     }
     /* Nothing but 0, 1, 2 and the sync socket (closed by exec) may reach
      * the container: not before chdir either (the CVE-2024-21626 class). */

@@ -21,6 +21,14 @@
 #define MSG_MAX 512
 #define ETC_BUF (1 << 20) /* /etc/passwd and /etc/group, each */
 
+/* A device node to make in the container's /dev, as it is on the host. */
+struct dev_node {
+    dev_t rdev;
+    mode_t mode;
+    uid_t uid;
+    gid_t gid;
+};
+
 /* Everything the child needs, prepared before clone3(). */
 struct child {
     const struct ctr_spec *s;
@@ -39,6 +47,7 @@ struct child {
     char **env;                 /* spec env + HOME, with a spare slot */
     size_t nenv;
     char home[300];
+    struct dev_node *devs;      /* s->ndevices of them */
 };
 
 /* ---- in the child (child.c, rootfs.c) ---- */

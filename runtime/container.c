@@ -8,6 +8,7 @@
  * entering a running container is exec.c. */
 #include "container.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -45,6 +46,7 @@
 #include "user.h"
 
 #include "child.h"
+#include "devices.h"
 
 /* ---------- the child ---------- */
 
@@ -77,7 +79,7 @@ static __attribute__((noreturn)) void child_main(struct child *ch)
         die(ch, "making mounts private:");
     if (chdir(ch->layers) < 0)
         die(ch, "%s:", ch->layers);
-    if (mount("overlay", ch->rootfs, "overlay", 0, ch->overlay) < 0)
+    if (mount("overlay", ch->rootfs, "overlay", MS_NODEV, ch->overlay) < 0)
         die(ch, "mounting the root file system (overlay):");
     int rootfd = open(ch->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
@@ -90,7 +92,7 @@ static __attribute__((noreturn)) void child_main(struct child *ch)
     if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
         die(ch, "pivot_root:");
     close(rootfd);
-    if (s->read_only && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+    if (s->read_only && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NODEV, NULL) < 0)
         die(ch, "making the root read-only:");
     if (sethostname(s->hostname, strlen(s->hostname)) < 0)
         die(ch, "sethostname:");
@@ -114,6 +116,7 @@ void child_free(struct child *ch)
     free(ch->passwd);
     free(ch->group);
     free(ch->env);
+    free(ch->devs);
     free(ch);
 }
 
@@ -376,6 +379,75 @@ static int attach(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     return r;
 }
 
+/* Only what this process may still hold can be given: a capability named
+ * in cap_add outside our bounding set is refused by name; ALL and the
+ * defaults are cut down to it. */
+static int in_bounding_set(const struct ctr_spec *s, uint64_t *caps, struct rt_err *err)
+{
+    uint64_t bound = 0;
+    for (int cap = 0; cap <= 63; cap++)
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+            bound |= 1ULL << cap;
+    uint64_t missing = s->cap_add_all ? 0 : s->cap_add & ~bound;
+    for (int cap = 0; missing && cap <= 63; cap++) {
+        if (!(missing & (1ULL << cap)))
+            continue;
+        char *n = cap_to_name(cap), name[64];
+        snprintf(name, sizeof(name), "%s", n && startswith(n, "cap_") ? n + 4 : n ? n : "?");
+        cap_free(n);
+        for (char *c = name; *c; c++)
+            *c = (char)toupper((unsigned char)*c);
+        return rt_error(err, EPERM,
+                        "capability %s is not in this host's bounding set (rtctl or rtinit runs without it), so no "
+                        "container can be given it; remove it from cap_add",
+                        name);
+    }
+    *caps &= bound;
+    return 0;
+}
+
+/* Host devices the spec passes through: each must be a device node now;
+ * the child makes the same node in the container's /dev, and the cgroup's
+ * device program (devices.c) allows exactly those besides the defaults. */
+static int devices(const struct ctr_spec *s, struct child *ch, struct ctr *c, struct rt_err *err)
+{
+    struct dev_rule *rules = NULL;
+    if (s->ndevices) {
+        rules = calloc(s->ndevices, sizeof(*rules));
+        ch->devs = calloc(s->ndevices, sizeof(*ch->devs));
+        if (!rules || !ch->devs) {
+            free(rules);
+            return rt_error(err, ENOMEM, "out of memory");
+        }
+    }
+    for (size_t i = 0; i < s->ndevices; i++) {
+        const struct ctr_device *d = &s->devices[i];
+        struct stat st;
+        if (d->host[0] != '/' || d->ctr[0] != '/' || !startswith(d->ctr, "/dev/")) {
+            free(rules);
+            return rt_error(err, EINVAL, "device %s:%s: both paths must be absolute, the second under /dev", d->host,
+                            d->ctr);
+        }
+        if (stat(d->host, &st) < 0) {
+            int e = errno;
+            free(rules);
+            return rt_error(err, e, "device %s: %s on this host", d->host, strerror(e));
+        }
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
+            free(rules);
+            return rt_error(err, EINVAL, "device %s is not a character or block device", d->host);
+        }
+        ch->devs[i] = (struct dev_node){.rdev = st.st_rdev, .mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid};
+        rules[i] = (struct dev_rule){.type = S_ISCHR(st.st_mode) ? 'c' : 'b',
+                                     .major = major(st.st_rdev),
+                                     .minor = minor(st.st_rdev),
+                                     .access = d->access};
+    }
+    int r = dev_attach(c->cg.fd, rules, s->ndevices, err);
+    free(rules);
+    return r;
+}
+
 /* A ctr that holds nothing yet (what ctr_release can be given at once). */
 void ctr_init(struct ctr *c, const char *name)
 {
@@ -403,6 +475,8 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     if (prepare_dir(s, ch, c, err) < 0 || overlay_options(s, ch, err) < 0)
         goto out;
     ch->caps = ctr_caps(s);
+    if (in_bounding_set(s, &ch->caps, err) < 0)
+        goto out;
     ch->ambient = s->cap_add_all ? ch->caps : s->cap_add & ch->caps;
     ch->caps_root = make_caps(ch->caps, 0);
     ch->caps_user = make_caps(ch->ambient, ch->ambient);
@@ -433,11 +507,17 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     if (cg_create(&c->cg, parent, s->name, &s->limits, c->missing, sizeof(c->missing), &cgerr) == 0) {
         c->has_cgroup = true;
     } else if (cgerr.errnum == ENOENT) {
-        snprintf(c->missing, sizeof(c->missing), "every limit (this host has no cgroup2 file system)");
+        /* The device program needs a cgroup2 directory: without one, a
+         * container could open any device. Refuse rather than run it. */
+        rt_error(err, ENOENT, "this host has no cgroup2 file system: a container's access to devices cannot be "
+                              "restricted, so none is started (mount cgroup2, as systemd and rtinit do)");
+        goto out;
     } else {
         *err = cgerr;
         goto out;
     }
+    if (devices(s, ch, c, err) < 0)
+        goto out;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         rt_syserror(err, "socketpair");
         goto out;

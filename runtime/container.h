@@ -138,7 +138,15 @@ void ctr_release(struct ctr *c, bool remove);
  * process is the caller's child: c gets its
  * pid and pidfd, for ctr_wait(), ctr_signal() and ctr_release(c, false)
  * (which leaves the container's cgroup alone). */
+/* (Refused unless the caller runs sealed: ctr_seal_self.) */
 int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
              const int *stdio, struct ctr *c, struct rt_err *err);
+
+/* Run this program from a sealed in-memory copy of its binary, so that a
+ * process entering a container never has the runtime's binary, writable,
+ * as its /proc/PID/exe (the CVE-2019-5736 class; see selfexe.c). Re-execs
+ * with argv when not yet running from the copy; returns 0 when it is. */
+int ctr_seal_self(char **argv, struct rt_err *err);
+bool ctr_sealed(void);
 
 #endif

@@ -78,25 +78,75 @@ static int read_state(const char *dir, const char *name, json_t **root, struct e
     return 0;
 }
 
-/* The exec'd process: already in the container's PID namespace (it was
- * forked there) and cgroup; join the rest, then as a container's process. */
-static __attribute__((noreturn)) void exec_child(struct child *ch, int pidfd, const char *user, const char *wd,
-                                                 char *const *argv, const int *stdio)
+/* The first stage, forked in our own namespaces into the container's
+ * cgroup: join every namespace of the container (the PID namespace only
+ * for children), then fork the process that will exec, as our child
+ * (CLONE_PARENT), and tell the caller its pid. So the process that the
+ * container can see is in its mount namespace from its first instant:
+ * its /proc/PID/root is never the host's (runc's nsexec does the same).
+ * Non-dumpable throughout, and the binary it runs is a sealed copy
+ * (selfexe.c), so its /proc/PID/exe gives nothing to write. */
+static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, const char *user, const char *wd,
+                                                  char *const *argv, const int *stdio)
 {
-    /* Not dumpable: processes in the container cannot open our
-     * /proc/PID/exe (the runtime's binary, the CVE-2019-5736 class) or
-     * ptrace us before execve replaces it. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die(ch, "PR_SET_DUMPABLE:");
-    reset_signals();
-    for (int i = 0; stdio && i < 3; i++)
-        if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
-            die(ch, "setting up fd %d:", i);
-    if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) < 0)
+    if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID) < 0)
         die(ch, "joining the container's namespaces:");
     close(pidfd);
-    /* setns() put us at the container's root */
-    become(ch, user, wd, NULL, 0, argv);
+    /* exit_signal must be 0 with CLONE_PARENT: the child takes ours, SIGCHLD */
+    struct clone_args ca = {.flags = CLONE_PARENT};
+    pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+    if (pid < 0) {
+        if (errno == ENOMEM) /* the namespace's init is gone */
+            die(ch, "the container is not running");
+        die(ch, "clone3:");
+    }
+    if (pid == 0) {
+        reset_signals();
+        for (int i = 0; stdio && i < 3; i++)
+            if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
+                die(ch, "setting up fd %d:", i);
+        /* setns() put us at the container's root */
+        become(ch, user, wd, NULL, 0, argv);
+    }
+    char msg[32];
+    int n = snprintf(msg, sizeof(msg), "pid %d", (int)pid);
+    _exit(write(ch->sock, msg, (size_t)n) == n ? 0 : 127);
+}
+
+/* What the two stages say, until every end of the socket is closed (the
+ * first stage exited, the second exec'd or died): the second stage's pid
+ * ("pid N", from the first), and the first failure of either, in
+ * whatever order they come. Reaps the first stage. */
+static int stages_result(int sock, pid_t stage1, const char *name, pid_t *pid, struct rt_err *err)
+{
+    char msg[MSG_MAX + 1], why[MSG_MAX + 1] = "";
+    *pid = 0;
+    for (;;) {
+        ssize_t n = read(sock, msg, MSG_MAX);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        msg[n] = '\0';
+        int p;
+        if (!*pid && sscanf(msg, "pid %d", &p) == 1 && p > 0)
+            *pid = p;
+        else if (!why[0])
+            snprintf(why, sizeof(why), "%s", msg);
+    }
+    while (waitpid(stage1, NULL, 0) < 0 && errno == EINTR)
+        ;
+    if (*pid && !why[0])
+        return 0;
+    if (*pid) /* our child (CLONE_PARENT), which failed before exec */
+        while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    *pid = 0;
+    if (strstr(why, "is not running"))
+        return rt_error(err, ESRCH, "container %s is not running", name);
+    return rt_error(err, EINVAL, "exec in %s: %s", name, why[0] ? why : "the process died before exec");
 }
 
 int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
@@ -105,12 +155,15 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     ctr_init(c, name);
     if (!ctr_name_ok(name))
         return rt_error(err, EINVAL, "'%s' is not a valid container name", name);
+    if (!ctr_sealed())
+        return rt_error(err, EPERM, "entering a container needs the runtime to run from a sealed copy of itself "
+                                    "(ctr_seal_self)");
     if ((size_t)snprintf(c->rdir, sizeof(c->rdir), "%s/containers/%s", run_dir, name) >= sizeof(c->rdir))
         return rt_error(err, ENAMETOOLONG, "%s: path too long", run_dir);
     json_t *root = NULL;
     struct exec_state st = {0};
     struct child *ch = calloc(1, sizeof(*ch));
-    int target_fd = -1, own_pidns = -1, sv[2] = {-1, -1}, r = -1;
+    int target_fd = -1, sv[2] = {-1, -1}, r = -1;
     if (!ch) {
         rt_error(err, ENOMEM, "out of memory");
         goto out;
@@ -144,58 +197,48 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     ch->seccomp = st.seccomp != SECCOMP_UNCONFINED;
     if (compile_seccomp(state_dir, st.seccomp, st.profile, st.caps, &ch->prog, err) < 0)
         goto out;
-    struct rt_err cgerr;
-    bool has_cg = st.cgroup && cg_open(&c->cg, st.cgroup, &cgerr) == 0;
+    /* The cgroup carries the device program: no process enters without it. */
+    if (!st.cgroup || cg_open(&c->cg, st.cgroup, err) < 0) {
+        if (st.cgroup)
+            rt_error(err, ESRCH, "container %s is not running (its cgroup is gone)", name);
+        else
+            rt_error(err, EINVAL, "container %s has no cgroup to enter", name);
+        goto out;
+    }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         rt_syserror(err, "socketpair");
         goto out;
     }
-    /* Fork straight into the container's PID namespace: the process is our
-     * own child (waitable, with a pidfd) and PID n of the container. */
-    own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
-    if (own_pidns < 0 || setns(target_fd, CLONE_NEWPID) < 0) {
-        rt_syserror(err, "entering the PID namespace of %s", name);
-        goto out;
-    }
+    /* Stage 1 starts in our own namespaces, in the container's cgroup. */
     struct clone_args ca = {
-        .flags = CLONE_PIDFD | (has_cg ? CLONE_INTO_CGROUP : 0),
-        .pidfd = (uint64_t)(uintptr_t)&c->pidfd,
+        .flags = CLONE_INTO_CGROUP,
         .exit_signal = SIGCHLD,
-        .cgroup = has_cg ? (uint64_t)c->cg.fd : 0,
+        .cgroup = (uint64_t)c->cg.fd,
     };
-    pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-    int clone_errno = errno;
-    if (pid == 0) {
+    pid_t stage1 = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+    if (stage1 == 0) {
         close(sv[0]);
         ch->sock = sv[1];
-        exec_child(ch, target_fd, user ? user : st.user, st.cwd, argv, stdio);
+        exec_stage1(ch, target_fd, user ? user : st.user, st.cwd, argv, stdio);
     }
-    if (setns(own_pidns, CLONE_NEWPID) < 0) {
-        /* cannot happen (our own namespace); never fork into theirs later */
-        rt_syserror(err, "returning to our PID namespace");
-        if (pid > 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-        }
+    if (stage1 < 0) {
+        rt_syserror(err, "clone3");
         goto out;
     }
-    if (pid < 0) {
-        if (clone_errno == ENOMEM) /* the namespace's init is gone */
-            rt_error(err, ESRCH, "container %s is not running", name);
-        else
-            rt_error(err, clone_errno, "clone3: %s", strerror(clone_errno));
-        goto out;
-    }
-    c->pid = pid;
     close(sv[1]);
     sv[1] = -1;
-    char msg[MSG_MAX + 1];
-    ssize_t n = read(sv[0], msg, MSG_MAX);
-    if (n != 0) {
-        msg[n > 0 ? n : 0] = '\0';
+    pid_t pid;
+    if (stages_result(sv[0], stage1, name, &pid, err) < 0)
+        goto out;
+    /* Our child (CLONE_PARENT): its pid cannot be reused before we reap it. */
+    c->pid = pid;
+    c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (c->pidfd < 0) {
+        /* it runs, but cannot be watched: end it */
+        rt_syserror(err, "pidfd_open");
+        kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         c->pid = -1;
-        rt_error(err, EINVAL, "exec in %s: %s", name, n > 0 ? msg : "the process died before exec");
         goto out;
     }
     r = 0;
@@ -210,8 +253,6 @@ out:
     c->cg.fd = -1;
     if (target_fd >= 0)
         close(target_fd);
-    if (own_pidns >= 0)
-        close(own_pidns);
     if (sv[0] >= 0)
         close(sv[0]);
     if (sv[1] >= 0)

@@ -57,8 +57,10 @@ static const char *const readonly[] = {"proc/bus", "proc/fs", "proc/irq", "proc/
 
 /* An O_PATH fd for path inside the container's root, made if missing
  * (directories, and the last component as a file if !dir). Symlinks are
- * followed as the container would see them: never out of its root. */
-static int target(struct child *ch, int rootfd, const char *path, bool dir)
+ * followed as the container would see them: never out of its root. A
+ * symlink to a missing path has that path made, inside the root, as
+ * docker does (depth counts the symlinks followed so). */
+static int target_at(struct child *ch, int rootfd, const char *path, bool dir, int depth)
 {
     const uint64_t in_root = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     while (*path == '/')
@@ -99,7 +101,23 @@ static int target(struct child *ch, int rootfd, const char *path, bool dir)
             if (r >= 0)
                 close(r), r = 0;
         }
+        char link[PATH_MAX];
+        ssize_t n = r < 0 && errno == EEXIST ? readlinkat(pfd, base, link, sizeof(link) - 1) : -1;
         close(pfd);
+        if (n >= 0) {
+            /* a dangling symlink: make what it points to, then go on */
+            char next[PATH_MAX];
+            link[n] = '\0';
+            int w = link[0] == '/' ? snprintf(next, sizeof(next), "%s%s", link, path + i)
+                                   : snprintf(next, sizeof(next), "%s%s%s%s", parent, *parent ? "/" : "", link, path + i);
+            if (w < 0 || (size_t)w >= sizeof(next))
+                die(ch, "mount target /%s: too long through the symbolic link /%s", path, prefix);
+            if (depth >= 16) {
+                errno = ELOOP;
+                return -1;
+            }
+            return target_at(ch, rootfd, next, dir, depth + 1);
+        }
         if (r < 0 && errno != EEXIST)
             return -1;
         fd = (int)sys_openat2(rootfd, prefix, O_PATH, in_root);
@@ -109,6 +127,46 @@ static int target(struct child *ch, int rootfd, const char *path, bool dir)
             close(fd);
     }
     return fd;
+}
+
+static int target(struct child *ch, int rootfd, const char *path, bool dir)
+{
+    return target_at(ch, rootfd, path, dir, 0);
+}
+
+/* /proc, /sys or /dev at the root, where the kernel's file systems go: a
+ * real directory of the image, or made. A symlink there is refused: the
+ * file system would be mounted at its target, and the masked and
+ * read-only paths, looked up at the real path, silently missed. */
+static int fixed_dir(struct child *ch, int rootfd, const char *name)
+{
+    int fd = (int)sys_openat2(rootfd, name, O_PATH | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    if (fd < 0 && errno == ENOENT) {
+        if (mkdirat(rootfd, name, 0755) < 0 && errno != EEXIST)
+            die(ch, "creating /%s:", name);
+        fd = (int)sys_openat2(rootfd, name, O_PATH | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    }
+    if (fd < 0 && errno == ELOOP)
+        die(ch, "the image's /%s is a symbolic link: refused (the kernel's /%s is mounted only on a directory)", name,
+            name);
+    if (fd < 0 && errno == ENOTDIR)
+        die(ch, "the image's /%s is not a directory: refused", name);
+    if (fd < 0)
+        die(ch, "opening /%s:", name);
+    return fd;
+}
+
+/* A volume, tmpfs or /etc file must not land in /proc or /sys: an image
+ * symlink (/data -> /proc/sys/kernel) would make that path writable, or
+ * hide a mask (the CVE-2019-19921 class). */
+static void check_target(struct child *ch, int tfd, const char *dst)
+{
+    struct statfs sf;
+    if (fstatfs(tfd, &sf) < 0)
+        die(ch, "mount target %s:", dst);
+    if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC)
+        die(ch, "mount target %s resolves into /%s (through a symbolic link in the image): refused", dst,
+            sf.f_type == PROC_SUPER_MAGIC ? "proc" : "sys");
 }
 
 /* Mount a new file system (fsopen/fsmount) on the fd tfd. */
@@ -169,9 +227,43 @@ static int bind_tree(int srcfd, const char *src, unsigned attrs, int tfd)
     return r;
 }
 
+/* The host devices the spec passes through, as nodes in /dev (d): same
+ * type, numbers, mode and owner as on the host, parent directories made
+ * (/dev/net/tun). The cgroup's program allows opening exactly these. */
+static void make_devices(struct child *ch, int d)
+{
+    const struct ctr_spec *s = ch->s;
+    for (size_t i = 0; s && i < s->ndevices; i++) {
+        const char *rel = s->devices[i].ctr + strlen("/dev/");
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s", rel);
+        for (char *c = strchr(dir, '/'); c; c = strchr(c + 1, '/')) {
+            *c = '\0';
+            if (mkdirat(d, dir, 0755) < 0 && errno != EEXIST)
+                die(ch, "creating /dev/%s:", dir);
+            *c = '/';
+        }
+        const struct dev_node *n = &ch->devs[i];
+        int pfd = d;
+        const char *slash = strrchr(rel, '/'), *base = slash ? slash + 1 : rel;
+        if (slash) {
+            dir[slash - rel] = '\0';
+            pfd = (int)sys_openat2(d, dir, O_PATH | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+            if (pfd < 0)
+                die(ch, "opening /dev/%s:", dir);
+        }
+        unlinkat(pfd, base, 0); /* a default node of the same name gives way */
+        if (mknodat(pfd, base, (n->mode & S_IFMT) | 0600, n->rdev) < 0 ||
+            fchownat(pfd, base, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(pfd, base, n->mode & 07777, 0) < 0)
+            die(ch, "creating the device %s:", s->devices[i].ctr);
+        if (pfd != d)
+            close(pfd);
+    }
+}
+
 void make_dev(struct child *ch, int rootfd)
 {
-    int dev = target(ch, rootfd, "dev", true);
+    int dev = fixed_dir(ch, rootfd, "dev");
     if (dev < 0 || fs_mount("tmpfs", "mode=755,size=65536k", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, dev) < 0)
         die(ch, "mounting /dev:");
     close(dev);
@@ -182,8 +274,10 @@ void make_dev(struct child *ch, int rootfd)
         const char *name;
         unsigned major, minor;
     } nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+    /* 0666 whatever the umask: a non-root process must write /dev/null */
     for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
-        if (mknodat(d, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0)
+        if (mknodat(d, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0 ||
+            fchmodat(d, nodes[i].name, 0666, 0) < 0)
             die(ch, "creating /dev/%s:", nodes[i].name);
     static const char *const links[][2] = {{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
                                            {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
@@ -207,12 +301,13 @@ void make_dev(struct child *ch, int rootfd)
             die(ch, "mounting /dev/%s:", subs[i].dir);
         close(t);
     }
+    make_devices(ch, d);
     close(d);
 }
 
 void make_proc_sys(struct child *ch, int rootfd)
 {
-    int p = target(ch, rootfd, "proc", true);
+    int p = fixed_dir(ch, rootfd, "proc");
     if (p < 0 || fs_mount("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, p) < 0)
         die(ch, "mounting /proc:");
     close(p);
@@ -223,7 +318,7 @@ void make_proc_sys(struct child *ch, int rootfd)
     if (p < 0 || fstatfs(p, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
         die(ch, "/proc is not a procfs after mounting it");
     close(p);
-    int s = target(ch, rootfd, "sys", true);
+    int s = fixed_dir(ch, rootfd, "sys");
     if (s < 0 || fs_mount("sysfs", NULL,
                           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, s) < 0)
         die(ch, "mounting /sys:");
@@ -250,23 +345,47 @@ void make_proc_sys(struct child *ch, int rootfd)
     }
 }
 
+/* A volume's source on the host, opened without following any symlink:
+ * a container that can write a volume could otherwise turn a directory in
+ * it into a symlink to / and, if that directory is the source of another
+ * volume (named volumes `shared` and `shared/inner`), have the host's root
+ * mounted at its next start. The path was made absolute and normalised
+ * by the plan; a symlink anywhere in it is refused with its name. */
+static int volume_source(struct child *ch, const char *src)
+{
+    int fd = (int)sys_openat2(AT_FDCWD, src, O_PATH, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (fd < 0 && errno == ELOOP)
+        die(ch, "volume source %s: a component of the path is a symbolic link (refused: a container that writes "
+                "there could point it anywhere on the host; give the real path)",
+            src);
+    if (fd < 0)
+        die(ch, "volume source %s:", src);
+    return fd;
+}
+
 void make_mounts(struct child *ch, int rootfd)
 {
     const struct ctr_spec *s = ch->s;
     for (size_t i = 0; i < s->nmounts; i++) {
         const struct ctr_mount *m = &s->mounts[i];
+        int sfd = m->tmpfs ? -1 : volume_source(ch, m->src);
         struct stat st;
-        bool dir = m->tmpfs || (stat(m->src, &st) == 0 && S_ISDIR(st.st_mode));
+        if (sfd >= 0 && fstat(sfd, &st) < 0)
+            die(ch, "volume source %s:", m->src);
+        bool dir = m->tmpfs || S_ISDIR(st.st_mode);
         int t = target(ch, rootfd, m->dst, dir);
         if (t < 0)
             die(ch, "mount target %s:", m->dst);
+        check_target(ch, t, m->dst);
         int r;
         if (m->tmpfs) {
-            unsigned a = (m->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) | (m->flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+            /* nodev always: only /dev, which we fill, has device nodes */
+            unsigned a = MOUNT_ATTR_NODEV | (m->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
                          (m->flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) | (m->flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0);
             r = fs_mount("tmpfs", m->data, a, t);
         } else {
-            r = bind_tree(AT_FDCWD, m->src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->ro ? MOUNT_ATTR_RDONLY : 0), t);
+            r = bind_tree(sfd, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->ro ? MOUNT_ATTR_RDONLY : 0), t);
+            close(sfd);
         }
         if (r < 0)
             die(ch, "mounting %s on %s:", m->tmpfs ? "tmpfs" : m->src, m->dst);
@@ -280,6 +399,8 @@ void make_mounts(struct child *ch, int rootfd)
         snprintf(src, sizeof(src), "%s/etc/%s", ch->rdir, files[i]);
         snprintf(dst, sizeof(dst), "etc/%s", files[i]);
         int t = target(ch, rootfd, dst, false);
+        if (t >= 0)
+            check_target(ch, t, dst);
         if (t < 0 || bind_tree(AT_FDCWD, src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, t) < 0)
             die(ch, "mounting /%s:", dst);
         close(t);

@@ -5,13 +5,17 @@
  * `rtctl config check --conf d` mean the same. */
 #include "rtctl.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../lib/util.h"
+#include "../runtime/container.h"
 
 #ifndef RT_VERSION
 #define RT_VERSION "dev"
@@ -50,6 +54,32 @@ static void usage(FILE *out)
           out);
 }
 
+/* --root, made absolute: a container's root is mounted, and its process
+ * started, after changing directory, where a relative --root names
+ * something else; `config check` and `image import` would accept one that
+ * `run` then fails on. The directory itself when it exists (symlinks
+ * resolved), else the current directory joined with it. "" is left alone:
+ * it means the system paths, as before. */
+static int set_root(struct rtctl *ctl, const char *arg)
+{
+    if (!*arg || arg[0] == '/') {
+        ctl->root = arg;
+        return 0;
+    }
+    char *abs = realpath(arg, NULL);
+    if (!abs && errno == ENOENT) {
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof(cwd)) && asprintf(&abs, "%s/%s", cwd, arg) < 0)
+            abs = NULL;
+    }
+    if (!abs) {
+        log_msg(&ctl->log, LOG_ERR, "--root '%s': %s", arg, strerror(errno));
+        return -1;
+    }
+    ctl->root = abs; /* for as long as rtctl runs */
+    return 0;
+}
+
 int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts, const struct option *longopts,
                  int (*on_opt)(struct rtctl *ctl, int opt, const char *arg, void *ud), void *ud,
                  const char *usage_line)
@@ -79,7 +109,8 @@ int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts
             ctl->conf_dir = optarg;
             break;
         case OPT_ROOT:
-            ctl->root = optarg;
+            if (set_root(ctl, optarg) < 0)
+                return -1;
             break;
         case 'h':
         case OPT_HELP:
@@ -130,6 +161,13 @@ int main(int argc, char **argv)
     if (streq(name, "version")) {
         printf("rtctl %s\n", RT_VERSION);
         return EXIT_OK;
+    }
+    /* exec's process is visible in the container before it execs: it
+     * must not show our binary there (runtime/selfexe.c) */
+    struct rt_err err;
+    if (streq(name, "exec") && ctr_seal_self(argv, &err) < 0) {
+        log_msg(&ctl.log, LOG_ERR, "%s", err.msg);
+        return EXIT_FAIL;
     }
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
         if (streq(name, commands[i].name))

