@@ -69,7 +69,7 @@ static bool kept(const struct keep *k, const struct digest *d)
  * kept. A layer is first renamed into tmp/, so a crash mid-delete never
  * leaves a half layer under layers/. */
 static int sweep(struct store *s, const char *dir, const struct keep *k, bool layers, uint64_t *count,
-                 uint64_t *bytes, struct rt_err *err)
+                 uint64_t *size, uint64_t *disk, struct rt_err *err)
 {
     int dfd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0)
@@ -87,8 +87,11 @@ static int sweep(struct store *s, const char *dir, const struct keep *k, bool la
         if (de->d_name[0] == '.' || digest_parse_hex(de->d_name, &dg) < 0 || kept(k, &dg))
             continue;
         if (layers) {
-            struct digest diff = dg;
-            *bytes += store_layer_size(s, &diff);
+            struct layer_meta m;
+            if (store_layer_meta(s, &dg, &m) == 0) {
+                *size += m.size;
+                *disk += m.disk;
+            }
             if (t.lockfd < 0 && store_tmp_create(s, &t, err) < 0) {
                 r = -1;
                 break;
@@ -126,7 +129,8 @@ int image_check_runnable(struct store *s, const struct image *img, struct rt_err
     return 0;
 }
 
-int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, struct rt_err *err)
+int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_size, uint64_t *freed_disk,
+             struct rt_err *err)
 {
     struct arena a;
     arena_init(&a);
@@ -135,7 +139,7 @@ int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, str
         arena_free(&a);
         return rt_error(err, ENOMEM, "out of memory");
     }
-    *freed_layers = *freed_bytes = 0;
+    *freed_layers = *freed_size = *freed_disk = 0;
     struct store_refs refs;
     struct keep layers = {0}, blobs = {0}, images = {0};
     int r = -1;
@@ -205,9 +209,9 @@ int image_gc(struct store *s, uint64_t *freed_layers, uint64_t *freed_bytes, str
     if (cd)
         closedir(cd);
     uint64_t nblobs = 0, unused = 0;
-    if (sweep(s, "layers", &layers, true, freed_layers, freed_bytes, err) < 0 ||
-        sweep(s, "blobs/sha256", &blobs, false, &nblobs, &unused, err) < 0 ||
-        sweep(s, "flat", &images, false, &nblobs, &unused, err) < 0)
+    if (sweep(s, "layers", &layers, true, freed_layers, freed_size, freed_disk, err) < 0 ||
+        sweep(s, "blobs/sha256", &blobs, false, &nblobs, &unused, &unused, err) < 0 ||
+        sweep(s, "flat", &images, false, &nblobs, &unused, &unused, err) < 0)
         goto out;
     r = 0;
 out:

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +60,10 @@ struct import_ctx {
     struct layer_job *jobs;
     size_t njobs;
     size_t done, todo;             /* layers streamed / to stream, for progress */
+    /* The image's limits count its new layers together: what the layers
+     * streamed so far added up to, uncompressed and as declared sizes. */
+    uint64_t unpacked, declared;
+    uint64_t min_free;             /* the floor, in bytes, on the store's file system */
     /* what we learnt from the source */
     const char *manifest_json, *config_json;
     size_t manifest_len, config_len;
@@ -161,10 +166,15 @@ static la_ssize_t pull(struct pipe *p, void *buf, size_t n)
     }
     sha256_update(&p->diff, buf, (size_t)k);
     p->nunpacked += (uint64_t)k;
-    if (p->ic->o->max_bytes && p->nunpacked > p->ic->o->max_bytes) {
+    /* ic->unpacked only changes between layers, with no producer running. */
+    uint64_t max = p->ic->o->max_bytes;
+    if (max && p->ic->unpacked + p->nunpacked > max) {
+        char ms[32];
+        format_size_buf(ms, sizeof(ms), max);
         snprintf(p->err, sizeof(p->err),
-                 "more than %llu bytes uncompressed (a decompression bomb?); raise the limit with --max-bytes",
-                 (unsigned long long)p->ic->o->max_bytes);
+                 "the image's layers are more than %s (%llu bytes) uncompressed in all (a decompression bomb?); "
+                 "raise the per-image limit with --max-bytes",
+                 ms, (unsigned long long)max);
         return -1;
     }
     return k;
@@ -283,9 +293,12 @@ static int write_meta(int dirfd, const struct layer_job *j, struct rt_err *err)
     digest_str(&j->got_blob, bs);
     /* The blob it came from, so that an image that refers to this layer
      * later (a docker-save archive re-imported) says the same of it. */
-    json_t *m = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}", "diff_id", ds, "size", (json_int_t)j->st.bytes,
-                          "entries", (json_int_t)j->st.entries, "blob", bs, "blob_size", (json_int_t)j->got_size,
-                          "compression", layer_comp_name(j->got_comp));
+    /* size: what its files declare, as ls -l and du --apparent-size add
+     * up; disk: the blocks they take, as du counts them (a sparse file of
+     * 1 GB may take none). */
+    json_t *m = json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:s}", "diff_id", ds, "size", (json_int_t)j->st.declared,
+                          "disk", (json_int_t)j->st.disk, "entries", (json_int_t)j->st.entries, "blob", bs,
+                          "blob_size", (json_int_t)j->got_size, "compression", layer_comp_name(j->got_comp));
     int fd = openat(dirfd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int r = fd >= 0 && m && json_dumpfd(m, fd, JSON_COMPACT) == 0 ? 0 : -1;
     if (fd >= 0)
@@ -364,7 +377,8 @@ static int stream_layer(void *ud, size_t idx, struct member_reader *mr, struct r
         goto out;
     }
     archive_read_support_format_tar(B);
-    struct unpack_limits lim = {.max_entries = ic->o->max_entries, .max_bytes = ic->o->max_bytes};
+    struct unpack_limits lim = {.max_entries = ic->o->max_entries, .max_bytes = ic->o->max_bytes,
+                                .declared_before = ic->declared, .min_free = ic->min_free};
     bool ok = archive_read_open(B, p, NULL, tar_read, NULL) == ARCHIVE_OK;
     if (!ok)
         rt_error(err, EINVAL, "%s: %s", what, archive_error_string(B));
@@ -405,6 +419,8 @@ static int stream_layer(void *ud, size_t idx, struct member_reader *mr, struct r
     if (subfd < 0 || write_meta(subfd, j, err) < 0)
         goto out;
     ic->done++;
+    ic->unpacked += p->nunpacked;
+    ic->declared += j->st.declared;
     r = 0;
 out:
     if (B)
@@ -766,6 +782,20 @@ static int check_config(struct import_ctx *ic, size_t nlayers, struct rt_err *er
     return 0;
 }
 
+/* The floor of free space, in bytes, for the file system the store's
+ * work directory is on: a size, or a share of the file system, whichever
+ * is more. */
+static int free_floor(struct import_ctx *ic, struct rt_err *err)
+{
+    struct statvfs sv;
+    if (fstatvfs(ic->tmp.dirfd, &sv) < 0)
+        return rt_syserror(err, "checking the size of the file system of %s", ic->s->dir);
+    double total = (double)sv.f_blocks * (double)sv.f_frsize;
+    uint64_t share = (uint64_t)(total * (double)ic->o->min_free_pct_milli / 100000.0);
+    ic->min_free = ic->o->min_free > share ? ic->o->min_free : share;
+    return 0;
+}
+
 static int import_steps(struct import_ctx *ic, const char *path, struct import_result *res, struct rt_err *err)
 {
     struct store *s = ic->s;
@@ -824,7 +854,7 @@ static int import_steps(struct import_ctx *ic, const char *path, struct import_r
                             ds, (long long)j->size, (long long)have);
     }
     if (ic->todo) {
-        if (store_tmp_create(s, &ic->tmp, err) < 0)
+        if (store_tmp_create(s, &ic->tmp, err) < 0 || free_floor(ic, err) < 0)
             return -1;
         if (source_stream(ic->src, names, ic->todo, stream_layer, ic, err) < 0)
             return -1;
@@ -843,7 +873,8 @@ static int import_steps(struct import_ctx *ic, const char *path, struct import_r
         if (store_commit_layer(s, &ic->tmp, sub, &ic->jobs[i].diff_id, err) < 0)
             return -1;
         res->new_layers++;
-        res->bytes += ic->jobs[i].st.bytes;
+        res->size += ic->jobs[i].st.declared;
+        res->disk += ic->jobs[i].st.disk;
     }
     if (res->new_layers && store_sync_dir(s, "layers", err) < 0)
         return -1;

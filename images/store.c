@@ -269,6 +269,8 @@ int store_layer_meta(struct store *s, const struct digest *diff_id, struct layer
     const char *why;
     if (json_is_integer(v = json_object_get(j, "size")))
         m->size = (uint64_t)json_integer_value(v);
+    /* Before "disk" was recorded, "size" counted the data written. */
+    m->disk = json_is_integer(v = json_object_get(j, "disk")) ? (uint64_t)json_integer_value(v) : m->size;
     if (json_is_integer(v = json_object_get(j, "blob_size")) &&
         json_is_string(json_object_get(j, "blob")) &&
         digest_parse(json_string_value(json_object_get(j, "blob")), &m->blob, &why) == 0) {

@@ -66,14 +66,17 @@ int store_commit_layer(struct store *s, struct store_tmp *t, const char *sub, co
 /* What meta.json says of a stored layer: its unpacked size, and the blob
  * it was unpacked from (digest, size, compression), when recorded. */
 struct layer_meta {
-    uint64_t size;
+    uint64_t size;             /* apparent: the sizes its files declare */
+    uint64_t disk;             /* the blocks its files take (= size for
+                                * layers stored before it was recorded) */
     bool has_blob;
     struct digest blob;
     int64_t blob_size;
     char compression[8];       /* "none", "gzip", "zstd" */
 };
 int store_layer_meta(struct store *s, const struct digest *diff_id, struct layer_meta *m);
-/* Unpacked size of a stored layer, from its meta.json (0 if unknown). */
+/* Unpacked (apparent) size of a stored layer, from its meta.json (0 if
+ * unknown). */
 uint64_t store_layer_size(struct store *s, const struct digest *diff_id);
 /* fsync a directory of the store (after renames into it). */
 int store_sync_dir(struct store *s, const char *sub, struct rt_err *err);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -20,9 +21,17 @@
 
 #include "../lib/arena.h"
 #include "../lib/util.h"
+#include "../lib/value.h"
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
+
+/* How often the free space is looked at: a statvfs() per MiB written costs
+ * well under 1% of writing it, and bounds how far below the floor a layer
+ * can take the file system. Every entry counts as a tar header's worth,
+ * so that a layer of empty files is checked too. */
+#define FREE_CHECK_EVERY (1ULL << 20)
+#define ENTRY_COST 512
 
 /* A directory whose mtime is set when the layer is done (creating entries
  * inside it would change it again). */
@@ -46,8 +55,9 @@ struct unpacker {
     struct stat parent_st;      /* of parent_fd, once asked for */
     bool parent_acl;            /* parent_fd has a default ACL */
     bool parent_st_valid;
-    uint64_t max_bytes;         /* declared file sizes, together (sparse files) */
-    uint64_t declared;
+    struct unpack_limits lim;
+    struct unpack_stats *st;
+    uint64_t unchecked;         /* bytes written since the free space was checked */
     struct dirfix *fix;
     size_t nfix, capfix;
     const char *entry; /* name of the entry being written, for messages */
@@ -80,6 +90,47 @@ static int fail(struct unpacker *u, int errnum, const char *fmt, ...)
     if (errnum)
         return rt_error(u->err, errnum, "%s: entry '%s': %s: %s", u->what, u->entry, msg, strerror(errnum));
     return rt_error(u->err, 0, "%s: entry '%s': %s", u->what, u->entry, msg);
+}
+
+/* "15.7 MiB": free space and floors read better rounded. */
+static void iec(uint64_t b, char *out, size_t len)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+    if (b < 1024) {
+        snprintf(out, len, "%llu B", (unsigned long long)b);
+        return;
+    }
+    double v = (double)b / 1024;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < ARRAY_SIZE(units))
+        v /= 1024, u++;
+    snprintf(out, len, "%.1f %s", v, units[u]);
+}
+
+/* Account for n more bytes written; once a MiB has gathered, stop if the
+ * file system has fallen under the floor. A layer that would fill the
+ * disk stops here, and the caller removes what it wrote. */
+static int account(struct unpacker *u, uint64_t n)
+{
+    u->unchecked += n;
+    if (!u->lim.min_free || u->unchecked < FREE_CHECK_EVERY)
+        return 0;
+    u->unchecked = 0;
+    struct statvfs sv;
+    if (fstatvfs(u->root, &sv) < 0)
+        return rt_syserror(u->err, "%s: checking the free space of the store's file system", u->what);
+    /* f_bavail, not f_bfree: what is left for the services, which do not
+     * run as root, not the blocks the file system keeps back for root. */
+    uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+    if (avail >= u->lim.min_free)
+        return 0;
+    char have[32], floor[32];
+    iec(avail, have, sizeof(have));
+    iec(u->lim.min_free, floor, sizeof(floor));
+    return rt_error(u->err, ENOSPC,
+                    "%s: stopped with %s left on the store's file system, under the floor of %s it must keep free; "
+                    "lower the floor with --min-free (a size or a percentage)",
+                    u->what, have, floor);
 }
 
 int unpack_clean_path(const char *in, char *out, size_t outlen, const char **why)
@@ -328,6 +379,8 @@ static int write_data(struct unpacker *u, struct archive *ar, int fd, struct arc
         *bytes += size;
         if (off > end)
             end = off;
+        if (account(u, size) < 0)
+            return -1;
     }
     /* Sparse files end in a hole that no block covers. */
     if (archive_entry_size_is_set(e) && archive_entry_size(e) > end && ftruncate(fd, archive_entry_size(e)) < 0)
@@ -384,6 +437,12 @@ static int do_file(struct unpacker *u, struct archive *ar, struct archive_entry 
         return fail(u, errno, "creating");
     if (write_data(u, ar, fd, e, bytes) < 0)
         return -1;
+    /* What it takes on disk, which a sparse file makes far less than its
+     * size (file systems count delayed allocations in st_blocks too). */
+    struct stat sb;
+    if (fstat(fd, &sb) < 0)
+        return fail(u, errno, "stat");
+    u->st->disk += (uint64_t)sb.st_blocks * 512;
     /* Most files are root's: chown only when the new file's owner is not
      * already the entry's. chown clears setuid, setgid and file
      * capabilities, so the mode is set again after it, and xattrs
@@ -554,7 +613,7 @@ static int do_whiteout(struct unpacker *u, int pfd, const char *base)
     return 0;
 }
 
-static int unpack_entry(struct unpacker *u, struct archive *ar, struct archive_entry *e, uint64_t *bytes)
+static int unpack_entry(struct unpacker *u, struct archive *ar, struct archive_entry *e)
 {
     const char *why;
     char path[PATH_MAX];
@@ -592,13 +651,16 @@ static int unpack_entry(struct unpacker *u, struct archive *ar, struct archive_e
         /* A sparse file's data can be tiny and its size huge: count what
          * the entries declare against the limit too. */
         if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
-            u->declared += (uint64_t)archive_entry_size(e);
-            if (u->max_bytes && u->declared > u->max_bytes)
-                return fail(u, 0, "the files declare more than %llu bytes (sparse files?); raise the limit with "
-                                  "--max-bytes",
-                            (unsigned long long)u->max_bytes);
+            u->st->declared += (uint64_t)archive_entry_size(e);
+            if (u->lim.max_bytes && u->lim.declared_before + u->st->declared > u->lim.max_bytes) {
+                char max[32];
+                format_size_buf(max, sizeof(max), u->lim.max_bytes);
+                return fail(u, 0, "the image's files declare more than %s (%llu bytes) in all (sparse files?); "
+                                  "raise the per-image limit with --max-bytes",
+                            max, (unsigned long long)u->lim.max_bytes);
+            }
         }
-        return do_file(u, ar, e, pfd, base, bytes);
+        return do_file(u, ar, e, pfd, base, &u->st->bytes);
     case AE_IFDIR:
         return do_dir(u, e, pfd, base, path);
     case AE_IFLNK:
@@ -638,7 +700,9 @@ int unpack_tar(struct archive *ar, int rootfd, const struct unpack_limits *lim, 
                const char *what, struct rt_err *err)
 {
     struct unpacker u = {.root = rootfd, .what = what, .err = err, .parent_fd = -1, .euid = geteuid(),
-                         .egid = getegid(), .max_bytes = lim ? lim->max_bytes : 0};
+                         .egid = getegid(), .st = st, .unchecked = FREE_CHECK_EVERY /* check before the first */};
+    if (lim)
+        u.lim = *lim;
     arena_init(&u.arena);
     /* Modes are the image's, exactly: no umask while creating entries. */
     volatile mode_t old_umask = umask(0);
@@ -661,13 +725,13 @@ int unpack_tar(struct archive *ar, int rootfd, const struct unpack_limits *lim, 
             r = rt_error(err, 0, "%s: not a valid tar stream: %s", what, archive_error_string(ar));
             break;
         }
-        if (lim && lim->max_entries && st->entries >= lim->max_entries) {
+        if (u.lim.max_entries && st->entries >= u.lim.max_entries) {
             r = rt_error(err, 0, "%s: more than %llu entries (raise the limit with --max-entries)", what,
-                         (unsigned long long)lim->max_entries);
+                         (unsigned long long)u.lim.max_entries);
             break;
         }
         st->entries++;
-        if (unpack_entry(&u, ar, e, &st->bytes) < 0) {
+        if (account(&u, ENTRY_COST) < 0 || unpack_entry(&u, ar, e) < 0) {
             r = -1;
             break;
         }

@@ -24,13 +24,22 @@
 struct archive;
 
 struct unpack_limits {
-    uint64_t max_entries;          /* 0: no limit */
-    uint64_t max_bytes;            /* sizes the files declare, together; 0: no limit */
+    uint64_t max_entries;          /* entries of this layer; 0: no limit */
+    /* The sizes the files declare, added up over the whole image: this
+     * layer's and declared_before, what its earlier layers declared
+     * (sparse files are small in the tar and huge in size); 0: no limit */
+    uint64_t max_bytes;
+    uint64_t declared_before;
+    /* Stop when the file system under rootfd has less than this
+     * available (statvfs f_bavail, checked every MiB written); 0: never */
+    uint64_t min_free;
 };
 
 struct unpack_stats {
     uint64_t entries;
-    uint64_t bytes;                /* file data written */
+    uint64_t bytes;                /* file data written (holes are not written) */
+    uint64_t declared;             /* the sizes its regular files declare: its apparent size */
+    uint64_t disk;                 /* the blocks its regular files take (st_blocks) */
 };
 
 /* Unpack every entry of ar (opened, tar format) into the directory rootfd.

@@ -1,7 +1,9 @@
 #include "paths.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int join(char *dst, const char *a, const char *b, struct rt_err *err)
 {
@@ -17,8 +19,15 @@ int rt_paths_init(struct rt_paths *p, const char *conf_dir, const char *root, st
     if (join(p->conf_dir, conf_dir ? conf_dir : RT_DEFAULT_CONF_DIR, "", err) < 0)
         return -1;
     if (root && *root) {
+        /* Absolute: containers are started after a change of directory,
+         * where a relative root would name something else. */
+        char cwd[PATH_MAX] = "";
+        if (root[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+            return rt_error(err, errno, "--root %s: the current directory: %s", root, strerror(errno));
         /* Strip trailing slashes so messages show "DIR/run", not "DIR//run". */
-        if (join(p->root, root, "", err) < 0)
+        if (*cwd && strlen(cwd) + 1 < sizeof(cwd))
+            strcat(cwd, "/");
+        if (join(p->root, cwd, root, err) < 0)
             return -1;
         size_t n = strlen(p->root);
         while (n > 1 && p->root[n - 1] == '/')

@@ -17,7 +17,8 @@
 #include "rtctl.h"
 
 static const char usage_all[] =
-    "rtctl image import [--max-bytes SIZE] [--max-entries N] [--quiet] PATH [NAME[:TAG]]\n"
+    "rtctl image import [--max-bytes SIZE] [--max-entries N] [--min-free SIZE|PCT%] [--quiet] PATH\n"
+    "                          [NAME[:TAG]]\n"
     "       rtctl image ls\n"
     "       rtctl image inspect NAME\n"
     "       rtctl image rm [--force] NAME\n"
@@ -26,9 +27,39 @@ static const char usage_all[] =
     "       rtctl image unmount NAME";
 
 struct image_opts {
-    uint64_t max_bytes, max_entries;
+    uint64_t max_bytes, max_entries, min_free, min_free_pct_milli;
     bool quiet, force, flatten;
 };
+
+/* --min-free: a size ("2G"), or a percentage of the store's file system
+ * ("10%", "2.5%"); 0 for no floor. */
+static int parse_min_free(const char *arg, struct image_opts *o, const char **why)
+{
+    size_t n = strlen(arg);
+    if (n > 1 && arg[n - 1] == '%') {
+        char num[32];
+        uint64_t milli;
+        if (n - 1 >= sizeof(num)) {
+            *why = "expected a size such as 2G or a percentage such as 5%";
+            return -1;
+        }
+        memcpy(num, arg, n - 1);
+        num[n - 1] = '\0';
+        if (parse_decimal_milli(num, &milli, why) < 0)
+            return -1;
+        if (milli > 100000) {
+            *why = "a percentage of at most 100%";
+            return -1;
+        }
+        o->min_free = 0;
+        o->min_free_pct_milli = milli;
+        return 0;
+    }
+    if (parse_size(arg, &o->min_free, why) < 0)
+        return -1;
+    o->min_free_pct_milli = 0;
+    return 0;
+}
 
 static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
 {
@@ -38,6 +69,12 @@ static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
     case 'b':
         if (parse_size(arg, &o->max_bytes, &why) < 0) {
             log_msg(&ctl->log, LOG_ERR, "--max-bytes '%s': %s", arg, why);
+            return -1;
+        }
+        return 0;
+    case 'm':
+        if (parse_min_free(arg, o, &why) < 0) {
+            log_msg(&ctl->log, LOG_ERR, "--min-free '%s': %s", arg, why);
             return -1;
         }
         return 0;
@@ -85,7 +122,10 @@ struct image_cmd {
 static int run_cmd(const struct image_cmd *cmd, struct rtctl *ctl, int argc, char **argv)
 {
     struct call c = {.ctl = ctl,
-                     .o = {.max_bytes = IMPORT_DEFAULT_MAX_BYTES, .max_entries = IMPORT_DEFAULT_MAX_ENTRIES}};
+                     .o = {.max_bytes = IMPORT_DEFAULT_MAX_BYTES,
+                           .max_entries = IMPORT_DEFAULT_MAX_ENTRIES,
+                           .min_free = IMPORT_DEFAULT_MIN_FREE,
+                           .min_free_pct_milli = IMPORT_DEFAULT_MIN_FREE_PCT_MILLI}};
     int i = rtctl_getopt(ctl, argc, argv, cmd->shortopts, cmd->longopts, on_opt, &c.o, cmd->use);
     if (i < 0)
         return EXIT_USAGE;
@@ -136,12 +176,28 @@ static void human(uint64_t b, char *out, size_t len)
         snprintf(out, len, "%llu B", (unsigned long long)b);
 }
 
+/* The apparent size (what ls -l and du --apparent-size add up), and what
+ * the files take on disk when that says something else: much less for
+ * sparse files, more for many small ones. */
+static void sizes(uint64_t size, uint64_t disk, char *out, size_t len)
+{
+    char a[32], d[32];
+    human(size, a, sizeof(a));
+    human(disk, d, sizeof(d));
+    if (streq(a, d))
+        snprintf(out, len, "%s", a);
+    else
+        snprintf(out, len, "%s, %s on disk", a, d);
+}
+
 static int do_import(struct call *c)
 {
     struct import_opts io = {
         .name = c->nargs > 1 ? c->args[1] : NULL,
         .max_bytes = c->o.max_bytes,
         .max_entries = c->o.max_entries,
+        .min_free = c->o.min_free,
+        .min_free_pct_milli = c->o.min_free_pct_milli,
         .progress = !c->o.quiet && isatty(STDERR_FILENO),
         .out = stderr,
     };
@@ -152,9 +208,9 @@ static int do_import(struct call *c)
         return EXIT_FAIL;
     }
     if (!c->o.quiet) {
-        char ds[DIGEST_STR_LEN + 1], sz[32];
+        char ds[DIGEST_STR_LEN + 1], sz[80];
         digest_str(&res.manifest, ds);
-        human(res.bytes, sz, sizeof(sz));
+        sizes(res.size, res.disk, sz, sizeof(sz));
         printf("imported %s %s (%zu layer%s, %zu new, %s)\n", res.name, ds, res.layers, res.layers == 1 ? "" : "s",
                res.new_layers, sz);
     }
@@ -202,10 +258,15 @@ static int do_inspect(struct call *c)
         char diff[DIGEST_STR_LEN + 1];
         digest_str(&d->digest, ds);
         digest_str(&img.config.diff_ids[l], diff);
-        json_array_append_new(layers, json_pack("{s:s, s:s, s:s?, s:I, s:I}", "digest", ds, "diff_id", diff,
+        struct layer_meta m;
+        if (store_layer_meta(&c->s, &img.config.diff_ids[l], &m) < 0)
+            memset(&m, 0, sizeof(m));
+        /* unpacked_size: the files' sizes; disk_usage: the blocks they
+         * take, which sparse files make far smaller */
+        json_array_append_new(layers, json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I}", "digest", ds, "diff_id", diff,
                                                 "media_type", d->media_type, "size", (json_int_t)d->size,
-                                                "unpacked_size",
-                                                (json_int_t)store_layer_size(&c->s, &img.config.diff_ids[l])));
+                                                "unpacked_size", (json_int_t)m.size, "disk_usage",
+                                                (json_int_t)m.disk));
     }
     json_error_t je;
     json_t *manifest = json_loadb(img.manifest_json, img.manifest_len, 0, &je);
@@ -279,12 +340,12 @@ static int do_rm(struct call *c)
 
 static int do_gc(struct call *c)
 {
-    uint64_t layers, bytes;
+    uint64_t layers, size, disk;
     struct rt_err err;
-    if (image_gc(&c->s, &layers, &bytes, &err) < 0)
+    if (image_gc(&c->s, &layers, &size, &disk, &err) < 0)
         return failed(c, &err);
-    char sz[32];
-    human(bytes, sz, sizeof(sz));
+    char sz[80];
+    sizes(size, disk, sz, sizeof(sz));
     printf("removed %llu unused layer%s (%s)\n", (unsigned long long)layers, layers == 1 ? "" : "s", sz);
     return EXIT_OK;
 }
@@ -307,13 +368,16 @@ static int do_unmount(struct call *c)
 
 static const struct option import_opts[] = {{"max-bytes", required_argument, NULL, 'b'},
                                             {"max-entries", required_argument, NULL, 'n'},
+                                            {"min-free", required_argument, NULL, 'm'},
                                             {"quiet", no_argument, NULL, 'q'},
                                             {0}};
 static const struct option rm_opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
 static const struct option mount_opts[] = {{"flatten", no_argument, NULL, 'F'}, {0}};
 
 static const struct image_cmd cmds[] = {
-    {"import", "rtctl image import [--max-bytes SIZE] [--max-entries N] [--quiet] PATH [NAME[:TAG]]", "q",
+    {"import", "rtctl image import [--max-bytes SIZE] [--max-entries N] [--min-free SIZE|PCT%] [--quiet] PATH "
+               "[NAME[:TAG]]",
+     "q",
      import_opts, 1, 2, LOCK_SH, do_import},
     {"ls", "rtctl image ls", "", NULL, 0, 0, LOCK_SH, do_ls},
     {"inspect", "rtctl image inspect NAME", "", NULL, 1, 1, LOCK_SH, do_inspect},

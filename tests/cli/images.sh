@@ -169,7 +169,7 @@ open("bomb/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": 
 PY
     run "$RTCTL" --root root image import --max-bytes 50M bomb
     assert_rc 1
-    assert_in "$err" "entry 'zeros': the files declare more than 52428800 bytes (sparse files?); raise the limit with --max-bytes"
+    assert_in "$err" "entry 'zeros': the image's files declare more than 50M (52428800 bytes) in all (sparse files?); raise the per-image limit with --max-bytes"
     # headers alone: 100,000 empty files declare nothing, but are 100 MB of tar
     python3 - <<'PY'
 import gzip, hashlib, io, json, os, tarfile
@@ -189,7 +189,7 @@ open("hdr/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [
 PY
     run "$RTCTL" --root root image import --max-bytes 20M hdr
     assert_rc 1
-    assert_in "$err" "more than 20971520 bytes uncompressed (a decompression bomb?); raise the limit with --max-bytes"
+    assert_in "$err" "the image's layers are more than 20M (20971520 bytes) uncompressed in all (a decompression bomb?); raise the per-image limit with --max-bytes"
     [ -z "$(ls root/state/images/tmp)" ] || { say "leftovers in tmp"; return 1; }
     run "$RTCTL" --root root image import bomb
     assert_rc 0
@@ -542,7 +542,7 @@ test_unpack_keeps_modes_and_limits() {
     img sparse '{"name":"t/sparse:1","layers":[{"raw":"sparse.tar"}]}'
     run "$RTCTL" --root root image import --max-bytes 1M sparse
     assert_rc 1
-    assert_in "$err" "the files declare more than 1048576 bytes (sparse files?); raise the limit with --max-bytes"
+    assert_in "$err" "the image's files declare more than 1M (1048576 bytes) in all (sparse files?); raise the per-image limit with --max-bytes"
 }
 
 test_flatten_equals_overlay() {
@@ -624,4 +624,146 @@ test_mounts_under_a_path_with_a_space() {
     assert_in "$err" "is mounted"
     run "$RTCTL" --root "sp ace" image unmount t/sp:1
     assert_rc 0
+}
+
+# ---- what an import may take: the disk, and --root ----
+
+# layer_digest DIR N: the blob digest of layer N of the layout's image
+layer_digest() {
+    python3 -c 'import json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/index.json"))["manifests"][0]["digest"][7:]
+print(json.load(open(d + "/blobs/sha256/" + m))["layers"][int(sys.argv[2])]["digest"])' "$1" "$2"
+}
+
+test_max_bytes_counts_all_new_layers_of_an_image() {
+    # two layers of 30 MiB of zeros, 30 kB each gzipped: either is under
+    # --max-bytes 50M, the image is not
+    head -c 30M /dev/zero >z
+    img one "{\"name\":\"t/one:1\",\"layers\":[{\"entries\":[{\"name\":\"a\",\"src\":\"$PWD/z\"}]}]}"
+    img two "{\"name\":\"t/two:1\",\"layers\":[{\"entries\":[{\"name\":\"a\",\"src\":\"$PWD/z\"}]},{\"entries\":[{\"name\":\"b\",\"src\":\"$PWD/z\"}]}]}"
+    [ "$(du -sk two | cut -f1)" -lt 1000 ] || { say "the image is not small: $(du -sh two)"; return 1; }
+    run "$RTCTL" --root root1 image import --max-bytes 50M one
+    assert_rc 0
+    img tiny '{"name":"t/tiny:1","layers":[{"entries":[{"name":"f","data":"f"}]}]}'
+    "$RTCTL" --root root2 image import tiny >/dev/null
+    local before listing
+    before=$(store_state root2)
+    listing=$(cd root2 && find . | sort)
+    run "$RTCTL" --root root2 image import --max-bytes 50M two
+    assert_rc 1
+    [ "$(wc -l <<<"$err")" = 1 ] || { say "not one line: $err"; return 1; }
+    # the second layer crosses the limit and is named
+    assert_in "$err" "rtctl: error: import two: layer $(layer_digest two 1): "
+    assert_in "$err" "more than 50M (52428800 bytes)"
+    assert_in "$err" "raise the per-image limit with --max-bytes"
+    [ "$(store_state root2)" = "$before" ] && [ "$(cd root2 && find . | sort)" = "$listing" ] ||
+        { say "the store changed"; return 1; }
+    [ -z "$(ls -A root2/state/images/tmp)" ] || { say "leftovers in tmp: $(ls -A root2/state/images/tmp)"; return 1; }
+    # the default (16G) and a higher limit take it
+    run "$RTCTL" --root root2 image import two
+    assert_rc 0
+    assert_in "$out" "(2 layers, 2 new, 62.9 MB"
+}
+
+test_import_keeps_the_free_space_floor_and_undoes_itself() {
+    # a 64 MiB file system for the store; the images stay outside it
+    mkdir small
+    mount -t tmpfs -o size=64m tmpfs small
+    local R=small/root
+    img tiny '{"name":"t/tiny:1","layers":[{"entries":[{"name":"f","data":"f"}]}]}'
+    # the default floor, 1 GiB, is more than the whole file system
+    run "$RTCTL" --root $R image import tiny
+    assert_rc 1
+    assert_in "$err" "rtctl: error: import tiny: layer $(layer_digest tiny 0): stopped with "
+    assert_in "$err" "under the floor of 1.0 GiB it must keep free; lower the floor with --min-free (a size or a percentage)"
+    run "$RTCTL" --root $R image import --min-free 16M tiny
+    assert_rc 0
+    # 56 MiB would leave 8 MiB; the first layer is whole when the second stops
+    head -c 56M /dev/zero >z56
+    img big "{\"name\":\"t/big:1\",\"layers\":[{\"entries\":[{\"name\":\"a\",\"data\":\"a\"}]},{\"entries\":[{\"name\":\"z\",\"src\":\"$PWD/z56\"}]}]}"
+    local before listing free
+    before=$(store_state $R)
+    listing=$(cd $R && find . | sort)
+    free=$(df --output=avail -B1 small | tail -n 1)
+    run "$RTCTL" --root $R image import --min-free 16M big
+    assert_rc 1
+    [ "$(wc -l <<<"$err")" = 1 ] || { say "not one line: $err"; return 1; }
+    assert_in "$err" "rtctl: error: import big: layer $(layer_digest big 1): stopped with "
+    assert_in "$err" "MiB left on the store's file system, under the floor of 16.0 MiB it must keep free; lower the floor with --min-free"
+    [ "$(store_state $R)" = "$before" ] && [ "$(cd $R && find . | sort)" = "$listing" ] ||
+        { say "the store changed: $(cd $R && find . | sort | diff <(cat <<<"$listing") - || true)"; return 1; }
+    [ -z "$(ls -A $R/state/images/tmp)" ] || { say "leftovers in tmp"; return 1; }
+    [ "$(df --output=avail -B1 small | tail -n 1)" = "$free" ] || { say "free space not given back"; return 1; }
+    # a percentage of the file system: half of 64 MiB
+    run "$RTCTL" --root $R image import --min-free 50% big
+    assert_rc 1
+    assert_in "$err" "under the floor of 32.0 MiB it must keep free"
+    # no floor: the disk fills and the write fails, undone just the same
+    head -c 80M /dev/zero >z80
+    img huge "{\"name\":\"t/huge:1\",\"layers\":[{\"entries\":[{\"name\":\"z\",\"src\":\"$PWD/z80\"}]}]}"
+    run "$RTCTL" --root $R image import --min-free 0 huge
+    assert_rc 1
+    assert_in "$err" "No space left on device"
+    [ "$(store_state $R)" = "$before" ] && [ -z "$(ls -A $R/state/images/tmp)" ] || { say "the store changed"; return 1; }
+    [ "$(df --output=avail -B1 small | tail -n 1)" = "$free" ] || { say "free space not given back"; return 1; }
+    # what leaves the floor free is imported
+    head -c 40M /dev/zero >z40
+    img fits "{\"name\":\"t/fits:1\",\"layers\":[{\"entries\":[{\"name\":\"z\",\"src\":\"$PWD/z40\"}]}]}"
+    run "$RTCTL" --root $R image import --min-free 16M fits
+    assert_rc 0
+    # bad values
+    run "$RTCTL" --root $R image import --min-free 120% fits
+    assert_rc 2
+    assert_in "$err" "--min-free '120%': a percentage of at most 100%"
+    run "$RTCTL" --root $R image import --min-free lots fits
+    assert_rc 2
+    umount small
+}
+
+test_a_relative_root_runs_containers() {
+    "$TOP/tests/runtime/mkbusybox.sh" bb >/dev/null
+    run "$RTCTL" --root rel image import -q bb bb:1
+    assert_rc 0
+    run timeout 60 "$RTCTL" --root rel run --rm bb:1 sh -c 'echo in-the-container'
+    assert_rc 0
+    assert_in "$out" "in-the-container"
+    # the same store named from elsewhere, with a trailing slash, through ..
+    mkdir sub
+    (cd sub && timeout 60 "$RTCTL" --root ../rel/ run --rm bb:1 true) || { say "from sub/: failed"; return 1; }
+    # a root that does not exist yet is made under the current directory
+    run "$RTCTL" --root ./fresh/r image import -q bb bb:1
+    assert_rc 0
+    [ -d fresh/r/state/images/layers ] || { say "not made under the current directory"; return 1; }
+    run timeout 60 "$RTCTL" --root fresh/r run --rm bb:1 true
+    assert_rc 0
+}
+
+test_sparse_files_count_their_apparent_size() {
+    # 1 GiB long, 3 bytes of data at its end
+    truncate -s 1G sparse && printf end >>sparse
+    tar --sparse --format=pax -cf sparse.tar sparse
+    rm sparse
+    img sp '{"name":"t/sp:1","layers":[{"raw":"sparse.tar"}]}'
+    run "$RTCTL" --root root image import sp
+    assert_rc 0
+    # its size, and what it takes on disk: a block or so, never 0 B
+    assert_in "$out" "(1 layer, 1 new, 1.1 GB, "
+    grep -qE ' (4\.1|8\.2|12\.3|16\.4) kB on disk\)$' <<<"$out" || { say "disk usage: $out"; return 1; }
+    run "$RTCTL" --root root image ls
+    assert_in "$out" " 1.1 GB "
+    run "$RTCTL" --root root image inspect t/sp:1
+    assert_in "$out" '"unpacked_size": 1073741827'
+    local disk
+    disk=$(grep -o '"disk_usage": [0-9]*' <<<"$out" | cut -d' ' -f2)
+    [ "$disk" -gt 0 ] && [ "$disk" -le 65536 ] || { say "disk_usage $disk"; return 1; }
+    local p
+    p=$("$RTCTL" --root root image mount t/sp:1)
+    local st
+    st=$(stat -c '%s %b' "$p/sparse")
+    "$RTCTL" --root root image unmount t/sp:1
+    [ "${st% *}" = 1073741827 ] && [ "${st#* }" -le 128 ] || { say "stat: $st"; return 1; }
+    "$RTCTL" --root root image rm t/sp:1 >/dev/null
+    run "$RTCTL" --root root image gc
+    assert_in "$out" "removed 1 unused layer (1.1 GB, "
 }

@@ -518,3 +518,26 @@ command = sh -c '$LOOP'"
     before "gateway: stopping" "api: stopping"
     before "api: stopping" "db: stopping"
 }
+
+# A service as a non-root user (the stack's user app) opens its stdout and
+# stderr by path, as nginx does with /dev/stdout, and writes /dev/null: its
+# pipes are given to its user, /dev's nodes are 0666.
+test_a_non_root_service_opens_dev_stdout_and_dev_null() {
+    stack web "restart = no
+command = sh -c 'echo via-path >/dev/stdout; echo err-path >/dev/stderr; echo x >/dev/null && echo null-ok'"
+    supervise 1.5
+    assert_rc 0
+    for l in via-path err-path null-ok; do
+        grep -q "Z $l\$" root/log/web.log || { say "no '$l' in web.log: $(cat root/log/web.log)"; return 1; }
+    done
+}
+
+# A limit the kernel refuses is named, with what bounds it.
+test_a_refused_rlimit_is_named() {
+    stack lim "restart = no
+ulimits = nofile=2000000000:2000000000
+command = true"
+    supervise 1
+    assert_in "$out" "setting the nofile limit to 2000000000:2000000000: Operation not permitted; the kernel allows at most"
+    assert_in "$out" "(fs.nr_open)"
+}

@@ -5,7 +5,7 @@
 test_limits_apply_and_oom_is_reported_under_full_cgroup2() {
     cat >guest.sh <<'GUEST'
 R=/tmp/rt
-rtctl --root $R image import -q /img bb:1
+rtctl --root $R image import -q --min-free 64M /img bb:1
 rtctl --root $R run --rm --name oom --memory 32M bb:1 probe hog 200 >/dev/null; echo "RT-OOM rc=$?"
 rtctl --root $R run --rm --name lim --memory 64M --cpus 0.5 --pids 20 --io-weight 200 bb:1 sleep 3 &
 sleep 1.5
@@ -15,6 +15,8 @@ ls -d /sys/fs/cgroup/rt*/lim 2>/dev/null && echo "RT-LEFT lim"
 rtctl --root $R run --rm --pids 8 bb:1 sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done; wait' 2>&1 |
     grep -q "can't fork" && echo "RT-PIDS refused"
 rtctl --root $R run --rm --memory 64M bb:1 probe hog 16 | tail -n 1 | sed 's/^/RT-FITS /'
+# the device program under a full hierarchy: a node is made, opening it refused
+rtctl --root $R run --rm bb:1 sh -c 'mknod /dev/lc c 10 237 && probe open /dev/lc r; probe open /dev/null rw' | sed 's/^/RT-DEV /'
 GUEST
     run bash "$TOP/tests/vm/boot.sh" "$PWD" guest.sh
     assert_rc 0
@@ -32,6 +34,8 @@ GUEST
     assert_not_in "$out" "RT-LEFT"
     assert_in "$out" "RT-PIDS refused"
     assert_in "$out" "RT-FITS held 16 MiB"
+    assert_in "$out" "RT-DEV open /dev/lc EPERM"
+    assert_in "$out" "RT-DEV open /dev/null OK"
     # nothing is missing when the controllers exist
     assert_not_in "$out" "runs without"
     assert_in "$out" RT-DONE

@@ -1,6 +1,15 @@
-/* Image JSON parsing, digests, names and entry paths. */
+/* Image JSON parsing, digests, names, entry paths, and the layer writer's
+ * sizes and limits. */
+#include <archive.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "../../images/digest.h"
 #include "../../images/oci.h"
+#include "../../images/store.h"
 #include "../../images/unpack.h"
 #include "../../lib/util.h"
 #include "../../lib/value.h"
@@ -178,4 +187,72 @@ TEST(image_names)
         CHECK_STR(out, ok[i].out);
     }
     CHECK(image_ref_normalize("Redis", out, sizeof(out), &why) < 0);
+}
+
+/* A layer made by GNU tar in dir/layer.tar: "small" (10 bytes) and
+ * "sparse", 1 MiB long with only its last 4 KiB written. */
+static void sparse_layer(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && printf 0123456789 >small && truncate -s 1020K sparse && head -c 4096 /dev/zero | tr '\\0' x "
+             ">>sparse && tar --sparse --format=pax --owner=+%u --group=+%u -cf layer.tar small sparse",
+             dir, (unsigned)geteuid(), (unsigned)getegid());
+    CHECK_INT(system(cmd), 0);
+}
+
+/* Unpack dir/layer.tar into a fresh dir/out with these limits. */
+static int unpack_with(const char *dir, const struct unpack_limits *lim, struct unpack_stats *st,
+                       struct rt_err *err)
+{
+    char tar[300], out[300];
+    snprintf(tar, sizeof(tar), "%s/layer.tar", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    CHECK(rm_tree_at(AT_FDCWD, out) == 0);
+    CHECK(mkdir(out, 0755) == 0);
+    int fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK(fd >= 0);
+    struct archive *ar = archive_read_new();
+    archive_read_support_format_tar(ar);
+    CHECK(archive_read_open_filename(ar, tar, 10240) == ARCHIVE_OK);
+    int r = unpack_tar(ar, fd, lim, st, "layer L", err);
+    archive_read_free(ar);
+    struct stat sb;
+    if (r == 0) {
+        CHECK(fstatat(fd, "sparse", &sb, 0) == 0);
+        CHECK_INT(sb.st_size, 1 << 20);
+    }
+    close(fd);
+    return r;
+}
+
+TEST(unpack_sizes_and_limits)
+{
+    char dir[] = "/tmp/rt-unpack-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    sparse_layer(dir);
+    struct unpack_stats st;
+    struct rt_err err;
+    /* The apparent size counts the sparse file whole; the data only what
+     * was written. */
+    CHECK(unpack_with(dir, NULL, &st, &err) == 0);
+    CHECK_INT(st.entries, 2);
+    CHECK_INT(st.declared, 10 + (1 << 20));
+    CHECK_INT(st.bytes, 10 + 4096);
+    CHECK(st.disk >= 4096 && st.disk < (256 << 10)); /* blocks of data, none for the hole */
+    /* --max-bytes holds the declared sizes, with the earlier layers' */
+    struct unpack_limits lim = {.max_bytes = 2 << 20};
+    CHECK(unpack_with(dir, &lim, &st, &err) == 0);
+    lim.declared_before = 1 << 20;
+    CHECK(unpack_with(dir, &lim, &st, &err) < 0);
+    CHECK_CONTAINS(err.msg, "layer L: entry 'sparse': the image's files declare more than 2M (2097152 bytes) in all");
+    CHECK_CONTAINS(err.msg, "raise the per-image limit with --max-bytes");
+    /* a floor no file system is above stops it at once */
+    struct unpack_limits floor = {.min_free = UINT64_MAX};
+    CHECK(unpack_with(dir, &floor, &st, &err) < 0);
+    CHECK_CONTAINS(err.msg, "layer L: stopped with ");
+    CHECK_CONTAINS(err.msg, "lower the floor with --min-free");
+    CHECK_INT(st.entries, 1);
+    CHECK_INT(st.bytes, 0);
+    CHECK(rm_tree_at(AT_FDCWD, dir) == 0);
 }
