@@ -112,6 +112,18 @@ static void place(struct sup *s, const struct plan *p, const struct svc_conf *c,
                                                   .proto = c->ports[k].proto};
 }
 
+/* route_localnet on the bridge as the table just made needs it (or back
+ * to what it was). Changed only after a table with the guard against
+ * packets for 127.0.0.0/8 from the bridge is in (netns/nft.h); when
+ * making one fails, the old table stays, and so does its setting. */
+static void set_localnet(struct sup *s, bool on)
+{
+    struct rt_err err;
+    if (net_localnet(s->bridge.name, on, s->paths->state_dir, &err) < 0)
+        say(s, on ? LOG_ERR : LOG_WARN, "the bridge's route_localnet: %s%s", err.msg,
+            on ? "; ports published on 127.0.0.1 do not answer there" : "");
+}
+
 void bridge_plan(struct sup *s)
 {
     if (!s->net_on)
@@ -162,10 +174,13 @@ void bridge_plan(struct sup *s)
                               .prefix = s->bridge.prefix,
                               .ports = ports,
                               .nports = nports};
-    if (nft_apply(&rules, &err) < 0)
+    if (nft_apply(&rules, &err) < 0) {
         say(s, LOG_ERR, "the bridge's firewall: %s; no outbound NAT, no published ports", err.msg);
-    else if (nports)
-        say(s, LOG_INFO, "%zu port%s published (nftables table ip rtinit)", nports, nports == 1 ? "" : "s");
+    } else {
+        if (nports)
+            say(s, LOG_INFO, "%zu port%s published (nftables table ip rtinit)", nports, nports == 1 ? "" : "s");
+        set_localnet(s, nft_needs_localnet(&rules));
+    }
     free(o);
 }
 
@@ -204,6 +219,8 @@ void bridge_close(struct sup *s)
     struct rt_err err;
     if (s->net_on && nft_remove(&err) < 0)
         say(s, LOG_WARN, "removing the bridge's firewall: %s", err.msg);
+    if (s->net_on) /* whether the table went or not: back is always safe */
+        set_localnet(s, false);
     if (s->net_on)
         ipam_close(&s->ipam);
     free(s->hosts);

@@ -3,23 +3,59 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/fileio.h"
 #include "link.h"
+
+/* A sysctl, /proc/sys/PATH, as a number. */
+static int knob_read(const char *path, int *v, struct rt_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rt_syserror(err, "%s", path);
+    char buf[32];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return rt_error(err, e, "%s: %s", path, strerror(e));
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    long l = strtol(buf, &end, 10);
+    if (errno || end == buf || l < INT_MIN || l > INT_MAX)
+        return rt_error(err, EINVAL, "%s: not a number: %.16s", path, buf);
+    *v = (int)l;
+    return 0;
+}
+
+static int knob_write(const char *path, int v, struct rt_err *err)
+{
+    char buf[16];
+    int len = snprintf(buf, sizeof(buf), "%d", v);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rt_syserror(err, "%s", path);
+    ssize_t n = write(fd, buf, (size_t)len);
+    int e = n < 0 ? errno : EIO;
+    close(fd);
+    if (n != len)
+        return rt_error(err, e, "%s: %s", path, strerror(e));
+    return 0;
+}
 
 static int enable_forwarding(struct rt_err *err)
 {
-    int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rt_syserror(err, "/proc/sys/net/ipv4/ip_forward");
-    ssize_t n = write(fd, "1", 1);
-    int e = errno;
-    close(fd);
-    if (n != 1)
-        return rt_error(err, e, "turning on IPv4 forwarding: %s", strerror(e));
+    if (knob_write("/proc/sys/net/ipv4/ip_forward", 1, err) < 0) {
+        char m[sizeof(err->msg)];
+        snprintf(m, sizeof(m), "%s", err->msg);
+        return rt_error(err, err->errnum, "turning on IPv4 forwarding: %s", m);
+    }
     return 0;
 }
 
@@ -42,6 +78,93 @@ out:
     nl_close(&n);
     return r;
 }
+
+/* ---------- route_localnet ---------- */
+
+#define LOCALNET_SAVE "route_localnet" /* in STATE/net */
+
+struct localnet_saved {
+    char bridge[16];
+    int value;
+};
+
+static void localnet_knob(const char *bridge, char *p, size_t n)
+{
+    snprintf(p, n, "/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
+}
+
+/* The value kept by an earlier call (of this run or a killed one): 1, 0
+ * when there is none, -1 on an error. A garbled file counts as none; the
+ * next on replaces it. */
+static int saved_read(int dirfd, const char *dir, struct localnet_saved *sv, struct rt_err *err)
+{
+    int fd = openat(dirfd, LOCALNET_SAVE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : rt_syserror(err, "%s/%s", dir, LOCALNET_SAVE);
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return rt_syserror(err, "%s/%s", dir, LOCALNET_SAVE);
+    }
+    int n = fscanf(f, "%15s %d", sv->bridge, &sv->value);
+    fclose(f);
+    return n == 2 ? 1 : 0;
+}
+
+/* The bridge's value now, kept before it is changed; the file is synced
+ * first, so that a crash right after the change still knows it. */
+static int save_current(int dirfd, const char *bridge, const char *knob, struct rt_err *err)
+{
+    int v = 0;
+    if (knob_read(knob, &v, err) < 0)
+        return -1;
+    char text[64];
+    int n = snprintf(text, sizeof(text), "%s %d\n", bridge, v);
+    return write_file_atomic(dirfd, LOCALNET_SAVE, text, (size_t)n, err);
+}
+
+/* The kept value back on its bridge, then forgotten. A bridge that is
+ * gone has nothing to put back. */
+static int put_back(int dirfd, const char *dir, const struct localnet_saved *sv, struct rt_err *err)
+{
+    char knob[128];
+    localnet_knob(sv->bridge, knob, sizeof(knob));
+    if (knob_write(knob, sv->value, err) < 0 && err->errnum != ENOENT)
+        return -1;
+    if (unlinkat(dirfd, LOCALNET_SAVE, 0) < 0 && errno != ENOENT)
+        return rt_syserror(err, "%s/%s", dir, LOCALNET_SAVE);
+    return 0;
+}
+
+int net_localnet(const char *bridge, bool on, const char *state_dir, struct rt_err *err)
+{
+    char dir[PATH_MAX], knob[128];
+    snprintf(dir, sizeof(dir), "%s/net", state_dir);
+    if (mkdir_p(dir, 0755, err) < 0)
+        return -1;
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return rt_syserror(err, "%s", dir);
+    struct localnet_saved sv;
+    int r = -1, have = saved_read(dirfd, dir, &sv, err);
+    if (have < 0)
+        goto out;
+    if (have && strcmp(sv.bridge, bridge)) { /* [network] bridge was renamed */
+        if (put_back(dirfd, dir, &sv, err) < 0)
+            goto out;
+        have = 0;
+    }
+    localnet_knob(bridge, knob, sizeof(knob));
+    if (!on)
+        r = have ? put_back(dirfd, dir, &sv, err) : 0;
+    else if (have || save_current(dirfd, bridge, knob, err) == 0) /* the first value is the one kept */
+        r = knob_write(knob, 1, err);
+out:
+    close(dirfd);
+    return r;
+}
+
+/* ---------- veths ---------- */
 
 /* FNV-1a: a short, stable name from a long one (interface names have at
  * most 15 characters; container names up to 63). */

@@ -9,6 +9,7 @@
 #ifndef RT_NETNS_NET_H
 #define RT_NETNS_NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,6 +26,14 @@ struct net_bridge {
 
 /* The bridge up with its address (an existing one is reused). */
 int net_bridge_up(const struct net_bridge *b, struct rt_err *err);
+/* route_localnet of the bridge on (netns/nft.h says when it is needed),
+ * or back to the value it had before rtinit first turned it on. That
+ * value is kept in STATE/net/route_localnet ("BRIDGE VALUE") until it is
+ * put back, so that a run that was killed with it on leaves the next one
+ * the administrator's value, not its own. Off when it was never turned
+ * on writes nothing: an administrator's 1 stays. A file that names
+ * another bridge (the name changed) is put back on that one first. */
+int net_localnet(const char *bridge, bool on, const char *state_dir, struct rt_err *err);
 /* The host end's name for a container: NET_VETH_PREFIX + 8 hex digits. */
 void net_veth_name(const char *container, char out[16]);
 /* Attach the container whose network namespace is netns: a veth (a left

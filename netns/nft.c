@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
@@ -20,7 +19,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "../lib/util.h"
 
 #define TABLE "rtinit"
 #define MAX_MSGS 1024
@@ -356,25 +356,45 @@ static int batch_close(struct batch *bt, struct rt_err *err)
     return r;
 }
 
-static int route_localnet(const char *bridge, struct rt_err *err)
+bool nft_needs_localnet(const struct nft_rules *rs)
 {
-    char p[128];
-    snprintf(p, sizeof(p), "/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
-    int fd = open(p, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rt_syserror(err, "%s", p);
-    ssize_t n = write(fd, "1", 1);
-    int e = errno;
-    close(fd);
-    if (n != 1)
-        return rt_error(err, e, "%s: %s", p, strerror(e));
-    return 0;
+    for (size_t i = 0; i < rs->nports; i++) {
+        uint32_t ip = rs->ports[i].host_ip;
+        if (!ip || (ip >> 24) == 127)
+            return true;
+    }
+    return false;
+}
+
+/* Packets from the bridge for or from 127.0.0.0/8, dropped as they
+ * arrive: before conntrack and NAT (priority raw), so by what the sender
+ * wrote. None is legitimate: a container's own 127.0.0.1 is its lo, and
+ * the replies of a published port reached at 127.0.0.1 come back to the
+ * bridge's address (they were masqueraded), which conntrack turns into
+ * 127.0.0.1 only after this. route_localnet on the bridge would let the
+ * rest in: packets for 127.0.0.1 to the droplet's services that listen on
+ * loopback only (CVE-2020-8558), and packets from 127.0.0.2 (say) to those
+ * that trust 127.0.0.0/8. */
+static void loopback_guard(struct batch *bt, const char *bridge)
+{
+    put_chain(bt, "from_bridge", "filter", NF_INET_PRE_ROUTING, -300);
+    static const struct {
+        uint32_t offset;
+        const char *what;
+    } field[] = {{16, "drop from the bridge to 127.0.0.0/8"}, {12, "drop from the bridge from 127.0.0.0/8"}};
+    for (size_t i = 0; i < ARRAY_SIZE(field); i++) {
+        struct nftnl_rule *r = rule(bt, "from_bridge");
+        if (!r)
+            return;
+        ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, bridge);
+        net_is(r, field[i].offset, 0x7f000000, 8);
+        verdict(r, NF_DROP);
+        put_rule(bt, r, field[i].what);
+    }
 }
 
 int nft_apply(const struct nft_rules *rs, struct rt_err *err)
 {
-    if (route_localnet(rs->bridge, err) < 0)
-        return -1;
     struct batch *bt = batch_open(err);
     if (!bt)
         return -1;
@@ -383,6 +403,7 @@ int nft_apply(const struct nft_rules *rs, struct rt_err *err)
     put_chain(bt, "output", "nat", NF_INET_LOCAL_OUT, -100);
     put_chain(bt, "postrouting", "nat", NF_INET_POST_ROUTING, 100);
     put_chain(bt, "forward", "filter", NF_INET_FORWARD, 0);
+    loopback_guard(bt, rs->bridge);
 
     struct nftnl_rule *r;
     /* outbound NAT: from the subnet, out of any interface but the bridge */

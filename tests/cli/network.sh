@@ -198,3 +198,127 @@ test_a_reload_adds_a_name_to_the_running_services_hosts() {
     [ "$(field a 4)" = "$pid" ] || { say "a was restarted"; return 1; }
     bg_stop
 }
+
+# --- the droplet's loopback (CVE-2020-8558) ---
+
+localnet() { in_ns cat /proc/sys/net/ipv4/conf/rtt0/route_localnet; }
+localnet_is() { [ "$(localnet)" = "$1" ]; }
+set_localnet() { in_ns sh -c "echo $1 >/proc/sys/net/ipv4/conf/${2:-rtt0}/route_localnet"; }
+# udp_echo ADDR PORT LOG: a service of the droplet's own on ADDR:PORT
+# (UDP): it answers what it gets, and notes it and its sender in LOG
+udp_echo() {
+    nsenter "--net=/run/netns/$NS" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+open(sys.argv[3], "a").close()
+while True:
+    data, peer = s.recvfrom(2048)
+    with open(sys.argv[3], "a") as f:
+        f.write("%s %s\n" % (peer[0], data.decode(errors="replace")))
+    s.sendto(b"from " + sys.argv[1].encode(), peer)
+' "$1" "$2" "$PWD/$3" </dev/null >/dev/null 2>&1 &
+    at_exit "kill $!"
+    wait_until 5 test -e "$3"
+}
+# attack PORT [FROM]: a one-off container on the bridge, root with the
+# default capabilities (NET_RAW among them), sends the bridge's MAC
+# address a datagram for 127.0.0.1:PORT (with FROM: one from FROM for the
+# gateway's PORT); $out says whether an answer came back
+attack() {
+    run in_ns "$RTCTL" --conf conf.d --root "$PWD/root" run --rm --net bridge --name attacker bb:1 \
+        probe localnet 10.99.0.1 "$@"
+}
+WEB="command = sh -c 'mkdir -p /tmp/w; echo hello-from-web >/tmp/w/index.html; exec httpd -f -p 8080 -h /tmp/w'"
+
+test_a_container_cannot_reach_what_the_droplet_serves_on_127_0_0_1() {
+    netns
+    in_ns ip link set lo up
+    # (no reverse path filter, as on the host by default: the second
+    # attack below gets in without the guard whatever the host has)
+    in_ns sh -c 'for c in all default; do echo 0 >/proc/sys/net/ipv4/conf/$c/rp_filter; done'
+    bridge_stack web "ports = 127.0.0.1:8002:8080
+$WEB"
+    udp_echo 127.0.0.1 9100 loopback.log # on loopback only
+    udp_echo 0.0.0.0 9101 any.log        # on every address, trusting 127.0.0.0/8, say
+    bg_start
+    wait_until 10 is_state web running
+    sleep 0.3
+    # a port published on 127.0.0.1 needs route_localnet, and answers there
+    [ "$(localnet)" = 1 ] || { say "route_localnet is $(localnet)"; return 1; }
+    gets ns_get http://127.0.0.1:8002/
+    # but nothing from the bridge gets to 127.0.0.1, nor in from 127.0.0.2 ...
+    attack 9100
+    assert_rc 0 && assert_in "$out" "no answer"
+    [ ! -s loopback.log ] || { say "a container reached 127.0.0.1:9100: $(cat loopback.log)"; return 1; }
+    attack 9101 127.0.0.2
+    assert_rc 0
+    [ ! -s any.log ] || { say "a container passed for 127.0.0.2: $(cat any.log)"; return 1; }
+    # ... because of the table's guard: without it, the same packets get
+    # in, and the first is answered (as before the guard was there)
+    in_ns nft flush chain ip rtinit from_bridge
+    attack 9100
+    assert_rc 0 && assert_in "$out" "answer: from 127.0.0.1"
+    grep -q '^10\.99\.0\.[0-9]* rt-probe localnet$' loopback.log
+    attack 9101 127.0.0.2
+    grep -q '^127\.0\.0\.2 rt-probe localnet$' any.log
+    bg_stop
+}
+
+test_route_localnet_is_on_only_while_a_port_answers_at_127_0_0_1() {
+    netns
+    outside
+    set_localnet 0 default # (the bridge made in this namespace starts at 0 whatever the host has)
+    bridge_stack web "ports = 192.168.77.1:8080:8080
+$WEB"
+    bg_start
+    wait_until 10 is_state web running
+    sleep 0.3
+    # a port on another address is never reached at 127.0.0.1: off
+    gets out_get http://192.168.77.1:8080/
+    [ "$(localnet)" = 0 ] || { say "route_localnet on with no port at 127.0.0.1"; return 1; }
+    # a port on 127.0.0.1 turns it on; the reload that removes it, off
+    sed -i 's/^ports = .*/ports = 192.168.77.1:8080:8080 127.0.0.1:8002:8080/' conf.d/web.conf
+    "$RTCTL" --root "$PWD/root" reload >/dev/null
+    wait_until 10 localnet_is 1
+    wait_until 10 gets ns_get http://127.0.0.1:8002/
+    sed -i 's/^ports = .*/ports = 192.168.77.1:8080:8080/' conf.d/web.conf
+    "$RTCTL" --root "$PWD/root" reload >/dev/null
+    wait_until 10 localnet_is 0
+    # so does a port on every address: 127.0.0.1 is one of them
+    sed -i 's/^ports = .*/ports = 8081:8080/' conf.d/web.conf
+    "$RTCTL" --root "$PWD/root" reload >/dev/null
+    wait_until 10 localnet_is 1
+    wait_until 10 gets ns_get http://127.0.0.1:8081/
+    bg_stop
+    [ "$(localnet)" = 0 ] || { say "route_localnet left on"; return 1; }
+    [ ! -e root/state/net/route_localnet ]
+}
+
+test_route_localnet_is_put_back_after_exit_and_after_kill_9() {
+    netns
+    # the administrator's bridge, with route_localnet on: it stays on
+    in_ns ip link add rtt0 type bridge
+    set_localnet 1
+    bridge_stack web "ports = 127.0.0.1:8002:8080
+command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state web running
+    [ "$(localnet)" = 1 ]
+    bg_stop
+    [ "$(localnet)" = 1 ] || { say "the administrator's route_localnet 1 became $(localnet)"; return 1; }
+    # off; a run killed while it is on leaves it on, and the next run
+    # puts back 0 (the value before the first), not the killed run's 1
+    set_localnet 0
+    bg_start
+    wait_until 10 is_state web running
+    [ "$(localnet)" = 1 ]
+    kill -9 "$bgpid"
+    wait "$bgpid" 2>/dev/null || true
+    [ "$(localnet)" = 1 ]
+    bg_start
+    wait_until 10 is_state web running
+    [ "$(localnet)" = 1 ]
+    bg_stop
+    [ "$(localnet)" = 0 ] || { say "route_localnet left at $(localnet) after a killed run"; return 1; }
+}

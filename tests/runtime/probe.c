@@ -236,12 +236,13 @@ static int fds(void)
 
 /* ---------- localnet: a container's packets for the droplet's 127.0.0.1 ---------- */
 
-/* The gateway's MAC address: a datagram to it makes the kernel ask
- * (ARP), then the answer is in /proc/net/arp. */
-static int gateway_mac(struct in_addr gw, int port, unsigned char mac[6])
+/* The gateway's MAC address: a datagram to it (port 9, discard: nothing
+ * there minds) makes the kernel ask (ARP), then the answer is in
+ * /proc/net/arp. */
+static int gateway_mac(struct in_addr gw, unsigned char mac[6])
 {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = gw};
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9), .sin_addr = gw};
     if (s < 0 || connect(s, (struct sockaddr *)&to, sizeof(to)) < 0)
         return perror("gateway"), -1;
     if (send(s, "?", 1, 0) < 0)
@@ -313,7 +314,7 @@ static int localnet(const char *gateway, int port, const char *from)
         return perror("eth0's address"), 1;
     close(s);
     unsigned char mac[6];
-    if (gateway_mac(gw, port, mac) < 0)
+    if (gateway_mac(gw, mac) < 0)
         return 1;
     int ps = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
     struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = (int)ifindex};
