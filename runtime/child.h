@@ -19,6 +19,11 @@
 #include "user.h"
 
 #define MSG_MAX 512
+/* exec: the capabilities the steps before execve need besides the
+ * container's own (setgroups, setresgid, setresuid, fchown of stdio,
+ * reading /etc/passwd and making the working directory, dropping the
+ * bounding set): CHOWN, DAC_OVERRIDE, SETGID, SETUID, SETPCAP. */
+#define EXEC_SETUP_CAPS ((1ULL << 0) | (1ULL << 1) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8))
 #define ETC_BUF (1 << 20) /* /etc/passwd and /etc/group, each */
 
 /* A device node to make in the container's /dev, as it is on the host. */
@@ -41,6 +46,8 @@ struct child {
     uint64_t caps;              /* bounding set */
     uint64_t ambient;           /* what a non-root user keeps */
     cap_t caps_root, caps_user; /* permitted/effective/inheritable, as root or not */
+    uint64_t caps_exec;         /* exec: the bounding set while entering */
+    cap_t caps_setup;           /* exec: caps_exec as permitted and effective */
     struct seccomp_prog prog;
     bool seccomp;
     char *passwd, *group;       /* ETC_BUF each */

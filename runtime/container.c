@@ -112,6 +112,8 @@ void child_free(struct child *ch)
         cap_free(ch->caps_root);
     if (ch->caps_user)
         cap_free(ch->caps_user);
+    if (ch->caps_setup)
+        cap_free(ch->caps_setup);
     seccomp_prog_free(&ch->prog);
     free(ch->passwd);
     free(ch->group);

@@ -78,6 +78,17 @@ static int read_state(const char *dir, const char *name, json_t **root, struct e
     return 0;
 }
 
+/* Close every fd but 0, 1, 2, a and b. */
+static void close_all_but(int a, int b)
+{
+    int lo = a < b ? a : b, hi = a < b ? b : a;
+    if (lo > 3)
+        close_range(3, (unsigned)lo - 1, 0);
+    if (hi > lo + 1)
+        close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+    close_range((unsigned)hi + 1, ~0U, 0);
+}
+
 /* The first stage, forked in our own namespaces into the container's
  * cgroup: join every namespace of the container (the PID namespace only
  * for children), then fork the process that will exec, as our child
@@ -91,9 +102,26 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
 {
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die(ch, "PR_SET_DUMPABLE:");
+    /* Non-dumpable is no bar to a container process with CAP_SYS_PTRACE,
+     * which could attach to the second stage before it execs and run code
+     * in it. So, before that stage exists: nothing of the caller's is
+     * left in it (rtinit's fds include other containers' pidfds, cgroup
+     * directories and its control socket, each a way out of a mount
+     * namespace), and it holds no capability that the container's root
+     * and the steps before exec do not need. */
+    for (int i = 0; stdio && i < 3; i++)
+        if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
+            die(ch, "setting up fd %d:", i);
+    close_all_but(ch->sock, pidfd);
     if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID) < 0)
         die(ch, "joining the container's namespaces:");
     close(pidfd);
+    /* (setns needed CAP_SYS_ADMIN; from here on, nothing does) */
+    for (int cap = 0; cap <= 63; cap++)
+        if (!(ch->caps_exec & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            die(ch, "dropping capability %d from the bounding set:", cap);
+    if (cap_set_proc(ch->caps_setup) < 0)
+        die(ch, "limiting capabilities before entering:");
     /* exit_signal must be 0 with CLONE_PARENT: the child takes ours, SIGCHLD */
     struct clone_args ca = {.flags = CLONE_PARENT};
     pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
@@ -104,9 +132,6 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
     }
     if (pid == 0) {
         reset_signals();
-        for (int i = 0; stdio && i < 3; i++)
-            if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
-                die(ch, "setting up fd %d:", i);
         /* setns() put us at the container's root */
         become(ch, user, wd, NULL, 0, argv);
     }
@@ -179,13 +204,18 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     }
     ch->caps = st.caps;
     ch->ambient = st.ambient;
+    /* What the second stage may hold until it drops to the container's
+     * set: the container's, and what setting up the user and stdio needs
+     * (all in Docker's default set, which a root container holds anyway). */
+    ch->caps_exec = st.caps | EXEC_SETUP_CAPS;
+    ch->caps_setup = make_caps(ch->caps_exec, 0);
     ch->caps_root = make_caps(st.caps, 0);
     ch->caps_user = make_caps(st.ambient, st.ambient);
     ch->passwd = malloc(ETC_BUF);
     ch->group = malloc(ETC_BUF);
     size_t nenv = json_array_size(st.env);
     ch->env = calloc(nenv + 2, sizeof(char *));
-    if (!ch->caps_root || !ch->caps_user || !ch->passwd || !ch->group || !ch->env) {
+    if (!ch->caps_root || !ch->caps_user || !ch->caps_setup || !ch->passwd || !ch->group || !ch->env) {
         rt_error(err, ENOMEM, "out of memory");
         goto out;
     }

@@ -33,6 +33,18 @@ test_exec_gives_no_way_to_the_host_or_the_runtime_binary() {
     [ "$(sha256sum <rtctl-copy)" = "$sum" ] || { say "the runtime's binary changed"; return 1; }
     # the attack did see processes coming in: it was not vacuous
     grep -q 'kept [1-9]' snoop.out || { say "the snooper saw no exec'd process: $(cat snoop.out)"; return 1; }
+    # what code injected with ptrace before exec would hold: no capability
+    # beyond Docker's default set (which this container's root has), and
+    # no fd but stdio and the sync socket
+    local caps fds
+    caps=$(grep -o 'capeff=[0-9a-f]*' snoop.out | sort -u | cut -d= -f2)
+    fds=$(grep -o 'fds=[^ ]*' snoop.out | cut -d= -f2 | tr , '\n' | sort -u |
+        grep -vE '^(-|socket:\[[0-9]+\]|/etc/passwd|/etc/group)$' || true)
+    [ -n "$caps" ] || { say "no capability set seen: $(head -n 5 snoop.out)"; return 1; }
+    for c in $caps; do
+        [ $(( 0x$c & ~0xa80425fb & ~(1 << 19) )) = 0 ] || { say "an entering process held CapEff $c"; return 1; }
+    done
+    [ -z "$fds" ] || { say "an entering process held: $fds"; return 1; }
 }
 
 # evil NAME ENTRIES: an image NAME:1 of busybox, the probe, an app user,

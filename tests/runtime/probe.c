@@ -202,6 +202,35 @@ static int snoop(int seconds, const char *hostfile)
             }
             exefd[nexe] = fd;
             exepid[nexe++] = pid;
+            /* what code injected into it (ptrace) would hold */
+            char st[4096] = "";
+            snprintf(p, sizeof(p), "/proc/%d/status", pid);
+            int sfd = open(p, O_RDONLY | O_CLOEXEC);
+            ssize_t sn = sfd >= 0 ? read(sfd, st, sizeof(st) - 1) : -1;
+            st[sn > 0 ? sn : 0] = '\0';
+            if (sfd >= 0)
+                close(sfd);
+            const char *ce = strstr(st, "CapEff:\t");
+            /* fds past stdio, by what they are */
+            char fdl[1024] = "";
+            size_t fl = 0;
+            snprintf(p, sizeof(p), "/proc/%d/fd", pid);
+            DIR *fdd = opendir(p);
+            for (struct dirent *fe; fdd && (fe = readdir(fdd));) {
+                if (fe->d_name[0] == '.' || atoi(fe->d_name) < 3)
+                    continue;
+                char fp[600], tgt[256];
+                snprintf(fp, sizeof(fp), "%s/%s", p, fe->d_name);
+                ssize_t tn = readlink(fp, tgt, sizeof(tgt) - 1);
+                tgt[tn > 0 ? tn : 0] = '\0';
+                int w = snprintf(fdl + fl, sizeof(fdl) - fl, "%s%s", fl ? "," : "", tgt);
+                if (w > 0 && (size_t)w < sizeof(fdl) - fl)
+                    fl += (size_t)w;
+            }
+            if (fdd)
+                closedir(fdd);
+            if (ce && fdd)
+                printf("entering %d capeff=%.16s fds=%s\n", pid, ce + 8, fl ? fdl : "-");
         }
         closedir(d);
         clock_gettime(CLOCK_MONOTONIC, &t);
