@@ -54,32 +54,6 @@ static void usage(FILE *out)
           out);
 }
 
-/* --root, made absolute: a container's root is mounted, and its process
- * started, after changing directory, where a relative --root names
- * something else; `config check` and `image import` would accept one that
- * `run` then fails on. The directory itself when it exists (symlinks
- * resolved), else the current directory joined with it. "" is left alone:
- * it means the system paths, as before. */
-static int set_root(struct rtctl *ctl, const char *arg)
-{
-    if (!*arg || arg[0] == '/') {
-        ctl->root = arg;
-        return 0;
-    }
-    char *abs = realpath(arg, NULL);
-    if (!abs && errno == ENOENT) {
-        char cwd[PATH_MAX];
-        if (getcwd(cwd, sizeof(cwd)) && asprintf(&abs, "%s/%s", cwd, arg) < 0)
-            abs = NULL;
-    }
-    if (!abs) {
-        log_msg(&ctl->log, LOG_ERR, "--root '%s': %s", arg, strerror(errno));
-        return -1;
-    }
-    ctl->root = abs; /* for as long as rtctl runs */
-    return 0;
-}
-
 int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts, const struct option *longopts,
                  int (*on_opt)(struct rtctl *ctl, int opt, const char *arg, void *ud), void *ud,
                  const char *usage_line)
@@ -109,8 +83,8 @@ int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts
             ctl->conf_dir = optarg;
             break;
         case OPT_ROOT:
-            if (set_root(ctl, optarg) < 0)
-                return -1;
+            /* made absolute by rt_paths_init (lib/paths.c) */
+            ctl->root = optarg;
             break;
         case 'h':
         case OPT_HELP:

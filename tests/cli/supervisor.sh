@@ -541,3 +541,27 @@ command = true"
     assert_in "$out" "setting the nofile limit to 2000000000:2000000000: Operation not permitted; the kernel allows at most"
     assert_in "$out" "(fs.nr_open)"
 }
+
+# The issue's attack on named volumes: with volumes `shared` and
+# `shared/inner`, the service holding `shared` replaces `inner` with a
+# symlink to /; the next start of the one holding `shared/inner` is refused
+# (naming the link) instead of getting the host's root, and no directory is
+# made through the link on the host.
+test_named_volumes_never_follow_a_symlink_a_container_left() {
+    echo "host-secret-$$" >secret
+    stack outer "restart = no
+user = root
+volumes = shared:/s
+command = sh -c 'rm -rf /s/inner && ln -s / /s/inner && ln -s $PWD/made /s/deep && echo swapped'" \
+        inner "restart = no
+depends_on = outer:completed
+volumes = shared/inner:/x shared/deep/new:/y
+command = sh -c 'cat /x$PWD/secret; echo done'"
+    sed -i '0,/^user = app$/{/^user = app$/d}' conf.d/outer.conf
+    printf '[volume]\nmountpoint = %s/vol\n' "$PWD" >>conf.d/droplet.conf
+    supervise 2.5
+    grep -q 'Z swapped$' root/log/outer.log || { say "$(cat root/log/outer.log 2>&1) $out"; return 1; }
+    assert_not_in "$(cat root/log/inner.log 2>/dev/null)" "host-secret"
+    assert_in "$out" "a component of the path is a symbolic link"
+    ! [ -e made ] || { say "a directory was made on the host through the container's symlink"; return 1; }
+}
