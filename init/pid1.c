@@ -192,10 +192,37 @@ static void load_modules(const struct droplet_conf *d, const struct logger *lg)
 
 /* The volume's device: a path, LABEL= or UUID=, waited for up to the
  * configured time (a cloud volume may attach after the kernel boots). */
+/* Without a block volume, the named volumes live on the root disk: the
+ * mount point is bound onto itself nosuid and nodev, as the block volume
+ * is mounted, so that a setuid binary or a device node a container leaves
+ * in a volume is nothing on the host. */
+static void bind_volume_root(const struct droplet_conf *d, const struct logger *lg)
+{
+    if (mkdir(d->volume.mountpoint, 0700) < 0 && errno != EEXIST) {
+        log_msg(lg, LOG_ERR, "creating %s: %s", d->volume.mountpoint, strerror(errno));
+        return;
+    }
+    if (mount(d->volume.mountpoint, d->volume.mountpoint, NULL, MS_BIND, NULL) < 0 ||
+        mount(NULL, d->volume.mountpoint, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) < 0)
+        log_msg(lg, LOG_ERR, "making %s nosuid and nodev: %s", d->volume.mountpoint, strerror(errno));
+}
+
+/* Only root may go into the volume: services reach their volumes through
+ * bind mounts, which need no way in from above; local users could
+ * otherwise read the services' data. */
+static void close_volume_root(const struct droplet_conf *d, const struct logger *lg)
+{
+    if (chmod(d->volume.mountpoint, 0700) < 0)
+        log_msg(lg, LOG_ERR, "chmod 0700 %s: %s", d->volume.mountpoint, strerror(errno));
+}
+
 static void mount_volume(const struct droplet_conf *d, const struct logger *lg)
 {
-    if (!d->volume.device)
+    if (!d->volume.device) {
+        bind_volume_root(d, lg);
+        close_volume_root(d, lg);
         return;
+    }
     char *dev = NULL;
     uint64_t waited = 0, limit = d->volume.timeout_ms ? d->volume.timeout_ms : 30000;
     for (;;) {
@@ -228,6 +255,7 @@ static void mount_volume(const struct droplet_conf *d, const struct logger *lg)
                 d->volume.mountpoint, strerror(errno));
     else
         log_msg(lg, LOG_INFO, "block volume %s (%s) mounted on %s", d->volume.device, dev, d->volume.mountpoint);
+    close_volume_root(d, lg);
     free(dev);
 }
 

@@ -163,7 +163,7 @@ static const char *check_hostname(char *s)
  * "." and resolve ".." against earlier components. Sets *escapes when a
  * ".." would climb above the start. Returns an arena string without a
  * trailing slash ("/" for the root, "." for an empty relative path). */
-static char *normalize_path(struct arena *a, const char *path, bool *escapes, bool *dotdot)
+char *normalize_path(struct arena *a, const char *path, bool *escapes, bool *dotdot)
 {
     size_t n = strlen(path);
     char *out = arena_alloc(a, n + 2);

@@ -249,6 +249,12 @@ bool conf_argv_is_secret(const struct argv *a, size_t i, size_t *value_off);
 
 struct svc_conf *conf_find(const struct conf *c, const char *name);
 
+/* Lexically normalise a path: collapse "//", drop "." and resolve ".."
+ * against earlier components (*escapes when one would climb above the
+ * start; *dotdot, if given, when there was one at all). An arena string
+ * without a trailing slash. */
+char *normalize_path(struct arena *a, const char *path, bool *escapes, bool *dotdot);
+
 /* Maximum sizes, in the docs and checked with clear errors. */
 #define CONF_MAX_FILE_SIZE (1024 * 1024)
 #define CONF_MAX_LINE 8192

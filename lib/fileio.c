@@ -125,18 +125,21 @@ int mkdir_p(const char *path, mode_t mode, struct rt_err *err)
     return 0;
 }
 
-int mkdir_p_nofollow(const char *path, mode_t mode, struct rt_err *err)
+int mkdir_beneath(const char *root, const char *path, mode_t mode, struct rt_err *err)
 {
-    if (path[0] != '/')
-        return rt_error(err, EINVAL, "%s: not an absolute path", path);
+    size_t n = strlen(root);
+    if (strncmp(root, path, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+        return rt_error(err, EINVAL, "%s is not below %s", path, root);
     char p[PATH_MAX];
-    if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+    if (snprintf(p, sizeof(p), "%s", path + n) >= (int)sizeof(p))
         return rt_error(err, ENAMETOOLONG, "creating %s: %s", path, strerror(ENAMETOOLONG));
-    int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (mkdir_p(root, 0755, err) < 0)
+        return -1;
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return rt_syserror(err, "/");
+        return rt_syserror(err, "%s", root);
     char *save = NULL;
-    for (char *c = strtok_r(p + 1, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    for (char *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
         bool last = save == NULL || *save == '\0';
         if (mkdirat(fd, c, last ? mode : 0755) < 0 && errno != EEXIST) {
             int e = errno;

@@ -191,11 +191,11 @@ static __attribute__((noreturn)) void rlimit_failed(struct child *ch, const stru
     die(ch, "setting the %s limit to %s:%s: %s%s", name ? name : "unknown", soft, hard, strerror(e), bound);
 }
 
-/* The container's stdin, stdout and stderr are the runtime's pipes or
- * sockets, root's and 0600: a non-root program that opens /dev/stdout
- * (nginx as www-data) would be refused. Give them to its user, as runc
- * and crun do; but only pipes and sockets, made for this container, never
- * a terminal or a file of whoever ran us. */
+/* The container's stdin, stdout and stderr are the runtime's pipes,
+ * root's and 0600: a non-root program that opens /dev/stdout (nginx as
+ * www-data) would be refused. Give them to its user, as runc and crun do;
+ * but only anonymous pipes, never a terminal, a file, a named FIFO or a
+ * socket of whoever ran us. */
 static void own_stdio(struct child *ch, const struct user_ids *ids)
 {
     if (ids->uid == 0)
@@ -207,7 +207,10 @@ static void own_stdio(struct child *ch, const struct user_ids *ids)
                 continue;
             die(ch, "fd %d:", fd);
         }
-        if (!(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) || st.st_uid != 0)
+        /* an anonymous pipe only (pipefs): not a named FIFO or a socket
+         * of whoever ran us, whose owner would change for good */
+        struct statfs sf;
+        if (!S_ISFIFO(st.st_mode) || st.st_uid != 0 || fstatfs(fd, &sf) < 0 || sf.f_type != PIPEFS_MAGIC)
             continue;
         if (fchown(fd, ids->uid, ids->gid) < 0)
             die(ch, "giving fd %d to %u:%u:", fd, (unsigned)ids->uid, (unsigned)ids->gid);
@@ -218,8 +221,7 @@ static void own_stdio(struct child *ch, const struct user_ids *ids)
  * resolve the user in the image's files, set HOME, rlimits, close every
  * other fd, enter the working directory, drop privileges, load the
  * filter, exec. */
-void become(struct child *ch, const char *user, const char *wd,
-                                             const struct ulimit *rlimits, size_t nrlimits, char *const *argv)
+void become_ready(struct child *ch, const char *user, const char *wd, const struct ulimit *rlimits, size_t nrlimits)
 {
     read_etc(ch, "/etc/passwd", ch->passwd);
     read_etc(ch, "/etc/group", ch->group);
@@ -267,22 +269,61 @@ void become(struct child *ch, const char *user, const char *wd,
     drop_privileges(ch, &ids);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         die(ch, "no_new_privs:");
-    /* If the runtime that started us dies, so do we (and with the first
-     * process, the whole container): nothing runs unsupervised. Set after
-     * the credentials change, which clears it; then make sure the parent
-     * did not die before that (its end of the socket would be closed). */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-        die(ch, "PR_SET_PDEATHSIG:");
-    struct pollfd pf = {.fd = ch->sock, .events = POLLIN};
-    if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
-        _exit(127);
     if (ch->seccomp && seccomp_load_prog(&ch->prog) < 0)
         die(ch, "loading the seccomp filter:");
     environ = ch->env;
+}
+
+void become_exec(struct child *ch, char *const *argv, bool by_socket)
+{
+    /* If the runtime that started us dies, so do we (and with the first
+     * process, the whole container): nothing runs unsupervised. Set after
+     * the credentials change, which clears it; then make sure the parent
+     * did not die before that: for the first process its end of the
+     * socket would be closed; for exec's, whose parent is outside the
+     * container's PID namespace, getppid() would no longer be 0. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        die(ch, "PR_SET_PDEATHSIG:");
+    if (by_socket) {
+        struct pollfd pf = {.fd = ch->sock, .events = POLLIN};
+        if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
+            _exit(127);
+    } else if (getppid() != 0) {
+        _exit(127);
+    }
     execvp(argv[0], argv);
+    if (!by_socket) {
+        /* no socket here (see exec.c): say it as a shell would */
+        int e = errno;
+        char msg[MSG_MAX];
+        int n = snprintf(msg, sizeof(msg), "%s: %s\n", argv[0], strerror(e));
+        if (n > 0 && write(2, msg, (size_t)n) < 0) {
+            /* nothing left to tell anyone */
+        }
+        _exit(e == ENOENT ? 127 : 126);
+    }
     if (errno == ENOENT)
         die(ch, "%s: not found in the container's PATH", argv[0]);
     die(ch, "executing %s:", argv[0]);
+}
+
+bool find_in_path(const char *prog)
+{
+    if (strchr(prog, '/'))
+        return access(prog, X_OK) == 0;
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const char *p = path; *p;) {
+        const char *end = strchrnul(p, ':');
+        char full[PATH_MAX];
+        struct stat st;
+        if (snprintf(full, sizeof(full), "%.*s/%s", (int)(end - p), end == p ? "." : p, prog) < (int)sizeof(full) &&
+            stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+            return true;
+        p = *end ? end + 1 : end;
+    }
+    return false;
 }
 
 /* A clean slate for signals: the exec'd program expects default

@@ -19,11 +19,6 @@
 #include "user.h"
 
 #define MSG_MAX 512
-/* exec: the capabilities the steps before execve need besides the
- * container's own (setgroups, setresgid, setresuid, fchown of stdio,
- * reading /etc/passwd and making the working directory, dropping the
- * bounding set): CHOWN, DAC_OVERRIDE, SETGID, SETUID, SETPCAP. */
-#define EXEC_SETUP_CAPS ((1ULL << 0) | (1ULL << 1) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8))
 #define ETC_BUF (1 << 20) /* /etc/passwd and /etc/group, each */
 
 /* A device node to make in the container's /dev, as it is on the host. */
@@ -46,8 +41,6 @@ struct child {
     uint64_t caps;              /* bounding set */
     uint64_t ambient;           /* what a non-root user keeps */
     cap_t caps_root, caps_user; /* permitted/effective/inheritable, as root or not */
-    uint64_t caps_exec;         /* exec: the bounding set while entering */
-    cap_t caps_setup;           /* exec: caps_exec as permitted and effective */
     struct seccomp_prog prog;
     bool seccomp;
     char *passwd, *group;       /* ETC_BUF each */
@@ -69,9 +62,17 @@ long sys_openat2(int dirfd, const char *path, int flags, uint64_t resolve);
 void make_proc_sys(struct child *ch, int rootfd);
 void make_dev(struct child *ch, int rootfd);
 void make_mounts(struct child *ch, int rootfd);
-/* The last steps, shared by a container's first process and by exec. */
-__attribute__((noreturn)) void become(struct child *ch, const char *user, const char *wd, const struct ulimit *rlimits,
-                                      size_t nrlimits, char *const *argv);
+/* The last steps, shared by a container's first process and by exec:
+ * become_ready() resolves the user in the image's files and does
+ * everything up to and including the seccomp filter (fds, working
+ * directory, credentials, capabilities, no_new_privs); become_exec() sets
+ * the parent-death signal and execs. A failure is reported over the sync
+ * socket, or, by_socket false (exec's second stage, which holds none), on
+ * stderr with status 127 or 126, as a shell does. */
+void become_ready(struct child *ch, const char *user, const char *wd, const struct ulimit *rlimits, size_t nrlimits);
+__attribute__((noreturn)) void become_exec(struct child *ch, char *const *argv, bool by_socket);
+/* Is prog a file we may execute, looked up as execvp would (in $PATH)? */
+bool find_in_path(const char *prog);
 void reset_signals(void);
 
 /* ---- in the parent (container.c), shared with exec.c ---- */

@@ -99,7 +99,8 @@ static __attribute__((noreturn)) void child_main(struct child *ch)
     if (s->network != NET_HOST)
         lo_up(ch);
 
-    become(ch, s->user, s->cwd, s->rlimits, s->nrlimits, s->argv);
+    become_ready(ch, s->user, s->cwd, s->rlimits, s->nrlimits);
+    become_exec(ch, s->argv, true);
 }
 
 /* ---------- the parent ---------- */
@@ -112,8 +113,6 @@ void child_free(struct child *ch)
         cap_free(ch->caps_root);
     if (ch->caps_user)
         cap_free(ch->caps_user);
-    if (ch->caps_setup)
-        cap_free(ch->caps_setup);
     seccomp_prog_free(&ch->prog);
     free(ch->passwd);
     free(ch->group);

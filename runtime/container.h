@@ -32,6 +32,8 @@ struct ctr_mount {
     const char *data;            /* tmpfs: "size=64M,mode=1777" */
     bool own;                    /* bind: if the directory is empty and root's, give it to the
                                     container's user (a new named volume, as docker does) */
+    const char *beneath;         /* bind: an ancestor of src below which no symlink is followed
+                                    (lib/volguard.h); NULL: src is opened as written */
 };
 
 /* A host device passed through on purpose (conf.d `devices`, rtctl run

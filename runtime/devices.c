@@ -27,7 +27,8 @@ static const struct dev_rule defaults[] = {
     {'c', 1, 8, CTR_DEV_READ | CTR_DEV_WRITE | CTR_DEV_MKNOD},   /* random */
     {'c', 1, 9, CTR_DEV_READ | CTR_DEV_WRITE | CTR_DEV_MKNOD},   /* urandom */
     {'c', 5, 0, CTR_DEV_READ | CTR_DEV_WRITE | CTR_DEV_MKNOD},   /* tty */
-    {'c', 5, 1, CTR_DEV_READ | CTR_DEV_WRITE | CTR_DEV_MKNOD},   /* console */
+    /* not 5:1: that is the host's console (its input, and output that
+     * looks like the kernel's), and current runc leaves it out too */
     {'c', 5, 2, CTR_DEV_READ | CTR_DEV_WRITE | CTR_DEV_MKNOD},   /* ptmx */
     {'c', 136, -1, CTR_DEV_READ | CTR_DEV_WRITE | CTR_DEV_MKNOD}, /* pts */
 };

@@ -9,9 +9,9 @@
  *
  *   mknod of any character or block device (a node alone is harmless)
  *   c 1:3 null, 1:5 zero, 1:7 full, 1:8 random, 1:9 urandom   rwm
- *   c 5:0 tty, 5:1 console, 5:2 ptmx, 136:* the pts            rwm
+ *   c 5:0 tty, 5:2 ptmx, 136:* the pts                        rwm
  *
- * and nothing else. It is attached to a cgroup2 directory, which works
+ * and nothing else: not 5:1, the host's console. It is attached to a cgroup2 directory, which works
  * even where cgroup2 has no controllers (a hybrid host): device programs
  * need none. Every process of the container, exec'd ones included, is in
  * that cgroup, so one program covers `rtctl run`, `rtctl exec` and

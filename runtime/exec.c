@@ -90,85 +90,108 @@ static void close_all_but(int a, int b)
 }
 
 /* The first stage, forked in our own namespaces into the container's
- * cgroup: join every namespace of the container (the PID namespace only
- * for children), then fork the process that will exec, as our child
- * (CLONE_PARENT), and tell the caller its pid. So the process that the
- * container can see is in its mount namespace from its first instant:
- * its /proc/PID/root is never the host's (runc's nsexec does the same).
- * Non-dumpable throughout, and the binary it runs is a sealed copy
- * (selfexe.c), so its /proc/PID/exe gives nothing to write. */
+ * cgroup, does everything: it joins every namespace of the container (the
+ * PID namespace only for its children), becomes the container's user with
+ * its capabilities, no_new_privs and seccomp filter, and checks that the
+ * command exists. Only then does it fork the process that execs, as our
+ * child (CLONE_PARENT), tell the caller its pid, and exit.
+ *
+ * The second stage is the only one the container can see, and from its
+ * first instant it is nothing more than the process it is about to be: in
+ * the container's mount namespace (its /proc/PID/root is never the
+ * host's), with the container's credentials and filter (code injected
+ * with ptrace, which CAP_SYS_PTRACE allows even into a non-dumpable
+ * process, gains nothing), holding only stdio (not the sync socket: a
+ * process the container stops with SIGSTOP never keeps the caller
+ * waiting), and running a sealed copy of our binary (selfexe.c), so its
+ * /proc/PID/exe gives nothing to write. runc's nsexec is the model. */
 static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, const char *user, const char *wd,
                                                   char *const *argv, const int *stdio)
 {
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die(ch, "PR_SET_DUMPABLE:");
-    /* Non-dumpable is no bar to a container process with CAP_SYS_PTRACE,
-     * which could attach to the second stage before it execs and run code
-     * in it. So, before that stage exists: nothing of the caller's is
-     * left in it (rtinit's fds include other containers' pidfds, cgroup
-     * directories and its control socket, each a way out of a mount
-     * namespace), and it holds no capability that the container's root
-     * and the steps before exec do not need. */
+    reset_signals();
     for (int i = 0; stdio && i < 3; i++)
         if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
             die(ch, "setting up fd %d:", i);
+    /* nothing of the caller's (rtinit's fds include other containers'
+     * pidfds, cgroup directories and its control socket) */
     close_all_but(ch->sock, pidfd);
     if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID) < 0)
         die(ch, "joining the container's namespaces:");
     close(pidfd);
-    /* (setns needed CAP_SYS_ADMIN; from here on, nothing does) */
-    for (int cap = 0; cap <= 63; cap++)
-        if (!(ch->caps_exec & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-            die(ch, "dropping capability %d from the bounding set:", cap);
-    if (cap_set_proc(ch->caps_setup) < 0)
-        die(ch, "limiting capabilities before entering:");
-    /* exit_signal must be 0 with CLONE_PARENT: the child takes ours, SIGCHLD */
-    struct clone_args ca = {.flags = CLONE_PARENT};
-    pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+    /* setns() put us at the container's root */
+    become_ready(ch, user, wd, NULL, 0);
+    if (!find_in_path(argv[0]))
+        die(ch, "%s: not found in the container's PATH", argv[0]);
+    /* clone, not clone3: the filter refuses clone3 (ENOSYS, as docker's);
+     * with CLONE_PARENT the child's exit signal is ours, SIGCHLD */
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
     if (pid < 0) {
         if (errno == ENOMEM) /* the namespace's init is gone */
             die(ch, "the container is not running");
-        die(ch, "clone3:");
+        die(ch, "clone:");
     }
     if (pid == 0) {
-        reset_signals();
-        /* setns() put us at the container's root */
-        become(ch, user, wd, NULL, 0, argv);
+        close(ch->sock);
+        become_exec(ch, argv, false);
     }
     char msg[32];
     int n = snprintf(msg, sizeof(msg), "pid %d", (int)pid);
     _exit(write(ch->sock, msg, (size_t)n) == n ? 0 : 127);
 }
 
-/* What the two stages say, until every end of the socket is closed (the
- * first stage exited, the second exec'd or died): the second stage's pid
- * ("pid N", from the first), and the first failure of either, in
- * whatever order they come. Reaps the first stage. */
-static int stages_result(int sock, pid_t stage1, const char *name, pid_t *pid, struct rt_err *err)
+/* The first stage's one word: the second stage's pid ("pid N"), or why it
+ * failed. Only its own messages count: SO_PASSCRED gives each message's
+ * sender, which nobody can forge, so a process of the container that got
+ * hold of the socket (the second stage has it for a moment, and ptrace can
+ * take it) can neither speak for it nor, by keeping it open, keep us
+ * waiting for an end of file. Reaps the first stage. */
+static int stage1_result(int sock, pid_t stage1, const char *name, pid_t *pid, struct rt_err *err)
 {
-    char msg[MSG_MAX + 1], why[MSG_MAX + 1] = "";
+    char why[MSG_MAX + 1] = "";
     *pid = 0;
-    for (;;) {
-        ssize_t n = read(sock, msg, MSG_MAX);
+    bool said = false;
+    while (!said) {
+        struct pollfd pf = {.fd = sock, .events = POLLIN};
+        int pr = poll(&pf, 1, 30000);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0) {
+            snprintf(why, sizeof(why), "no word from the process entering it in 30 s");
+            kill(stage1, SIGKILL);
+            break;
+        }
+        char msg[MSG_MAX + 1];
+        union {
+            struct cmsghdr h;
+            char buf[CMSG_SPACE(sizeof(struct ucred))];
+        } ctl;
+        struct iovec iov = {.iov_base = msg, .iov_len = MSG_MAX};
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+        ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            break;
+            break; /* every end closed: the first stage died without a word */
         msg[n] = '\0';
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        struct ucred cred = {0};
+        if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+            memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+        if (cred.pid != stage1)
+            continue;
+        said = true;
         int p;
-        if (!*pid && sscanf(msg, "pid %d", &p) == 1 && p > 0)
+        if (sscanf(msg, "pid %d", &p) == 1 && p > 0)
             *pid = p;
-        else if (!why[0])
+        else
             snprintf(why, sizeof(why), "%s", msg);
     }
     while (waitpid(stage1, NULL, 0) < 0 && errno == EINTR)
         ;
-    if (*pid && !why[0])
+    if (*pid)
         return 0;
-    if (*pid) /* our child (CLONE_PARENT), which failed before exec */
-        while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-    *pid = 0;
     if (strstr(why, "is not running"))
         return rt_error(err, ESRCH, "container %s is not running", name);
     return rt_error(err, EINVAL, "exec in %s: %s", name, why[0] ? why : "the process died before exec");
@@ -204,18 +227,13 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     }
     ch->caps = st.caps;
     ch->ambient = st.ambient;
-    /* What the second stage may hold until it drops to the container's
-     * set: the container's, and what setting up the user and stdio needs
-     * (all in Docker's default set, which a root container holds anyway). */
-    ch->caps_exec = st.caps | EXEC_SETUP_CAPS;
-    ch->caps_setup = make_caps(ch->caps_exec, 0);
     ch->caps_root = make_caps(st.caps, 0);
     ch->caps_user = make_caps(st.ambient, st.ambient);
     ch->passwd = malloc(ETC_BUF);
     ch->group = malloc(ETC_BUF);
     size_t nenv = json_array_size(st.env);
     ch->env = calloc(nenv + 2, sizeof(char *));
-    if (!ch->caps_root || !ch->caps_user || !ch->caps_setup || !ch->passwd || !ch->group || !ch->env) {
+    if (!ch->caps_root || !ch->caps_user || !ch->passwd || !ch->group || !ch->env) {
         rt_error(err, ENOMEM, "out of memory");
         goto out;
     }
@@ -235,7 +253,9 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
             rt_error(err, EINVAL, "container %s has no cgroup to enter", name);
         goto out;
     }
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    int on = 1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+        setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
         rt_syserror(err, "socketpair");
         goto out;
     }
@@ -258,11 +278,20 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     close(sv[1]);
     sv[1] = -1;
     pid_t pid;
-    if (stages_result(sv[0], stage1, name, &pid, err) < 0)
+    if (stage1_result(sv[0], stage1, name, &pid, err) < 0)
         goto out;
     /* Our child (CLONE_PARENT): its pid cannot be reused before we reap it. */
     c->pid = pid;
     c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    siginfo_t si = {0};
+    if (c->pidfd >= 0 && waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+        /* not our child: not what the first stage made */
+        close(c->pidfd);
+        c->pidfd = -1;
+        rt_error(err, ECHILD, "exec in %s: the process it started is not ours", name);
+        c->pid = -1;
+        goto out;
+    }
     if (c->pidfd < 0) {
         /* it runs, but cannot be watched: end it */
         rt_syserror(err, "pidfd_open");

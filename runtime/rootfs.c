@@ -345,21 +345,35 @@ void make_proc_sys(struct child *ch, int rootfd)
     }
 }
 
-/* A volume's source on the host, opened without following any symlink:
- * a container that can write a volume could otherwise turn a directory in
- * it into a symlink to / and, if that directory is the source of another
- * volume (named volumes `shared` and `shared/inner`), have the host's root
- * mounted at its next start. The path was made absolute and normalised
- * by the plan; a symlink anywhere in it is refused with its name. */
-static int volume_source(struct child *ch, const char *src)
+/* A volume's source on the host. Beneath m->beneath (a directory that a
+ * container can write: the named volumes' root, or another volume's
+ * source) no symlink is followed: a container could have turned a
+ * directory there into a symlink to / (named volumes `shared` and
+ * `shared/inner`). Above it, the path is the administrator's, followed as
+ * written (lib/volguard.h). A symlink where none may be is refused, named. */
+static int volume_source(struct child *ch, const struct ctr_mount *m)
 {
-    int fd = (int)sys_openat2(AT_FDCWD, src, O_PATH, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (!m->beneath) {
+        int fd = open(m->src, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+            die(ch, "volume source %s:", m->src);
+        return fd;
+    }
+    int bfd = open(m->beneath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (bfd < 0)
+        die(ch, "volume source %s: %s:", m->src, m->beneath);
+    const char *rel = m->src + strlen(m->beneath);
+    while (*rel == '/')
+        rel++;
+    int fd = *rel ? (int)sys_openat2(bfd, rel, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+                  : dup(bfd);
     if (fd < 0 && errno == ELOOP)
-        die(ch, "volume source %s: a component of the path is a symbolic link (refused: a container that writes "
-                "there could point it anywhere on the host; give the real path)",
-            src);
+        die(ch, "volume source %s: a component below %s is a symbolic link (refused: a container that writes "
+                "there could point it anywhere on the host)",
+            m->src, m->beneath);
     if (fd < 0)
-        die(ch, "volume source %s:", src);
+        die(ch, "volume source %s:", m->src);
+    close(bfd);
     return fd;
 }
 
@@ -368,7 +382,7 @@ void make_mounts(struct child *ch, int rootfd)
     const struct ctr_spec *s = ch->s;
     for (size_t i = 0; i < s->nmounts; i++) {
         const struct ctr_mount *m = &s->mounts[i];
-        int sfd = m->tmpfs ? -1 : volume_source(ch, m->src);
+        int sfd = m->tmpfs ? -1 : volume_source(ch, m);
         struct stat st;
         if (sfd >= 0 && fstat(sfd, &st) < 0)
             die(ch, "volume source %s:", m->src);

@@ -29,6 +29,7 @@
 #include "../lib/value.h"
 #include "../netns/ipam.h"
 #include "../lib/device.h"
+#include "../lib/volguard.h"
 #include "../runtime/container.h"
 #include "rtctl.h"
 
@@ -103,8 +104,28 @@ static int add_volume(struct rtctl *ctl, struct run_opts *o, const char *arg)
     struct stat st;
     if (stat(s, &st) < 0)
         return bad(ctl, "-v", arg, "the source does not exist on this host");
-    o->mounts[o->nmounts++] = (struct ctr_mount){.src = s, .dst = dst, .ro = ro};
+    bool escapes, dotdot;
+    const char *src = normalize_path(o->a, s, &escapes, &dotdot);
+    if (dotdot)
+        return bad(ctl, "-v", arg, "'..' is not allowed in the source");
+    o->mounts[o->nmounts++] = (struct ctr_mount){.src = src, .dst = dst, .ro = ro};
     return 0;
+}
+
+/* A -v source below another writable -v source of the same container
+ * follows no symlink below it (lib/volguard.h): the container could have
+ * put one there on an earlier run. */
+static const struct ctr_mount *guard_mounts(struct run_opts *o)
+{
+    const char *writable[MAX_ITEMS];
+    size_t n = 0;
+    for (size_t i = 0; i < o->nmounts; i++)
+        if (!o->mounts[i].tmpfs && !o->mounts[i].ro)
+            writable[n++] = o->mounts[i].src;
+    for (size_t i = 0; i < o->nmounts; i++)
+        if (!o->mounts[i].tmpfs)
+            o->mounts[i].beneath = volume_guard(o->mounts[i].src, writable, n);
+    return o->mounts;
 }
 
 /* --device HOST[:CONTAINER][:rwm], as docker's */
@@ -378,7 +399,7 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         .cap_drop_all = o->cap_drop_all,
         .seccomp = o->seccomp,
         .seccomp_profile = o->profile,
-        .mounts = o->mounts,
+        .mounts = guard_mounts(o),
         .nmounts = o->nmounts,
         .devices = o->devices,
         .ndevices = o->ndevices,

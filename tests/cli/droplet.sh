@@ -28,6 +28,9 @@ test_rtinit_boots_as_pid1_runs_the_stack_and_reboots_cleanly() {
     # api fetched it from web by name, over the bridge
     [ "$(debugfs -R 'cat /data/hello' vol.img 2>/dev/null)" = served-by-web-over-the-bridge ] ||
         { say "data/hello: $(debugfs -R 'cat /data/hello' vol.img 2>/dev/null)"; return 1; }
+    # only root goes into the volume (services reach theirs by bind mounts)
+    debugfs -R 'stat /' vol.img 2>/dev/null | grep -q 'Mode:  0700' ||
+        { say "the volume's root: $(debugfs -R 'stat /' vol.img 2>/dev/null | head -3)"; return 1; }
     # the new named volume was given to the service's user (app, 1000)
     debugfs -R 'stat /data' vol.img 2>/dev/null | grep -q 'User:  1000   Group:  1000' ||
         { say "$(debugfs -R 'stat /data' vol.img 2>/dev/null | head -3)"; return 1; }

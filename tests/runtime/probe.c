@@ -210,7 +210,7 @@ static int snoop(int seconds, const char *hostfile)
             st[sn > 0 ? sn : 0] = '\0';
             if (sfd >= 0)
                 close(sfd);
-            const char *ce = strstr(st, "CapEff:\t");
+            const char *ce = strstr(st, "CapEff:\t"), *sc = strstr(st, "Seccomp:\t"), *nn = strstr(st, "NoNewPrivs:\t");
             /* fds past stdio, by what they are */
             char fdl[1024] = "";
             size_t fl = 0;
@@ -229,8 +229,9 @@ static int snoop(int seconds, const char *hostfile)
             }
             if (fdd)
                 closedir(fdd);
-            if (ce && fdd)
-                printf("entering %d capeff=%.16s fds=%s\n", pid, ce + 8, fl ? fdl : "-");
+            if (ce && sc && nn && fdd)
+                printf("entering %d capeff=%.16s seccomp=%c nnp=%c fds=%s\n", pid, ce + 8, sc[9], nn[12],
+                       fl ? fdl : "-");
         }
         closedir(d);
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -247,6 +248,44 @@ static int snoop(int seconds, const char *hostfile)
             close(fd);
     }
     printf("snooped %d processes, kept %d exe\n", n, nexe);
+    return 0;
+}
+
+/* SIGSTOP every process that appears running something other than what
+ * the container runs (busybox, us): exec's processes, caught before they
+ * exec. For SECONDS. */
+static int stopper(int seconds)
+{
+    static char seen[1 << 16];
+    char mine[256] = "";
+    ssize_t k = readlink("/proc/self/exe", mine, sizeof(mine) - 1);
+    mine[k > 0 ? k : 0] = '\0';
+    int stopped = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        DIR *d = opendir("/proc");
+        if (!d)
+            return perror("/proc"), 1;
+        for (struct dirent *de; (de = readdir(d));) {
+            int pid = atoi(de->d_name);
+            if (pid <= 1 || pid >= (int)sizeof(seen) || seen[pid] || pid == getpid())
+                continue;
+            char p[64], link[256];
+            snprintf(p, sizeof(p), "/proc/%d/exe", pid);
+            ssize_t m = readlink(p, link, sizeof(link) - 1);
+            /* a non-dumpable process (one entering) hides its exe */
+            if (m <= 0 && errno != EACCES)
+                continue;
+            link[m > 0 ? m : 0] = '\0';
+            seen[pid] = 1;
+            if (strcmp(link, mine) && !strstr(link, "busybox") && kill(pid, SIGSTOP) == 0)
+                stopped++;
+        }
+        closedir(d);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while (t.tv_sec - t0.tv_sec < seconds);
+    printf("stopped %d processes\n", stopped);
     return 0;
 }
 
@@ -429,9 +468,11 @@ int main(int argc, char **argv)
         return localnet(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     if (argc == 4 && !strcmp(argv[1], "open"))
         return open_cmd(argv[2], argv[3]);
+    if (argc == 3 && !strcmp(argv[1], "stopper"))
+        return stopper(atoi(argv[2]));
     if (argc == 4 && !strcmp(argv[1], "snoop"))
         return snoop(atoi(argv[2]), argv[3]);
     fprintf(stderr, "usage: probe syscalls|fds|cwd|mono|hog MIB|localnet GATEWAY PORT [FROM]|open PATH r|w|rw|"
-                    "snoop SECONDS HOSTFILE\n");
+                    "stopper SECONDS|snoop SECONDS HOSTFILE\n");
     return 2;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/volguard.h"
 #include "../../runtime/container.h"
 #include "../../runtime/seccomp.h"
 #include "../../runtime/user.h"
@@ -85,4 +86,22 @@ TEST(seccomp_default_compiles_and_profiles_report_their_errors)
     seccomp_prog_free(&p);
     CHECK(seccomp_compile_file("/nonexistent/profile.json", 0, &p, &err) < 0);
     CHECK_CONTAINS(err.msg, "/nonexistent/profile.json");
+}
+
+/* Where a volume source stops following symlinks (lib/volguard.c). */
+TEST(volume_guard_is_the_outermost_writable_ancestor)
+{
+    CHECK(path_is_ancestor("/srv", "/srv/data"));
+    CHECK(!path_is_ancestor("/srv", "/srv"));
+    CHECK(!path_is_ancestor("/srv", "/srvx/data"));
+    CHECK(path_is_ancestor("/", "/etc"));
+    CHECK(!path_is_ancestor("/", "/"));
+    const char *w[] = {"/srv/data/inner", "/srv/data", "/mnt/vol", "/srv/datax"};
+    CHECK_STR(volume_guard("/srv/data/inner/deep", w, 4), "/srv/data");
+    CHECK_STR(volume_guard("/srv/data/inner", w, 4), "/srv/data");
+    CHECK(volume_guard("/srv/data", w, 4) == NULL);      /* itself: followed as written */
+    CHECK(volume_guard("/etc/localtime", w, 4) == NULL); /* in no volume: followed */
+    CHECK(volume_guard("/srv/datax2", w, 4) == NULL);    /* a prefix by name only */
+    CHECK_STR(volume_guard("/mnt/vol/shared", w, 4), "/mnt/vol");
+    CHECK(volume_guard("/x", w, 0) == NULL);
 }
