@@ -1,9 +1,60 @@
 #include "check.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "conf.h"
+#include "fileio.h"
 #include "plan.h"
+
+/* The host account with this uid in the passwd text, or NULL. */
+static const char *account_of(struct arena *a, const char *passwd, unsigned long uid)
+{
+    for (const char *l = passwd; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        const char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *nl = strchr(l, '\n');
+        if (!c2 || (nl && c2 > nl))
+            continue;
+        char *end;
+        unsigned long u = strtoul(c2 + 1, &end, 10);
+        if (end != c2 + 1 && *end == ':' && u == uid)
+            return arena_strndup(a, l, (size_t)(c1 - l));
+    }
+    return NULL;
+}
+
+/* A service that runs as a uid a host account has shares it with that
+ * account, which can then read the service's /proc/PID/environ (its
+ * secrets) and write its files through /proc/PID/root: hidepid hides
+ * nothing from a process's own uid. Only numeric users can be checked
+ * here; a name is resolved in the image when the service starts. */
+static void check_host_accounts(struct conf *c, const struct plan *p, const char *passwd_path)
+{
+    size_t len;
+    struct stat st;
+    int e;
+    char *passwd = read_small_file(&c->arena, passwd_path, 4 << 20, &len, &st, &e);
+    if (!passwd)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct plan_svc *ps = &p->svcs[i];
+        const struct svc_conf *s = ps->svc;
+        const char *user = ps->user ? ps->user : s->user; /* the image's, if looked up */
+        if (!user || !*user)
+            continue;
+        char *end;
+        unsigned long uid = strtoul(user, &end, 10);
+        if (end == user || (*end && *end != ':') || uid == 0)
+            continue;
+        const char *who = account_of(&c->arena, passwd, uid);
+        if (who)
+            diag_warn(&c->diags, s->set[K_USER].line ? s->set[K_USER] : s->header, "user",
+                      "uid %lu is the host account '%s' in %s, which can then read this service's environment "
+                      "(its secrets) and its files; choose a uid no host account has",
+                      uid, who, passwd_path);
+    }
+}
 
 int config_check(const struct rt_paths *paths, bool print_plan, image_lookup_fn lookup, void *ud, FILE *out,
                  FILE *err, struct rt_err *e)
@@ -16,6 +67,8 @@ int config_check(const struct rt_paths *paths, bool print_plan, image_lookup_fn 
         conf_free(c);
         return rt_error(e, ENOMEM, "out of memory");
     }
+    check_host_accounts(c, p, "/etc/passwd");
+    diag_sort(&c->diags);
     diag_print(&c->diags, err);
     size_t ne = c->diags.errors, nw = c->diags.warnings;
     if (ne) {
