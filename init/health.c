@@ -88,13 +88,17 @@ int health_start(struct health *h, const struct health_target *t, uint64_t now, 
     h->blen = 0;
     char why[160];
     if (h->hc->kind == HC_EXEC) {
+        /* Never waited for here: the process entering the container
+         * reports over h->fd, which the loop watches, and the check's
+         * timeout ends it like any slow probe. */
         struct rt_err err;
         int stdio[3] = {t->devnull, t->devnull, t->devnull};
-        if (ctr_exec(t->state_dir, t->run_dir, t->name, NULL, h->exec_argv, stdio, &h->exec, &err) < 0) {
+        if (ctr_exec_spawn(t->state_dir, t->run_dir, t->name, NULL, h->exec_argv, stdio, &h->exec, &h->fd, &err) < 0) {
             *ev = finish(h, false, err.msg, now);
             return -1;
         }
-        return -1;
+        h->sent = true; /* watched for EPOLLIN only */
+        return h->fd;
     }
     int fd = socket_in(t, why, sizeof(why));
     if (fd < 0) {
@@ -141,9 +145,28 @@ static enum health_event connected(struct health *h, uint64_t now)
     return HE_NONE;
 }
 
+/* The process entering the container for an exec probe has news. */
+static enum health_event exec_on_fd(struct health *h, uint64_t now)
+{
+    struct rt_err err;
+    int r = ctr_exec_spawned(&h->exec, h->fd, &err);
+    if (r == 1)
+        return HE_NONE;
+    close(h->fd); /* out of the loop's epoll set with it */
+    h->fd = -1;
+    if (r == 0)
+        return HE_NONE; /* it runs: its exit decides */
+    /* it ends by itself; the loop reaps it as an orphan of ours */
+    h->exec.pid = -1;
+    ctr_release(&h->exec, false);
+    return finish(h, false, err.msg, now);
+}
+
 enum health_event health_on_fd(struct health *h, uint64_t now)
 {
     char why[160];
+    if (h->hc->kind == HC_EXEC)
+        return exec_on_fd(h, now);
     if (!h->sent) {
         int e = 0;
         socklen_t l = sizeof(e);
@@ -177,6 +200,9 @@ enum health_event health_on_fd(struct health *h, uint64_t now)
 
 enum health_event health_on_exit(struct health *h, int status, uint64_t now)
 {
+    if (h->fd >= 0) /* ended before its word was read */
+        close(h->fd);
+    h->fd = -1;
     h->exec.pid = -1;
     ctr_release(&h->exec, false);
     char why[64], sig[32];
@@ -192,8 +218,14 @@ enum health_event health_on_timeout(struct health *h, uint64_t now)
     char why[64], d[32];
     format_duration_buf(d, sizeof(d), h->hc->timeout_ms);
     snprintf(why, sizeof(why), "no answer within %s", d);
+    if (h->hc->kind == HC_EXEC && h->fd >= 0) {
+        close(h->fd);
+        h->fd = -1;
+    }
     if (h->hc->kind == HC_EXEC && h->exec.pid > 0) {
-        /* reaped later as an orphan of ours; forget it here */
+        /* reaped later as an orphan of ours; forget it here. SIGKILL to
+         * the process outside the container takes the one inside with
+         * it (its parent-death signal). */
         ctr_signal(&h->exec, SIGKILL);
         h->exec.pid = -1;
         ctr_release(&h->exec, false);

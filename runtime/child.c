@@ -79,9 +79,14 @@ static void read_etc(struct child *ch, const char *path, char *buf)
             return;
         die(ch, "reading %s:", path);
     }
+    /* read with the runtime's privileges: a file of the image, not a
+     * symlink into /proc or /sys (/etc/passwd -> /proc/kmsg would have us
+     * read the host's kernel log for the container) */
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-        die(ch, "%s is not a regular file", path);
+    struct statfs sf;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fstatfs(fd, &sf) < 0 || sf.f_type == PROC_SUPER_MAGIC ||
+        sf.f_type == SYSFS_MAGIC)
+        die(ch, "%s is not a regular file of the image", path);
     size_t n = 0;
     for (;;) {
         ssize_t k = read(fd, buf + n, ETC_BUF - 1 - n);

@@ -70,6 +70,11 @@ static __attribute__((noreturn)) void child_main(struct child *ch)
     if (read(ch->sock, &go, 1) != 1)
         _exit(127); /* the parent gave up */
     reset_signals();
+    /* A session of its own, with no controlling terminal: otherwise
+     * /dev/tty in the container would be the terminal of whoever ran
+     * rtctl, and TIOCSTI would type into the administrator's root shell. */
+    if (setsid() < 0)
+        die(ch, "setsid:");
     umask(022);
     for (int i = 0; i < 3; i++)
         if (s->stdio[i] >= 0 && s->stdio[i] != i && dup2(s->stdio[i], i) < 0)

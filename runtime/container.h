@@ -136,13 +136,25 @@ void ctr_release(struct ctr *c, bool remove);
 
 /* Start argv inside the running container `name` (its namespaces, cgroup,
  * user, capabilities and seccomp filter, as recorded when it started);
- * user overrides its user; stdio (NULL: ours) gives its fds 0, 1, 2. The
- * process is the caller's child: c gets its
- * pid and pidfd, for ctr_wait(), ctr_signal() and ctr_release(c, false)
- * (which leaves the container's cgroup alone). */
-/* (Refused unless the caller runs sealed: ctr_seal_self.) */
+ * user overrides its user; stdio (NULL: ours) gives its fds 0, 1, 2.
+ * Refused unless the caller runs sealed (ctr_seal_self).
+ *
+ * The process that c then holds (pid, pidfd: ctr_wait, ctr_signal,
+ * ctr_release(c, false), which leaves the container's cgroup alone) is the
+ * caller's child outside the container, whose exit status is the
+ * command's and which passes signals on to it (see exec.c).
+ *
+ * ctr_exec() returns when the command is started or has failed to.
+ * ctr_exec_spawn() and ctr_exec_spawned() are its two halves, for a
+ * caller that must not wait (rtinit's exec health checks): spawn returns
+ * at once with *sync, an fd that becomes readable when there is news;
+ * spawned then says 0 (it runs), 1 (not yet) or -1 (it failed: err; the
+ * process ends by itself, to be reaped). The caller closes *sync. */
 int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
              const int *stdio, struct ctr *c, struct rt_err *err);
+int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
+                   const int *stdio, struct ctr *c, int *sync, struct rt_err *err);
+int ctr_exec_spawned(struct ctr *c, int sync, struct rt_err *err);
 
 /* Run this program from a sealed in-memory copy of its binary, so that a
  * process entering a container never has the runtime's binary, writable,

@@ -89,33 +89,74 @@ static void close_all_but(int a, int b)
     close_range((unsigned)hi + 1, ~0U, 0);
 }
 
-/* The first stage, forked in our own namespaces into the container's
- * cgroup, does everything: it joins every namespace of the container (the
- * PID namespace only for its children), becomes the container's user with
- * its capabilities, no_new_privs and seccomp filter, and checks that the
- * command exists. Only then does it fork the process that execs, as our
- * child (CLONE_PARENT), tell the caller its pid, and exit.
+/* Stage 1 waits for stage 2 and ends as it ended: the same exit status,
+ * or the same signal raised on itself. Every other signal it gets (rtctl
+ * exec forwards the terminal's, rtinit sends SIGKILL at a timeout, which
+ * takes stage 2 with it through its parent-death signal) goes to stage 2.
+ * All signals are blocked (since before the clone), so none is missed. */
+static __attribute__((noreturn)) void wait_for_stage2(pid_t pid)
+{
+    sigset_t all;
+    sigfillset(&all);
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&all, &si);
+        if (sig < 0)
+            continue;
+        if (sig != SIGCHLD) {
+            kill(pid, sig);
+            continue;
+        }
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r != pid)
+            continue;
+        if (WIFEXITED(status))
+            _exit(WEXITSTATUS(status));
+        int term = WTERMSIG(status);
+        signal(term, SIG_DFL);
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, term);
+        sigprocmask(SIG_UNBLOCK, &one, NULL);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no core of ours for its SIGSEGV */
+        kill(getpid(), term);
+        _exit(128 + term);
+    }
+}
+
+/* Stage 1, forked in our own namespaces into the container's cgroup,
+ * does everything: a session of its own (no terminal of ours reaches the
+ * container: TIOCSTI), stdio in place and every other fd of the caller
+ * closed (rtinit's include other containers' pidfds, cgroup directories
+ * and its control socket), every namespace of the container joined (the
+ * PID namespace only for its children), the container's user with its
+ * capabilities, no_new_privs and seccomp filter, and the command found.
+ * Only then does it fork stage 2, which execs, say "ok" to the caller, and
+ * wait for stage 2 as its parent.
  *
- * The second stage is the only one the container can see, and from its
- * first instant it is nothing more than the process it is about to be: in
+ * Stage 2 is the only process the container can see, and from its first
+ * instant it is nothing more than the program it is about to become: in
  * the container's mount namespace (its /proc/PID/root is never the
  * host's), with the container's credentials and filter (code injected
  * with ptrace, which CAP_SYS_PTRACE allows even into a non-dumpable
- * process, gains nothing), holding only stdio (not the sync socket: a
- * process the container stops with SIGSTOP never keeps the caller
- * waiting), and running a sealed copy of our binary (selfexe.c), so its
- * /proc/PID/exe gives nothing to write. runc's nsexec is the model. */
+ * process, gains nothing), holding only stdio, and running a sealed copy
+ * of our binary (selfexe.c), so its /proc/PID/exe gives nothing to write.
+ * Nothing the caller waits for depends on it: a container that stops it
+ * with SIGSTOP stalls that one exec, which a health check's timeout ends.
+ * runc's nsexec is the model. */
 static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, const char *user, const char *wd,
                                                   char *const *argv, const int *stdio)
 {
+    pid_t caller = getppid();
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die(ch, "PR_SET_DUMPABLE:");
     reset_signals();
+    if (setsid() < 0)
+        die(ch, "setsid:");
     for (int i = 0; stdio && i < 3; i++)
         if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
             die(ch, "setting up fd %d:", i);
-    /* nothing of the caller's (rtinit's fds include other containers'
-     * pidfds, cgroup directories and its control socket) */
     close_all_but(ch->sock, pidfd);
     if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID) < 0)
         die(ch, "joining the container's namespaces:");
@@ -124,9 +165,15 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
     become_ready(ch, user, wd, NULL, 0);
     if (!find_in_path(argv[0]))
         die(ch, "%s: not found in the container's PATH", argv[0]);
-    /* clone, not clone3: the filter refuses clone3 (ENOSYS, as docker's);
-     * with CLONE_PARENT the child's exit signal is ours, SIGCHLD */
-    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+    /* the credentials changed, which cleared it: if the caller goes, so
+     * do we, and stage 2 with us */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != caller)
+        _exit(127);
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    /* clone, not clone3: the filter refuses clone3 (ENOSYS, as docker's) */
+    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
     if (pid < 0) {
         if (errno == ENOMEM) /* the namespace's init is gone */
             die(ch, "the container is not running");
@@ -134,34 +181,24 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
     }
     if (pid == 0) {
         close(ch->sock);
+        sigprocmask(SIG_SETMASK, &old, NULL);
         become_exec(ch, argv, false);
     }
-    char msg[32];
-    int n = snprintf(msg, sizeof(msg), "pid %d", (int)pid);
-    _exit(write(ch->sock, msg, (size_t)n) == n ? 0 : 127);
+    if (write(ch->sock, "ok", 2) != 2)
+        _exit(127);
+    close(ch->sock);
+    wait_for_stage2(pid);
 }
 
-/* The first stage's one word: the second stage's pid ("pid N"), or why it
- * failed. Only its own messages count: SO_PASSCRED gives each message's
- * sender, which nobody can forge, so a process of the container that got
- * hold of the socket (the second stage has it for a moment, and ptrace can
- * take it) can neither speak for it nor, by keeping it open, keep us
- * waiting for an end of file. Reaps the first stage. */
-static int stage1_result(int sock, pid_t stage1, const char *name, pid_t *pid, struct rt_err *err)
+/* Stage 1's one word: "ok" (stage 2 is made and execs), or why it failed.
+ * Only its own messages count: SO_PASSCRED gives each message's sender,
+ * which nobody can forge, so a process of the container that got hold of
+ * the socket (stage 2 has it for a moment, and ptrace can take it) can
+ * neither speak for it nor, by keeping it open, delay the answer.
+ * 0 "ok", 1 nothing yet, -1 failed. */
+static int stage1_word(int sock, pid_t stage1, const char *name, struct rt_err *err)
 {
-    char why[MSG_MAX + 1] = "";
-    *pid = 0;
-    bool said = false;
-    while (!said) {
-        struct pollfd pf = {.fd = sock, .events = POLLIN};
-        int pr = poll(&pf, 1, 30000);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0) {
-            snprintf(why, sizeof(why), "no word from the process entering it in 30 s");
-            kill(stage1, SIGKILL);
-            break;
-        }
+    for (;;) {
         char msg[MSG_MAX + 1];
         union {
             struct cmsghdr h;
@@ -169,11 +206,13 @@ static int stage1_result(int sock, pid_t stage1, const char *name, pid_t *pid, s
         } ctl;
         struct iovec iov = {.iov_base = msg, .iov_len = MSG_MAX};
         struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
-        ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            break; /* every end closed: the first stage died without a word */
+        if (n < 0 && errno == EAGAIN)
+            return 1;
+        if (n <= 0) /* every end closed: stage 1 died without a word */
+            return rt_error(err, EINVAL, "exec in %s: the process died before exec", name);
         msg[n] = '\0';
         struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
         struct ucred cred = {0};
@@ -181,25 +220,18 @@ static int stage1_result(int sock, pid_t stage1, const char *name, pid_t *pid, s
             memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
         if (cred.pid != stage1)
             continue;
-        said = true;
-        int p;
-        if (sscanf(msg, "pid %d", &p) == 1 && p > 0)
-            *pid = p;
-        else
-            snprintf(why, sizeof(why), "%s", msg);
+        if (!strcmp(msg, "ok"))
+            return 0;
+        if (strstr(msg, "is not running"))
+            return rt_error(err, ESRCH, "container %s is not running", name);
+        return rt_error(err, EINVAL, "exec in %s: %s", name, msg);
     }
-    while (waitpid(stage1, NULL, 0) < 0 && errno == EINTR)
-        ;
-    if (*pid)
-        return 0;
-    if (strstr(why, "is not running"))
-        return rt_error(err, ESRCH, "container %s is not running", name);
-    return rt_error(err, EINVAL, "exec in %s: %s", name, why[0] ? why : "the process died before exec");
 }
 
-int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
-             const int *stdio, struct ctr *c, struct rt_err *err)
+int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
+                   const int *stdio, struct ctr *c, int *sync, struct rt_err *err)
 {
+    *sync = -1;
     ctr_init(c, name);
     if (!ctr_name_ok(name))
         return rt_error(err, EINVAL, "'%s' is not a valid container name", name);
@@ -259,9 +291,12 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
         rt_syserror(err, "socketpair");
         goto out;
     }
-    /* Stage 1 starts in our own namespaces, in the container's cgroup. */
+    /* Stage 1 starts in our own namespaces, in the container's cgroup
+     * (so stage 2 is born there, under its device program). It is our
+     * child: c's pid, pidfd, wait and signals are its. */
     struct clone_args ca = {
-        .flags = CLONE_INTO_CGROUP,
+        .flags = CLONE_INTO_CGROUP | CLONE_PIDFD,
+        .pidfd = (uint64_t)(uintptr_t)&c->pidfd,
         .exit_signal = SIGCHLD,
         .cgroup = (uint64_t)c->cg.fd,
     };
@@ -277,29 +312,9 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     }
     close(sv[1]);
     sv[1] = -1;
-    pid_t pid;
-    if (stage1_result(sv[0], stage1, name, &pid, err) < 0)
-        goto out;
-    /* Our child (CLONE_PARENT): its pid cannot be reused before we reap it. */
-    c->pid = pid;
-    c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    siginfo_t si = {0};
-    if (c->pidfd >= 0 && waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-        /* not our child: not what the first stage made */
-        close(c->pidfd);
-        c->pidfd = -1;
-        rt_error(err, ECHILD, "exec in %s: the process it started is not ours", name);
-        c->pid = -1;
-        goto out;
-    }
-    if (c->pidfd < 0) {
-        /* it runs, but cannot be watched: end it */
-        rt_syserror(err, "pidfd_open");
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        c->pid = -1;
-        goto out;
-    }
+    c->pid = stage1;
+    *sync = sv[0];
+    sv[0] = -1;
     r = 0;
 out:
     if (r < 0 && c->pidfd >= 0) {
@@ -321,3 +336,39 @@ out:
     return r;
 }
 
+
+int ctr_exec_spawned(struct ctr *c, int sync, struct rt_err *err)
+{
+    return stage1_word(sync, c->pid, c->name, err);
+}
+
+int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
+             const int *stdio, struct ctr *c, struct rt_err *err)
+{
+    int sync;
+    if (ctr_exec_spawn(state_dir, run_dir, name, user, argv, stdio, c, &sync, err) < 0)
+        return -1;
+    /* stage 1 cannot be stopped from the container; a deadline all the
+     * same, in case it is starved (the container's own cpu.max) */
+    int r = 1;
+    for (int waited = 0; r == 1 && waited < 30000;) {
+        struct pollfd pf = {.fd = sync, .events = POLLIN};
+        int pr = poll(&pf, 1, 100);
+        if (pr < 0 && errno != EINTR)
+            break;
+        waited += pr == 0 ? 100 : 0;
+        r = ctr_exec_spawned(c, sync, err);
+    }
+    close(sync);
+    if (r == 1)
+        rt_error(err, ETIMEDOUT, "exec in %s: no word from the process entering it in 30 s", name);
+    if (r != 0) {
+        ctr_signal(c, SIGKILL);
+        while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        c->pid = -1;
+        ctr_release(c, false);
+        return -1;
+    }
+    return 0;
+}

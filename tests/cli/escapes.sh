@@ -217,3 +217,19 @@ test_capabilities_the_host_lacks_are_named() {
     eff=$(awk '{print $2}' <<<"$out")
     [ $(( 0x$eff & (1 << 22) )) = 0 ] && [ $(( 0x$eff & (1 << 21) )) != 0 ] || { say "CapEff $eff"; return 1; }
 }
+
+# Run from a terminal, a container must not get that terminal as its
+# controlling one: TIOCSTI would type commands into the administrator's
+# root shell, and /dev/tty would be it. Each container and each exec is
+# in a session of its own.
+test_the_callers_terminal_is_not_the_containers() {
+    setup
+    script -qec "timeout 20 $RTCTL --root $PWD/root run --rm bb:1 probe tiocsti" /dev/null >run.txt </dev/null
+    grep -q '^tiocsti EPERM' run.txt && grep -q '^dev_tty ENXIO' run.txt || { say "run: $(cat run.txt)"; return 1; }
+    rt run --name tty bb:1 sleep 30 >/dev/null &
+    local p=$!
+    wait_running tty
+    script -qec "timeout 20 $RTCTL --root $PWD/root exec tty probe tiocsti" /dev/null >exec.txt </dev/null
+    kill "$p"; wait "$p" 2>/dev/null || true
+    grep -q '^tiocsti EPERM' exec.txt && grep -q '^dev_tty ENXIO' exec.txt || { say "exec: $(cat exec.txt)"; return 1; }
+}

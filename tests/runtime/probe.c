@@ -58,6 +58,7 @@ static const char *ename(int e)
     case EROFS: return "EROFS";
     case ETXTBSY: return "ETXTBSY";
     case ELOOP: return "ELOOP";
+    case EIO: return "EIO";
     default: return "OTHER";
     }
 }
@@ -219,7 +220,7 @@ static int snoop(int seconds, const char *hostfile)
             for (struct dirent *fe; fdd && (fe = readdir(fdd));) {
                 if (fe->d_name[0] == '.' || atoi(fe->d_name) < 3)
                     continue;
-                char fp[600], tgt[256];
+                char fp[1024], tgt[256];
                 snprintf(fp, sizeof(fp), "%s/%s", p, fe->d_name);
                 ssize_t tn = readlink(fp, tgt, sizeof(tgt) - 1);
                 tgt[tn > 0 ? tn : 0] = '\0';
@@ -286,6 +287,19 @@ static int stopper(int seconds)
         clock_gettime(CLOCK_MONOTONIC, &t);
     } while (t.tv_sec - t0.tv_sec < seconds);
     printf("stopped %d processes\n", stopped);
+    return 0;
+}
+
+/* Type a character into the terminal on fd 0 (TIOCSTI): if the runtime
+ * let its caller's terminal in, it would land in the caller's shell. */
+static int tiocsti(void)
+{
+    char c = '#';
+    errno = 0;
+    report("tiocsti", ioctl(0, TIOCSTI, &c));
+    errno = 0;
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    report("dev_tty", fd);
     return 0;
 }
 
@@ -468,11 +482,13 @@ int main(int argc, char **argv)
         return localnet(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     if (argc == 4 && !strcmp(argv[1], "open"))
         return open_cmd(argv[2], argv[3]);
+    if (argc == 2 && !strcmp(argv[1], "tiocsti"))
+        return tiocsti();
     if (argc == 3 && !strcmp(argv[1], "stopper"))
         return stopper(atoi(argv[2]));
     if (argc == 4 && !strcmp(argv[1], "snoop"))
         return snoop(atoi(argv[2]), argv[3]);
     fprintf(stderr, "usage: probe syscalls|fds|cwd|mono|hog MIB|localnet GATEWAY PORT [FROM]|open PATH r|w|rw|"
-                    "stopper SECONDS|snoop SECONDS HOSTFILE\n");
+                    "tiocsti|stopper SECONDS|snoop SECONDS HOSTFILE\n");
     return 2;
 }
