@@ -197,21 +197,6 @@ static void logw_died(struct sup *s, int status)
 
 static void exited(struct sup *s, struct svc *v, int status);
 
-/* Named volumes (a relative SRC) are directories on the block volume,
- * made on first use. */
-static void make_volume_dirs(const struct svc_conf *c, const char *root)
-{
-    for (size_t i = 0; i < c->nvolumes; i++) {
-        if (c->volumes[i].src[0] == '/')
-            continue;
-        struct rt_err err;
-        /* never through a symlink a container left in another volume */
-        if (mkdir_beneath(root, c->volumes[i].host_path, 0755, &err) < 0) {
-            /* the start fails on the mount, and says so */
-        }
-    }
-}
-
 /* The checks begin with the service; their ${VAR} come from the secrets
  * as the command's do (only words written in conf.d). The check is
  * copied into the start's arena: a reload may free the conf it came from
@@ -307,7 +292,6 @@ static void start(struct sup *s, struct svc *v)
         return;
     }
     svcspec_fingerprint(v->ps, spec, &v->fp);
-    make_volume_dirs(v->ps->svc, s->p->conf->droplet.volume.mountpoint);
     int pfd[2];
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null < 0 || pipe2(pfd, O_CLOEXEC) < 0) {

@@ -8,7 +8,6 @@
 
 #include "../lib/device.h"
 #include "../lib/util.h"
-#include "../lib/volguard.h"
 
 char **svcspec_expand_argv(struct arena *a, const struct argv *in, const struct envfile *secrets, const char **why)
 {
@@ -85,25 +84,6 @@ static struct ctr_device *build_devices(struct arena *a, const struct svc_conf *
     return d;
 }
 
-/* Every volume source that some service can write, and the named
- * volumes' root: what no other source may follow a symlink beneath. */
-static size_t writable_sources(const struct conf *c, struct arena *a, const char *const **out)
-{
-    size_t n = 1;
-    for (size_t i = 0; i < c->nsvcs; i++)
-        n += c->svcs[i]->nvolumes;
-    const char **w = arena_alloc(a, n * sizeof(*w));
-    size_t k = 0;
-    if (c->droplet.volume.mountpoint)
-        w[k++] = c->droplet.volume.mountpoint;
-    for (size_t i = 0; i < c->nsvcs; i++)
-        for (size_t j = 0; j < c->svcs[i]->nvolumes; j++)
-            if (!c->svcs[i]->volumes[j].ro)
-                w[k++] = c->svcs[i]->volumes[j].host_path;
-    *out = w;
-    return k;
-}
-
 int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps, struct ctr_spec *out,
                   struct rt_err *err)
 {
@@ -129,18 +109,11 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
         return -1;
     struct ctr_mount *m = arena_alloc(a, (s->nvolumes + s->ntmpfs + 1) * sizeof(*m));
     size_t nm = 0;
-    const char *const *writable = NULL;
-    size_t nwritable = writable_sources(x->conf, a, &writable);
-    for (size_t i = 0; i < s->nvolumes; i++) {
-        const struct volume *v = &s->volumes[i];
-        bool named = v->src[0] != '/';
-        m[nm++] = (struct ctr_mount){
-            .src = v->host_path,
-            .dst = v->dst,
-            .ro = v->ro,
-            .own = named, /* a new named volume is given to the service's user */
-            .beneath = named ? x->conf->droplet.volume.mountpoint : volume_guard(v->host_path, writable, nwritable)};
-    }
+    for (size_t i = 0; i < s->nvolumes; i++)
+        m[nm++] = (struct ctr_mount){.src = s->volumes[i].host_path,
+                                     .dst = s->volumes[i].dst,
+                                     .ro = s->volumes[i].ro,
+                                     .own = s->volumes[i].src[0] != '/'}; /* a named volume */
     for (size_t i = 0; i < s->ntmpfs; i++)
         m[nm++] = (struct ctr_mount){
             .tmpfs = true, .dst = s->tmpfs[i].path, .flags = s->tmpfs[i].flags, .data = s->tmpfs[i].options};

@@ -2,13 +2,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -122,42 +119,5 @@ int mkdir_p(const char *path, mode_t mode, struct rt_err *err)
         }
     if (mkdir(p, mode) < 0 && errno != EEXIST)
         return rt_syserror(err, "creating %s", p);
-    return 0;
-}
-
-int mkdir_beneath(const char *root, const char *path, mode_t mode, struct rt_err *err)
-{
-    size_t n = strlen(root);
-    if (strncmp(root, path, n) != 0 || (path[n] != '/' && path[n] != '\0'))
-        return rt_error(err, EINVAL, "%s is not below %s", path, root);
-    char p[PATH_MAX];
-    if (snprintf(p, sizeof(p), "%s", path + n) >= (int)sizeof(p))
-        return rt_error(err, ENAMETOOLONG, "creating %s: %s", path, strerror(ENAMETOOLONG));
-    if (mkdir_p(root, 0755, err) < 0)
-        return -1;
-    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return rt_syserror(err, "%s", root);
-    char *save = NULL;
-    for (char *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        bool last = save == NULL || *save == '\0';
-        if (mkdirat(fd, c, last ? mode : 0755) < 0 && errno != EEXIST) {
-            int e = errno;
-            close(fd);
-            return rt_error(err, e, "creating %s in %s: %s", c, path, strerror(e));
-        }
-        struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                               .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-        int next = (int)syscall(SYS_openat2, fd, c, &how, sizeof(how));
-        int e = errno;
-        close(fd);
-        if (next < 0 && e == ELOOP)
-            return rt_error(err, ELOOP, "%s: %s is a symbolic link (refused: a container could have put it there)",
-                            path, c);
-        if (next < 0)
-            return rt_error(err, e, "%s: %s: %s", path, c, strerror(e));
-        fd = next;
-    }
-    close(fd);
     return 0;
 }

@@ -30,11 +30,6 @@ int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
 /* mkdir -p: the missing parents (0755), then path itself with mode. An
  * existing directory is fine. The error names the one that failed. */
 int mkdir_p(const char *path, mode_t mode, struct rt_err *err);
-/* mkdir -p for path, a directory below root that a container may have
- * written to (a named volume below the block volume's mount point): root
- * is made with mkdir_p and opened as written, then no component below it
- * may be a symbolic link, so a container cannot send the new directories
- * elsewhere on the host. The error names the link. */
-int mkdir_beneath(const char *root, const char *path, mode_t mode, struct rt_err *err);
+
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/capability.h>
 #include <sys/types.h>
 
+#include "../lib/guarded.h"
 #include "container.h"
 #include "seccomp.h"
 #include "user.h"
@@ -48,6 +49,8 @@ struct child {
     size_t nenv;
     char home[300];
     struct dev_node *devs;      /* s->ndevices of them */
+    struct file_id *guards;     /* directories some container can write (volumes.c) */
+    size_t nguards;
 };
 
 /* ---- in the child (child.c, rootfs.c) ---- */
@@ -83,5 +86,8 @@ cap_t make_caps(uint64_t permitted, uint64_t inheritable);
 int compile_seccomp(const char *state_dir, enum seccomp_mode mode, const char *profile, uint64_t caps,
                     struct seccomp_prog *p, struct rt_err *err);
 unsigned long long proc_starttime(pid_t pid);
+/* volumes.c: add s's read-write bind sources to STATE/volumes.rw, and put
+ * every recorded one that is still a directory in ch->guards. */
+int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *err);
 
 #endif

@@ -123,6 +123,7 @@ void child_free(struct child *ch)
     free(ch->group);
     free(ch->env);
     free(ch->devs);
+    free(ch->guards);
     free(ch);
 }
 
@@ -522,7 +523,7 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
         *err = cgerr;
         goto out;
     }
-    if (devices(s, ch, c, err) < 0)
+    if (devices(s, ch, c, err) < 0 || volumes_guards(s, ch, err) < 0)
         goto out;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         rt_syserror(err, "socketpair");

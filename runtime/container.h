@@ -30,10 +30,8 @@ struct ctr_mount {
     bool ro;
     unsigned long flags;         /* tmpfs: MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY */
     const char *data;            /* tmpfs: "size=64M,mode=1777" */
-    bool own;                    /* bind: if the directory is empty and root's, give it to the
-                                    container's user (a new named volume, as docker does) */
-    const char *beneath;         /* bind: an ancestor of src below which no symlink is followed
-                                    (lib/volguard.h); NULL: src is opened as written */
+    bool own;                    /* bind: a named volume: made if missing and, while it is empty
+                                    and root's, given to the container's user (as docker does) */
 };
 
 /* A host device passed through on purpose (conf.d `devices`, rtctl run

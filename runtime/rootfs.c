@@ -345,35 +345,21 @@ void make_proc_sys(struct child *ch, int rootfd)
     }
 }
 
-/* A volume's source on the host. Beneath m->beneath (a directory that a
- * container can write: the named volumes' root, or another volume's
- * source) no symlink is followed: a container could have turned a
- * directory there into a symlink to / (named volumes `shared` and
- * `shared/inner`). Above it, the path is the administrator's, followed as
- * written (lib/volguard.h). A symlink where none may be is refused, named. */
+/* A volume's source on the host, walked by lib/guarded.c: symlinks are
+ * followed as the administrator wrote the path, but not below a directory
+ * some container can write (ch->guards), where one could have been put
+ * (named volumes `shared` and `shared/inner`); a named volume's directory
+ * is made on the way, the same way. A refused link is named. */
 static int volume_source(struct child *ch, const struct ctr_mount *m)
 {
-    if (!m->beneath) {
-        int fd = open(m->src, O_PATH | O_CLOEXEC);
-        if (fd < 0)
-            die(ch, "volume source %s:", m->src);
-        return fd;
-    }
-    int bfd = open(m->beneath, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (bfd < 0)
-        die(ch, "volume source %s: %s:", m->src, m->beneath);
-    const char *rel = m->src + strlen(m->beneath);
-    while (*rel == '/')
-        rel++;
-    int fd = *rel ? (int)sys_openat2(bfd, rel, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-                  : dup(bfd);
+    char where[PATH_MAX] = "";
+    int fd = open_guarded(m->src, ch->guards, ch->nguards, m->own ? 0755 : -1, where, sizeof(where));
     if (fd < 0 && errno == ELOOP)
-        die(ch, "volume source %s: a component below %s is a symbolic link (refused: a container that writes "
-                "there could point it anywhere on the host)",
-            m->src, m->beneath);
+        die(ch, "volume source %s: %s is a symbolic link in a directory that a container can write (refused: it "
+                "could point anywhere on the host)",
+            m->src, where);
     if (fd < 0)
-        die(ch, "volume source %s:", m->src);
-    close(bfd);
+        die(ch, "volume source %s: %s:", m->src, where[0] ? where : m->src);
     return fd;
 }
 

@@ -29,7 +29,6 @@
 #include "../lib/value.h"
 #include "../netns/ipam.h"
 #include "../lib/device.h"
-#include "../lib/volguard.h"
 #include "../runtime/container.h"
 #include "rtctl.h"
 
@@ -110,22 +109,6 @@ static int add_volume(struct rtctl *ctl, struct run_opts *o, const char *arg)
         return bad(ctl, "-v", arg, "'..' is not allowed in the source");
     o->mounts[o->nmounts++] = (struct ctr_mount){.src = src, .dst = dst, .ro = ro};
     return 0;
-}
-
-/* A -v source below another writable -v source of the same container
- * follows no symlink below it (lib/volguard.h): the container could have
- * put one there on an earlier run. */
-static const struct ctr_mount *guard_mounts(struct run_opts *o)
-{
-    const char *writable[MAX_ITEMS];
-    size_t n = 0;
-    for (size_t i = 0; i < o->nmounts; i++)
-        if (!o->mounts[i].tmpfs && !o->mounts[i].ro)
-            writable[n++] = o->mounts[i].src;
-    for (size_t i = 0; i < o->nmounts; i++)
-        if (!o->mounts[i].tmpfs)
-            o->mounts[i].beneath = volume_guard(o->mounts[i].src, writable, n);
-    return o->mounts;
 }
 
 /* --device HOST[:CONTAINER][:rwm], as docker's */
@@ -399,7 +382,7 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         .cap_drop_all = o->cap_drop_all,
         .seccomp = o->seccomp,
         .seccomp_profile = o->profile,
-        .mounts = guard_mounts(o),
+        .mounts = o->mounts,
         .nmounts = o->nmounts,
         .devices = o->devices,
         .ndevices = o->ndevices,

@@ -562,7 +562,7 @@ command = sh -c 'cat /x$PWD/secret; echo done'"
     supervise 2.5
     grep -q 'Z swapped$' root/log/outer.log || { say "$(cat root/log/outer.log 2>&1) $out"; return 1; }
     assert_not_in "$(cat root/log/inner.log 2>/dev/null)" "host-secret"
-    assert_in "$out" "is a symbolic link (refused: a container that writes there could point it anywhere on the host)"
+    assert_in "$out" "is a symbolic link in a directory that a container can write (refused: it could point anywhere on the host)"
     ! [ -e made ] || { say "a directory was made on the host through the container's symlink"; return 1; }
 }
 
@@ -595,4 +595,28 @@ command = sh -c 'sleep 0.5; exit 3'"
     bg_stop
     # and it did stop them: the attack ran
     grep -q 'stopped [1-9][0-9]* processes' root/log/stopper.log || { say "$(cat root/log/stopper.log)"; return 1; }
+}
+
+# A service that can write a parent of the block volume's mount point
+# replaces the mount point with a symlink to /: a named volume then must
+# not follow it (rtinit as a plain supervisor; as PID 1 the mount point is
+# a mount, and cannot be renamed).
+test_named_volumes_never_follow_a_swapped_mount_point() {
+    echo "host-secret-$$" >secret
+    stack a "restart = no
+user = root
+volumes = $PWD/mnt:/m
+command = sh -c 'mv /m/volume /m/old && ln -s / /m/volume && echo swapped'" \
+        b "restart = no
+depends_on = a:completed
+volumes = rt-test-never-made:/d
+command = sh -c 'cat /d$PWD/secret; echo done'"
+    sed -i '0,/^user = app$/{/^user = app$/d}' conf.d/a.conf
+    mkdir -p mnt/volume
+    printf '[volume]\nmountpoint = %s/mnt/volume\n' "$PWD" >>conf.d/droplet.conf
+    supervise 2.5
+    grep -q 'Z swapped$' root/log/a.log || { say "$(cat root/log/a.log 2>&1) $out"; return 1; }
+    assert_not_in "$(cat root/log/b.log 2>/dev/null)" "host-secret"
+    assert_in "$out" "is a symbolic link in a directory that a container can write"
+    ! [ -e /rt-test-never-made ] || { say "made /rt-test-never-made on the host"; return 1; }
 }

@@ -1,9 +1,13 @@
 /* The runtime's pure parts: resolving users in an image's /etc files,
  * the capability set, container names, the seccomp compiler. */
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "../../lib/volguard.h"
+#include "../../lib/guarded.h"
 #include "../../runtime/container.h"
 #include "../../runtime/seccomp.h"
 #include "../../runtime/user.h"
@@ -88,20 +92,67 @@ TEST(seccomp_default_compiles_and_profiles_report_their_errors)
     CHECK_CONTAINS(err.msg, "/nonexistent/profile.json");
 }
 
-/* Where a volume source stops following symlinks (lib/volguard.c). */
-TEST(volume_guard_is_the_outermost_writable_ancestor)
+/* Where a volume source stops following symlinks (lib/guarded.c), on a
+ * real directory tree. */
+static struct file_id id_of(const char *p)
 {
-    CHECK(path_is_ancestor("/srv", "/srv/data"));
-    CHECK(!path_is_ancestor("/srv", "/srv"));
-    CHECK(!path_is_ancestor("/srv", "/srvx/data"));
-    CHECK(path_is_ancestor("/", "/etc"));
-    CHECK(!path_is_ancestor("/", "/"));
-    const char *w[] = {"/srv/data/inner", "/srv/data", "/mnt/vol", "/srv/datax"};
-    CHECK_STR(volume_guard("/srv/data/inner/deep", w, 4), "/srv/data");
-    CHECK_STR(volume_guard("/srv/data/inner", w, 4), "/srv/data");
-    CHECK(volume_guard("/srv/data", w, 4) == NULL);      /* itself: followed as written */
-    CHECK(volume_guard("/etc/localtime", w, 4) == NULL); /* in no volume: followed */
-    CHECK(volume_guard("/srv/datax2", w, 4) == NULL);    /* a prefix by name only */
-    CHECK_STR(volume_guard("/mnt/vol/shared", w, 4), "/mnt/vol");
-    CHECK(volume_guard("/x", w, 0) == NULL);
+    struct stat st;
+    if (stat(p, &st) < 0)
+        return (struct file_id){0, 0};
+    return (struct file_id){st.st_dev, st.st_ino};
+}
+
+static bool same(int fd, const char *p)
+{
+    struct stat a, b;
+    return fd >= 0 && fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+TEST(open_guarded_follows_links_only_above_what_containers_write)
+{
+    char dir[] = "/tmp/rt-guarded.XXXXXX", p[512], q[512], where[512];
+    CHECK(mkdtemp(dir) != NULL);
+#define P(fmt) (snprintf(p, sizeof(p), "%s" fmt, dir), p)
+    CHECK(mkdir(P("/real"), 0755) == 0);
+    CHECK(mkdir(P("/real/inner"), 0755) == 0);
+    CHECK(symlink("real", P("/alias")) == 0);
+    CHECK(symlink("/", P("/real/evil")) == 0);
+    snprintf(q, sizeof(q), "%s/real", dir);
+    CHECK(symlink(q, P("/abs")) == 0);
+    struct file_id g[] = {id_of(q)};
+    /* a link above the guard (the administrator's) is followed */
+    int fd = open_guarded(P("/alias/inner"), g, 1, -1, where, sizeof(where));
+    CHECK(same(fd, q) == false && fd >= 0);
+    snprintf(q, sizeof(q), "%s/real/inner", dir);
+    CHECK(same(fd, q));
+    close(fd);
+    fd = open_guarded(P("/abs/inner"), g, 1, -1, where, sizeof(where));
+    CHECK(same(fd, q));
+    close(fd);
+    /* below it, none: by either spelling of the guard */
+    errno = 0;
+    CHECK(open_guarded(P("/real/evil/etc"), g, 1, -1, where, sizeof(where)) == -1 && errno == ELOOP);
+    errno = 0;
+    CHECK(open_guarded(P("/alias/evil"), g, 1, -1, where, sizeof(where)) == -1 && errno == ELOOP);
+    /* nor back out of it with .. */
+    errno = 0;
+    CHECK(open_guarded(P("/real/inner/../../alias"), g, 1, -1, where, sizeof(where)) == -1 && errno == ELOOP);
+    /* with no guard, the link is followed as written */
+    fd = open_guarded(P("/real/evil"), NULL, 0, -1, where, sizeof(where));
+    CHECK(same(fd, "/"));
+    close(fd);
+    /* missing directories are made, the last with the mode asked for */
+    fd = open_guarded(P("/alias/new/deep"), g, 1, 0700, where, sizeof(where));
+    CHECK(fd >= 0);
+    close(fd);
+    struct stat st;
+    CHECK(stat(P("/real/new/deep"), &st) == 0 && (st.st_mode & 07777) == 0700);
+    /* never through a link below the guard, even to make them */
+    errno = 0;
+    CHECK(open_guarded(P("/real/evil/rt-guarded-never"), g, 1, 0755, where, sizeof(where)) == -1 && errno == ELOOP);
+    CHECK(access("/rt-guarded-never", F_OK) != 0);
+#undef P
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
 }
