@@ -104,7 +104,8 @@ static __attribute__((noreturn)) void wait_for_stage2(pid_t pid)
         if (sig < 0)
             continue;
         if (sig != SIGCHLD) {
-            kill(pid, sig);
+            if (kill(pid, sig) < 0 && errno != ESRCH)
+                _exit(127); /* cannot happen: our own child */
             continue;
         }
         int status;
@@ -171,7 +172,8 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
         _exit(127);
     sigset_t all, old;
     sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, &old);
+    if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
+        die(ch, "sigprocmask:");
     /* clone, not clone3: the filter refuses clone3 (ENOSYS, as docker's) */
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
     if (pid < 0) {
@@ -181,7 +183,8 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
     }
     if (pid == 0) {
         close(ch->sock);
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+            _exit(127);
         become_exec(ch, argv, false);
     }
     if (write(ch->sock, "ok", 2) != 2)

@@ -20,24 +20,30 @@
 
 #define RECORD_MAX (1 << 20)
 
-/* The record's text ("" when there is none yet), malloc'd. */
-static char *read_record(const char *path, struct rt_err *err)
+/* The record's text ("" when there is none yet), malloc'd with room for
+ * extra more bytes. */
+static char *read_record(const char *path, size_t extra, size_t *cap, struct rt_err *err)
 {
-    char *buf = malloc(RECORD_MAX + 1);
-    if (!buf) {
-        rt_error(err, ENOMEM, "out of memory");
-        return NULL;
-    }
-    buf[0] = '\0';
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0 && errno != ENOENT) {
         rt_syserror(err, "%s", path);
-        free(buf);
+        return NULL;
+    }
+    struct stat st;
+    size_t size = 0;
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0)
+        size = (size_t)st.st_size < RECORD_MAX ? (size_t)st.st_size : RECORD_MAX;
+    *cap = size + extra;
+    char *buf = malloc(*cap + 1);
+    if (!buf) {
+        if (fd >= 0)
+            close(fd);
+        rt_error(err, ENOMEM, "out of memory");
         return NULL;
     }
     size_t n = 0;
-    while (fd >= 0 && n < RECORD_MAX) {
-        ssize_t k = read(fd, buf + n, RECORD_MAX - n);
+    while (fd >= 0 && n < size) {
+        ssize_t k = read(fd, buf + n, size - n);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -64,7 +70,10 @@ int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *er
     char path[PATH_MAX];
     if ((size_t)snprintf(path, sizeof(path), "%s/volumes.rw", s->state_dir) >= sizeof(path))
         return rt_error(err, ENAMETOOLONG, "%s: path too long", s->state_dir);
-    char *text = read_record(path, err);
+    size_t extra = 0, cap;
+    for (size_t i = 0; i < s->nmounts; i++)
+        extra += s->mounts[i].tmpfs ? 0 : strlen(s->mounts[i].src) + 1;
+    char *text = read_record(path, extra, &cap, err);
     if (!text)
         return -1;
     /* this container's read-write sources join the record first */
@@ -87,7 +96,7 @@ int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *er
             return -1;
         }
         size_t tl = strlen(text);
-        if (tl + (size_t)n <= RECORD_MAX)
+        if (tl + (size_t)n <= cap)
             memcpy(text + tl, line, (size_t)n + 1);
     }
     if (fd >= 0)
