@@ -348,9 +348,16 @@ static int write_state(const struct ctr_spec *s, const struct ctr *c, uint64_t c
     json_t *env = json_array();
     for (size_t i = 0; s->env && s->env[i]; i++)
         json_array_append_new(env, json_string(s->env[i]));
-    json_t *st = json_pack("{s:s, s:i, s:I, s:s*, s:s, s:o, s:I, s:I, s:b, s:i, s:s*, s:s*}", /* */
+    /* the service's ulimits, for exec'd processes too: [resource, soft,
+     * hard], -1 for unlimited */
+    json_t *rl = json_array();
+    for (size_t i = 0; i < s->nrlimits; i++)
+        json_array_append_new(rl, json_pack("[i, I, I]", s->rlimits[i].resource,
+                                            s->rlimits[i].soft == UNLIMITED ? (json_int_t)-1 : (json_int_t)s->rlimits[i].soft,
+                                            s->rlimits[i].hard == UNLIMITED ? (json_int_t)-1 : (json_int_t)s->rlimits[i].hard));
+    json_t *st = json_pack("{s:s, s:i, s:I, s:s*, s:s, s:o, s:o, s:I, s:I, s:b, s:i, s:s*, s:s*}", /* */
                            "name", s->name, "pid", (int)c->pid, "starttime", (json_int_t)proc_starttime(c->pid),
-                           "user", s->user, "cwd", s->cwd, "env", env, "caps", (json_int_t)caps, "cap_add",
+                           "user", s->user, "cwd", s->cwd, "env", env, "rlimits", rl, "caps", (json_int_t)caps, "cap_add",
                            (json_int_t)s->cap_add, "cap_add_all", s->cap_add_all, "seccomp", (int)s->seccomp,
                            "seccomp_profile", s->seccomp_profile, "cgroup", c->has_cgroup ? c->cg.path : NULL);
     char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;

@@ -42,7 +42,11 @@
 
 /* ---------- exec ---------- */
 
+#define MAX_RLIMITS 32
+
 struct exec_state {
+    struct ulimit rlimits[MAX_RLIMITS];
+    size_t nrlimits;
     pid_t pid;
     unsigned long long starttime;
     const char *user, *cwd, *profile, *cgroup;
@@ -64,12 +68,22 @@ static int read_state(const char *dir, const char *name, json_t **root, struct e
     }
     int pid = 0, mode = 0, add_all = 0;
     json_int_t start = 0, caps = 0, add = 0;
-    if (json_unpack_ex(*root, &je, 0, "{s:i, s:I, s?s, s:s, s:o, s:I, s:I, s:b, s:i, s?s, s?s}", "pid", &pid, "starttime",
-                       &start, "user", &st->user, "cwd", &st->cwd, "env", &st->env, "caps", &caps, "cap_add", &add,
-                       "cap_add_all", &add_all, "seccomp", &mode, "seccomp_profile", &st->profile, "cgroup",
-                       &st->cgroup) < 0 ||
+    json_t *rl = NULL;
+    if (json_unpack_ex(*root, &je, 0, "{s:i, s:I, s?s, s:s, s:o, s?o, s:I, s:I, s:b, s:i, s?s, s?s}", "pid", &pid,
+                       "starttime", &start, "user", &st->user, "cwd", &st->cwd, "env", &st->env, "rlimits", &rl, "caps",
+                       &caps, "cap_add", &add, "cap_add_all", &add_all, "seccomp", &mode, "seccomp_profile",
+                       &st->profile, "cgroup", &st->cgroup) < 0 ||
         !json_is_array(st->env))
         return rt_error(err, EINVAL, "%s: %s", p, je.text);
+    for (size_t i = 0; rl && i < json_array_size(rl) && st->nrlimits < MAX_RLIMITS; i++) {
+        int res;
+        json_int_t soft, hard;
+        if (json_unpack(json_array_get(rl, i), "[i, I, I]", &res, &soft, &hard) < 0)
+            return rt_error(err, EINVAL, "%s: rlimits: entry %zu is not [resource, soft, hard]", p, i);
+        st->rlimits[st->nrlimits++] = (struct ulimit){.resource = res,
+                                                      .soft = soft < 0 ? UNLIMITED : (uint64_t)soft,
+                                                      .hard = hard < 0 ? UNLIMITED : (uint64_t)hard};
+    }
     st->pid = pid;
     st->starttime = (unsigned long long)start;
     st->caps = (uint64_t)caps;
@@ -147,7 +161,7 @@ static __attribute__((noreturn)) void wait_for_stage2(pid_t pid)
  * with SIGSTOP stalls that one exec, which a health check's timeout ends.
  * runc's nsexec is the model. */
 static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, const char *user, const char *wd,
-                                                  char *const *argv, const int *stdio)
+                                                  const struct exec_state *st, char *const *argv, const int *stdio)
 {
     pid_t caller = getppid();
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -163,7 +177,7 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
         die(ch, "joining the container's namespaces:");
     close(pidfd);
     /* setns() put us at the container's root */
-    become_ready(ch, user, wd, NULL, 0);
+    become_ready(ch, user, wd, st->rlimits, st->nrlimits);
     if (!find_in_path(argv[0]))
         die(ch, "%s: not found in the container's PATH", argv[0]);
     /* the credentials changed, which cleared it: if the caller goes, so
@@ -307,7 +321,7 @@ int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name,
     if (stage1 == 0) {
         close(sv[0]);
         ch->sock = sv[1];
-        exec_stage1(ch, target_fd, user ? user : st.user, st.cwd, argv, stdio);
+        exec_stage1(ch, target_fd, user ? user : st.user, st.cwd, &st, argv, stdio);
     }
     if (stage1 < 0) {
         rt_syserror(err, "clone3");

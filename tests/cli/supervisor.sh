@@ -620,3 +620,15 @@ command = sh -c 'cat /d$PWD/secret; echo done'"
     assert_in "$out" "is a symbolic link in a directory that a container can write"
     ! [ -e /rt-test-never-made ] || { say "made /rt-test-never-made on the host"; return 1; }
 }
+
+# A process exec'd into a service has the service's ulimits, not rtinit's.
+test_exec_gets_the_services_ulimits() {
+    stack svc "ulimits = nofile=512:1024
+command = sh -c '$LOOP'"
+    bg_start
+    wait_until 5 is_state svc running
+    run "$RTCTL" --root "$PWD/root" exec svc sh -c 'echo soft=$(ulimit -n) hard=$(ulimit -Hn)'
+    local got=$out code=$rc
+    bg_stop
+    [ "$code" = 0 ] && assert_in "$got" "soft=512 hard=1024"
+}
