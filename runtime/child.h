@@ -51,6 +51,7 @@ struct child {
     struct dev_node *devs;      /* s->ndevices of them */
     struct file_id *guards;     /* directories some container can write (volumes.c) */
     size_t nguards;
+    char record[PATH_MAX];      /* STATE/volumes.rw */
 };
 
 /* ---- in the child (child.c, rootfs.c) ---- */
@@ -86,8 +87,10 @@ cap_t make_caps(uint64_t permitted, uint64_t inheritable);
 int compile_seccomp(const char *state_dir, enum seccomp_mode mode, const char *profile, uint64_t caps,
                     struct seccomp_prog *p, struct rt_err *err);
 unsigned long long proc_starttime(pid_t pid);
-/* volumes.c: add s's read-write bind sources to STATE/volumes.rw, and put
- * every recorded one that is still a directory in ch->guards. */
+/* volumes.c: every directory in STATE/volumes.rw into ch->guards (in the
+ * parent); and, in the child, the directory fd a read-write volume's
+ * source was opened as, into the record unless it is there already. */
 int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *err);
+void volumes_record(struct child *ch, int fd, const char *src);
 
 #endif

@@ -360,6 +360,8 @@ static int volume_source(struct child *ch, const struct ctr_mount *m)
             m->src, where);
     if (fd < 0)
         die(ch, "volume source %s: %s:", m->src, where[0] ? where : m->src);
+    if (!m->ro)
+        volumes_record(ch, fd, m->src);
     return fd;
 }
 

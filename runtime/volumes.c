@@ -1,12 +1,14 @@
 /* volumes.c - which host directories some container can write, for
- * lib/guarded.h: every source ever bind-mounted read-write, by rtinit or
- * by rtctl run, is kept in STATE/volumes.rw, one absolute path a line.
+ * lib/guarded.h: every directory ever bind-mounted read-write, by rtinit
+ * or by rtctl run, is kept in STATE/volumes.rw, one a line, by device and
+ * inode as it was opened for the mount (then a rename, or another name for
+ * it, still finds it) and with its path for people to read.
  *
  * Kept, not worked out from the conf.d of the day: a container that once
  * had /srv/data read-write may have left a symlink there, and a later
  * conf.d where /srv/data is read-only, or gone, or an `rtctl run` of
  * /srv/data/inner, must still not follow it. The file only grows, by one
- * line per distinct path. */
+ * line per distinct directory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,11 +20,10 @@
 #include "../lib/util.h"
 #include "child.h"
 
-#define RECORD_MAX (1 << 20)
+#define RECORD_MAX (16 << 20)
 
-/* The record's text ("" when there is none yet), malloc'd with room for
- * extra more bytes. */
-static char *read_record(const char *path, size_t extra, size_t *cap, struct rt_err *err)
+/* The record's text ("" when there is none yet), malloc'd. */
+static char *read_record(const char *path, struct rt_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0 && errno != ENOENT) {
@@ -31,10 +32,14 @@ static char *read_record(const char *path, size_t extra, size_t *cap, struct rt_
     }
     struct stat st;
     size_t size = 0;
-    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0)
-        size = (size_t)st.st_size < RECORD_MAX ? (size_t)st.st_size : RECORD_MAX;
-    *cap = size + extra;
-    char *buf = malloc(*cap + 1);
+    if (fd >= 0 && fstat(fd, &st) == 0)
+        size = (size_t)st.st_size;
+    if (size > RECORD_MAX) {
+        close(fd);
+        rt_error(err, EFBIG, "%s is over %d MiB: too many volume sources to keep track of", path, RECORD_MAX >> 20);
+        return NULL;
+    }
+    char *buf = malloc(size + 1);
     if (!buf) {
         if (fd >= 0)
             close(fd);
@@ -56,51 +61,16 @@ static char *read_record(const char *path, size_t extra, size_t *cap, struct rt_
     return buf;
 }
 
-static bool has_line(const char *text, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = text; (p = strstr(p, line)); p += n)
-        if ((p == text || p[-1] == '\n') && p[n] == '\n')
-            return true;
-    return false;
-}
-
 int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *err)
 {
-    char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof(path), "%s/volumes.rw", s->state_dir) >= sizeof(path))
+    if ((size_t)snprintf(ch->record, sizeof(ch->record), "%s/volumes.rw", s->state_dir) >= sizeof(ch->record))
         return rt_error(err, ENAMETOOLONG, "%s: path too long", s->state_dir);
-    size_t extra = 0, cap;
     for (size_t i = 0; i < s->nmounts; i++)
-        extra += s->mounts[i].tmpfs ? 0 : strlen(s->mounts[i].src) + 1;
-    char *text = read_record(path, extra, &cap, err);
+        if (!s->mounts[i].tmpfs && strchr(s->mounts[i].src, '\n'))
+            return rt_error(err, EINVAL, "volume source %s: a newline in a path is not allowed", s->mounts[i].src);
+    char *text = read_record(ch->record, err);
     if (!text)
         return -1;
-    /* this container's read-write sources join the record first */
-    int fd = -1;
-    for (size_t i = 0; i < s->nmounts; i++) {
-        const struct ctr_mount *m = &s->mounts[i];
-        if (m->tmpfs || m->ro || has_line(text, m->src) || strchr(m->src, '\n'))
-            continue;
-        if (fd < 0 && (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-            rt_syserror(err, "%s", path);
-            free(text);
-            return -1;
-        }
-        char line[PATH_MAX + 1];
-        int n = snprintf(line, sizeof(line), "%s\n", m->src);
-        if (n < 0 || (size_t)n >= sizeof(line) || write(fd, line, (size_t)n) != n) {
-            rt_syserror(err, "writing %s", path);
-            close(fd);
-            free(text);
-            return -1;
-        }
-        size_t tl = strlen(text);
-        if (tl + (size_t)n <= cap)
-            memcpy(text + tl, line, (size_t)n + 1);
-    }
-    if (fd >= 0)
-        close(fd);
     size_t lines = 0;
     for (const char *p = text; *p; p++)
         lines += *p == '\n';
@@ -115,13 +85,32 @@ int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *er
         if (!nl)
             break;
         *nl = '\0';
-        struct stat st;
-        /* a recorded source that is now a symlink was swapped by a
-         * container: it guards nothing (what it points to is not it) */
-        if (l[0] != '/' || lstat(l, &st) < 0 || S_ISLNK(st.st_mode) || stat(l, &st) < 0 || !S_ISDIR(st.st_mode))
-            continue;
-        ch->guards[ch->nguards++] = (struct file_id){st.st_dev, st.st_ino};
+        /* "DEV INO PATH": the directory as it was when mounted, wherever
+         * it is now and whatever names it (a rename, an admin's symlink);
+         * the path is for people reading the file */
+        unsigned long long dev, ino;
+        if (sscanf(l, "%llu %llu /", &dev, &ino) == 2)
+            ch->guards[ch->nguards++] = (struct file_id){(dev_t)dev, (ino_t)ino};
     }
     free(text);
     return 0;
+}
+
+void volumes_record(struct child *ch, int fd, const char *src)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        die(ch, "volume source %s:", src);
+    if (!S_ISDIR(st.st_mode))
+        return; /* a file holds no symlink */
+    for (size_t i = 0; i < ch->nguards; i++)
+        if (ch->guards[i].dev == st.st_dev && ch->guards[i].ino == st.st_ino)
+            return;
+    char line[PATH_MAX + 64];
+    int n = snprintf(line, sizeof(line), "%llu %llu %s\n", (unsigned long long)st.st_dev,
+                     (unsigned long long)st.st_ino, src);
+    int rfd = open(ch->record, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (rfd < 0 || n < 0 || (size_t)n >= sizeof(line) || write(rfd, line, (size_t)n) != n)
+        die(ch, "recording %s in %s:", src, ch->record);
+    close(rfd);
 }

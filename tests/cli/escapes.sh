@@ -209,6 +209,22 @@ test_a_volume_source_swapped_for_a_symlink_is_refused() {
     # through a symlink above any writable directory works
     run rt run --rm -v "$PWD/alias:/r:ro" -v /etc/localtime:/etc/localtime:ro bb:1 ls /r
     assert_rc 0 && assert_line inner
+    # the directory is known by what it is, not by its name: mounted rw
+    # through an administrator's symlink, then renamed
+    mkdir -p vols/real && ln -s "$PWD/vols/real" vols/link
+    run rt run --rm -v "$PWD/vols/link:/s" bb:1 ln -s / /s/inner
+    assert_rc 0
+    run rt run --rm -v "$PWD/vols/link/inner:/x:ro" bb:1 cat "/x$PWD/secret"
+    assert_rc 1 && assert_not_in "$out" "host-secret" && assert_in "$err" "$why"
+    mv vols/real vols/moved
+    run rt run --rm -v "$PWD/vols/moved/inner:/x:ro" bb:1 cat "/x$PWD/secret"
+    assert_rc 1 && assert_not_in "$out" "host-secret" && assert_in "$err" "$why"
+    # a path no line of the record could hold is refused
+    mkdir "nl
+x"
+    run rt run --rm -v "$PWD/nl
+x:/s" bb:1 true
+    assert_rc 1 && assert_in "$err" "a newline in a path is not allowed"
 }
 
 # A capability outside the runtime's own bounding set is named, not
