@@ -10,36 +10,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <jansson.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
-#include <linux/sched.h>
-#include <net/if.h>
-#include <sched.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "../images/store.h"
 #include "../lib/fileio.h"
-#include "../lib/paths.h"
 #include "../lib/util.h"
 #include "seccomp.h"
 #include "user.h"
