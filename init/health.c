@@ -200,9 +200,6 @@ enum health_event health_on_fd(struct health *h, uint64_t now)
 
 enum health_event health_on_exit(struct health *h, int status, uint64_t now)
 {
-    if (h->fd >= 0) /* ended before its word was read */
-        close(h->fd);
-    h->fd = -1;
     h->exec.pid = -1;
     ctr_release(&h->exec, false);
     char why[64], sig[32];
@@ -218,10 +215,6 @@ enum health_event health_on_timeout(struct health *h, uint64_t now)
     char why[64], d[32];
     format_duration_buf(d, sizeof(d), h->hc->timeout_ms);
     snprintf(why, sizeof(why), "no answer within %s", d);
-    if (h->hc->kind == HC_EXEC && h->fd >= 0) {
-        close(h->fd);
-        h->fd = -1;
-    }
     if (h->hc->kind == HC_EXEC && h->exec.pid > 0) {
         /* reaped later as an orphan of ours; forget it here. SIGKILL to
          * the process outside the container takes the one inside with

@@ -211,10 +211,9 @@ static void own_stdio(struct child *ch, const struct user_ids *ids)
     }
 }
 
-/* The last steps, shared by a container's first process and by `exec`:
- * resolve the user in the image's files, set HOME, rlimits, close every
+/* Resolve the user in the image's files, set HOME, rlimits, close every
  * other fd, enter the working directory, drop privileges, load the
- * filter, exec. */
+ * filter; become_exec() then execs (see child.h). */
 void become_ready(struct child *ch, const char *user, const char *wd, const struct ulimit *rlimits, size_t nrlimits)
 {
     read_etc(ch, "/etc/passwd", ch->passwd);

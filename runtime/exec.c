@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/util.h"
@@ -352,14 +353,15 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     if (ctr_exec_spawn(state_dir, run_dir, name, user, argv, stdio, c, &sync, err) < 0)
         return -1;
     /* stage 1 cannot be stopped from the container; a deadline all the
-     * same, in case it is starved (the container's own cpu.max) */
+     * same, in case it is starved (the container's own cpu.max). Counted
+     * on the clock: messages from others (ignored) must not stretch it. */
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int r = 1;
-    for (int waited = 0; r == 1 && waited < 30000;) {
+    for (t = t0; r == 1 && t.tv_sec - t0.tv_sec < 30; clock_gettime(CLOCK_MONOTONIC, &t)) {
         struct pollfd pf = {.fd = sync, .events = POLLIN};
-        int pr = poll(&pf, 1, 100);
-        if (pr < 0 && errno != EINTR)
+        if (poll(&pf, 1, 100) < 0 && errno != EINTR)
             break;
-        waited += pr == 0 ? 100 : 0;
         r = ctr_exec_spawned(c, sync, err);
     }
     close(sync);

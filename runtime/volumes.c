@@ -17,49 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/arena.h"
+#include "../lib/fileio.h"
 #include "../lib/util.h"
 #include "child.h"
 
 #define RECORD_MAX (16 << 20)
-
-/* The record's text ("" when there is none yet), malloc'd. */
-static char *read_record(const char *path, struct rt_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0 && errno != ENOENT) {
-        rt_syserror(err, "%s", path);
-        return NULL;
-    }
-    struct stat st;
-    size_t size = 0;
-    if (fd >= 0 && fstat(fd, &st) == 0)
-        size = (size_t)st.st_size;
-    if (size > RECORD_MAX) {
-        close(fd);
-        rt_error(err, EFBIG, "%s is over %d MiB: too many volume sources to keep track of", path, RECORD_MAX >> 20);
-        return NULL;
-    }
-    char *buf = malloc(size + 1);
-    if (!buf) {
-        if (fd >= 0)
-            close(fd);
-        rt_error(err, ENOMEM, "out of memory");
-        return NULL;
-    }
-    size_t n = 0;
-    while (fd >= 0 && n < size) {
-        ssize_t k = read(fd, buf + n, size - n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-    }
-    if (fd >= 0)
-        close(fd);
-    buf[n] = '\0';
-    return buf;
-}
 
 int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *err)
 {
@@ -68,19 +31,31 @@ int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *er
     for (size_t i = 0; i < s->nmounts; i++)
         if (!s->mounts[i].tmpfs && strchr(s->mounts[i].src, '\n'))
             return rt_error(err, EINVAL, "volume source %s: a newline in a path is not allowed", s->mounts[i].src);
-    char *text = read_record(ch->record, err);
-    if (!text)
-        return -1;
+    struct arena a;
+    arena_init(&a);
+    jmp_buf jb;
+    if (ARENA_TRY(&a, jb)) {
+        arena_free(&a);
+        return rt_error(err, ENOMEM, "out of memory");
+    }
+    size_t len = 0;
+    int e = 0;
+    char *text = read_small_file(&a, ch->record, RECORD_MAX, &len, NULL, &e);
+    if (!text && e != ENOENT) {
+        arena_free(&a);
+        return rt_error(err, e, "%s: %s%s", ch->record, read_small_file_error(e),
+                        e == EFBIG ? " (too many volume sources to keep track of)" : "");
+    }
     size_t lines = 0;
-    for (const char *p = text; *p; p++)
+    for (const char *p = text; p && *p; p++)
         lines += *p == '\n';
     ch->guards = calloc(lines + 1, sizeof(*ch->guards));
     if (!ch->guards) {
-        free(text);
+        arena_free(&a);
         return rt_error(err, ENOMEM, "out of memory");
     }
     ch->nguards = 0;
-    for (char *l = text, *nl; *l; l = nl + 1) {
+    for (char *l = text, *nl; l && *l; l = nl + 1) {
         nl = strchr(l, '\n');
         if (!nl)
             break;
@@ -92,7 +67,7 @@ int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *er
         if (sscanf(l, "%llu %llu /", &dev, &ino) == 2)
             ch->guards[ch->nguards++] = (struct file_id){(dev_t)dev, (ino_t)ino};
     }
-    free(text);
+    arena_free(&a);
     return 0;
 }
 
