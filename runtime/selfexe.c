@@ -11,8 +11,8 @@
  * themselves from a memfd holding a copy of their binary, sealed against
  * every change: what a container can reach is that copy, which nobody
  * can write. It costs one copy of the binary (about 1.4 MB) and a second
- * start of the program, about 2 ms per rtctl exec, and once per boot for
- * rtinit. */
+ * start of the program, part of the 2.5 ms that rtctl exec costs more
+ * now (docs/runtime.md), and once per boot for rtinit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
