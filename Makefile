@@ -50,7 +50,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ   := $(call obj,$(LIB_SRC))
 RTCTL_OBJ := $(call obj,$(RTCTL_SRC))
 RTINIT_OBJ:= $(call obj,$(RTINIT_SRC))
-UNIT_OBJ  := $(call obj,$(UNIT_SRC))
+# the unit tests link the supervisor's pure decisions too (init/decide.c)
+UNIT_OBJ  := $(call obj,$(UNIT_SRC)) $(call obj,init/decide.c)
 
 .PHONY: all check asan fuzz deps demo install clean unit bench
 .DEFAULT_GOAL := all

@@ -151,15 +151,19 @@ int store_open(struct store *s, const struct rt_paths *paths, bool create, int l
     }
     memcpy(s->dir, abs, strlen(abs) + 1);
     s->lockfd = openat(s->dirfd, "store.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (s->lockfd < 0 && errno == EROFS && lock == LOCK_SH)
+    if (s->lockfd < 0 && errno == EROFS && (lock == 0 || (lock & LOCK_SH)))
         s->lockfd = openat(s->dirfd, "store.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (s->lockfd < 0) {
         rt_syserror(err, "%s/store.lock", s->dir);
         store_close(s);
         return -1;
     }
-    if (flock(s->lockfd, lock) < 0) {
-        rt_syserror(err, "locking %s", s->dir);
+    if (lock && flock(s->lockfd, lock) < 0) {
+        if (errno == EWOULDBLOCK) /* LOCK_NB: rtctl image gc, or an import, holds it */
+            rt_error(err, EWOULDBLOCK, "the image store %s is locked (rtctl image gc or an import holds it)",
+                     s->dir);
+        else
+            rt_syserror(err, "locking %s", s->dir);
         store_close(s);
         return -1;
     }

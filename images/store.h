@@ -49,7 +49,10 @@ struct store_tmp {
 };
 
 /* Open (creating with create) the store under paths->state_dir and take
- * its lock: LOCK_SH for work that adds, LOCK_EX for gc. Clears leftovers. */
+ * its lock: LOCK_SH for work that adds, LOCK_EX for gc, either with
+ * LOCK_NB (then EWOULDBLOCK in err->errnum when it is held), or 0 for no
+ * lock (only to read what a container's pins keep; see lifecycle.c).
+ * Clears leftovers. */
 int store_open(struct store *s, const struct rt_paths *paths, bool create, int lock, struct rt_err *err);
 void store_close(struct store *s);
 

@@ -10,6 +10,7 @@
  * Requests, answered with JSON (status) or text that starts with "ok:"
  * or "error:":
  *   status                  every service's state
+ *   health NAME             its last checks, with what they printed
  *   stop NAME               stop it and keep it down (rtctl stop)
  *   start NAME              start it again (also after a failure)
  *   restart NAME            stop it if it runs, start it again
@@ -30,7 +31,6 @@
 #include "../lib/fileio.h"
 #include "sup.h"
 
-static const char *const phase_names[] = {"waiting", "starting", "running", "stopping", "restarting", "exited", "failed"};
 static const char *const health_names[] = {"", "starting", "healthy", "unhealthy"};
 
 int control_open(struct sup *s)
@@ -100,13 +100,72 @@ static __attribute__((format(printf, 1, 2))) char *fmt(const char *f, ...)
     return out;
 }
 
+/* The first line of what a check printed that says something, as valid
+ * UTF-8 for JSON (other bytes become '?'); false when there is none. */
+static bool first_line(const struct health_result *r, char *out, size_t len)
+{
+    size_t i = 0, n = 0;
+    while (i < r->outlen && (r->out[i] == '\n' || r->out[i] == '\r' || r->out[i] == ' '))
+        i++;
+    for (; i < r->outlen && r->out[i] != '\n' && r->out[i] != '\r' && n + 1 < len; i++)
+        out[n++] = (unsigned char)r->out[i] >= 0x20 && (unsigned char)r->out[i] < 0x7f ? r->out[i] : '?';
+    out[n] = '\0';
+    return n > 0;
+}
+
+/* The output as a JSON string: bytes that are not printable ASCII, tab
+ * or newline become '?' (a check's output is the container's, and
+ * arbitrary). */
+static json_t *printable(const char *p, size_t n)
+{
+    char buf[HEALTH_OUT + 1];
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        buf[i] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ? (char)c : '?';
+    }
+    buf[n] = '\0';
+    return json_stringn(buf, n);
+}
+
+/* health NAME: the service's last checks, the oldest first. */
+static json_t *health_json(struct sup *s, const char *name)
+{
+    const struct svc *v = NULL;
+    for (size_t i = 0; i < s->n && !v; i++)
+        if (!strcmp(s->v[i].name, name) && s->v[i].ps)
+            v = &s->v[i];
+    if (!v)
+        return NULL;
+    json_t *o = json_pack("{s:s, s:s, s:i, s:b}", "name", v->name, "health",
+                          health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "fails", (int)v->h.fails,
+                          "has_check", v->ps->hc != NULL);
+    json_t *arr = json_array();
+    if (!o || !arr) {
+        json_decref(o);
+        json_decref(arr);
+        return NULL;
+    }
+    unsigned long first = v->h.nhist > HEALTH_KEEP ? v->h.nhist - HEALTH_KEEP : 0;
+    for (unsigned long k = first; k < v->h.nhist; k++) {
+        const struct health_result *r = &v->h.hist[k % HEALTH_KEEP];
+        json_t *e = json_pack("{s:I, s:i, s:i, s:b, s:s}", "at_ms", (json_int_t)r->at, "took_ms", (int)r->took_ms,
+                              "code", r->code, "ok", r->ok, "result", r->summary);
+        if (e) {
+            json_object_set_new(e, "output", printable(r->out, r->outlen));
+            json_array_append_new(arr, e);
+        }
+    }
+    json_object_set_new(o, "checks", arr);
+    return o;
+}
+
 static json_t *status_json(struct sup *s)
 {
     json_t *arr = json_array();
     uint64_t now = now_ms();
     for (size_t i = 0; i < s->n; i++) {
         const struct svc *v = &s->v[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_names[v->phase],
+        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_name(v->phase),
                               "health", health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "pid",
                               v->has_ctr ? (int)v->c.pid : 0, "restarts", (int)v->restarts, "waiting_for",
                               v->phase == WAITING ? v->waiting : "");
@@ -114,8 +173,18 @@ static json_t *status_json(struct sup *s)
             continue;
         if (v->phase == RUNNING)
             json_object_set_new(o, "up_ms", json_integer((json_int_t)(now - v->started_at)));
-        if (v->h.hc && v->phase == RUNNING)
+        if (v->note[0])
+            json_object_set_new(o, "note", json_string(v->note));
+        json_object_set_new(o, "starts", json_integer((json_int_t)v->generation));
+        if (v->h.hc && v->phase == RUNNING) {
             json_object_set_new(o, "last_check", json_string(v->h.last));
+            json_object_set_new(o, "fails", json_integer((json_int_t)v->h.fails));
+            json_object_set_new(o, "retries", json_integer((json_int_t)v->h.hc->retries));
+            const struct health_result *r = health_latest(&v->h);
+            char line[201];
+            if (r && first_line(r, line, sizeof(line)))
+                json_object_set_new(o, "last_output", json_string(line));
+        }
         if (v->checks)
             json_object_set_new(o, "checks", json_integer((json_int_t)v->checks));
         if (v->q.dropped_total)
@@ -168,11 +237,8 @@ void held_load(struct sup *s)
             if (strcmp(v->name, line) || !v->ps)
                 continue;
             found = v->ps->svc->restart == RESTART_UNLESS_STOPPED;
-            if (found) {
-                v->held = true;
-                v->phase = EXITED;
-                say(s, LOG_INFO, "%s: left stopped, as rtctl stop left it (restart = unless-stopped)", v->name);
-            }
+            if (found)
+                lc_hold_at_boot(s, v);
         }
         dropped |= !found;
     }
@@ -198,46 +264,28 @@ static char *act(struct sup *s, const char *verb, const char *name)
     if (s->shutdown)
         return strdup("error: rtinit is shutting down");
     bool was_held = v->held;
-    if (!strcmp(verb, "stop")) {
-        v->held = true;
-        if (!was_held)
-            held_save(s);
-        if (ALIVE(v)) {
-            say(s, LOG_INFO, "%s: rtctl stop", v->name);
-            svc_stop(s, v);
-            return fmt("ok: stopping %s", name);
-        }
-        if (v->phase == STOPPING)
-            return fmt("ok: %s is stopping", name);
-        if (v->phase == WAITING || v->phase == BACKOFF) {
-            v->phase = EXITED;
-            say(s, LOG_INFO, "%s: rtctl stop: it will not start", v->name);
-        }
-        return fmt("ok: %s is not running", name);
-    }
-    /* start and restart */
-    v->held = false;
-    if (was_held)
+    enum lc_verb lv = !strcmp(verb, "stop") ? LC_STOP : !strcmp(verb, "start") ? LC_START : LC_RESTART;
+    enum lc_answer ans = lc_request(s, v, lv);
+    if (v->held != was_held)
         held_save(s);
-    if (ALIVE(v) && !strcmp(verb, "restart")) {
-        say(s, LOG_INFO, "%s: rtctl restart", v->name);
-        v->again = true;
-        svc_stop(s, v);
+    switch (ans) {
+    case LA_STOPPING:
+        return fmt("ok: stopping %s", name);
+    case LA_ALREADY_STOPPING:
+        return fmt("ok: %s is stopping", name);
+    case LA_NOT_RUNNING:
+        return fmt("ok: %s is not running", name);
+    case LA_RESTARTING:
         return fmt("ok: restarting %s", name);
-    }
-    if (v->phase == STOPPING) {
-        v->again = true; /* it comes back once it is down */
+    case LA_AFTER_STOP:
         return fmt("ok: %s will start once it has stopped", name);
-    }
-    if (ALIVE(v))
+    case LA_ALREADY_RUNNING:
         return fmt("ok: %s is already %s", name, v->phase == RUNNING ? "running" : "starting");
-    if (v->phase == WAITING)
+    case LA_WAITING:
         return fmt("ok: %s is waiting for %s", name, v->waiting[0] ? v->waiting : "its dependencies");
-    say(s, LOG_INFO, "%s: rtctl %s", v->name, verb);
-    v->phase = WAITING; /* from exited, failed or a back-off: now, with a fresh count */
-    v->restarts = 0;
-    v->backoff = v->ps->svc->restart_backoff_ms;
-    v->waiting[0] = '\0';
+    case LA_STARTING:
+        break;
+    }
     return fmt("ok: starting %s", name);
 }
 
@@ -257,6 +305,10 @@ void control_request(struct sup *s, int c)
             json_t *st = status_json(s);
             text = st ? json_dumps(st, JSON_COMPACT) : NULL;
             json_decref(st);
+        } else if (!strcmp(req, "health") && arg) {
+            json_t *h = health_json(s, arg);
+            text = h ? json_dumps(h, JSON_COMPACT) : fmt("error: no service '%s' in %s", arg, s->p->conf->dir);
+            json_decref(h);
         } else if ((!strcmp(req, "stop") || !strcmp(req, "start") || !strcmp(req, "restart")) && arg) {
             text = act(s, req, arg);
         } else if (!strcmp(req, "reload") && !arg) {
@@ -270,7 +322,7 @@ void control_request(struct sup *s, int c)
                 free(msg);
             }
         } else {
-            text = strdup("error: unknown request (known: status, stop NAME, start NAME, restart NAME, reload)");
+            text = strdup("error: unknown request (known: status, health NAME, stop NAME, start NAME, restart NAME, reload)");
         }
         if (text && send(c, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
             say(s, LOG_WARN, "control socket: the answer to '%s' was not sent: %s", req, strerror(errno));

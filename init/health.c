@@ -7,23 +7,29 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/value.h"
 
+/* Everything but the results, which outlive a restart (they say why the
+ * last run was stopped as unhealthy). */
 void health_init(struct health *h, const struct healthcheck *hc, char *const *exec_argv, uint64_t now)
 {
-    memset(h, 0, sizeof(*h));
+    memset(h, 0, offsetof(struct health, hist));
     h->hc = hc;
     h->exec_argv = exec_argv;
     h->state = hc ? HEALTH_STARTING : HEALTH_NONE;
     h->since = now;
     h->next = hc ? now + hc->interval_ms : UINT64_MAX;
     h->fd = -1;
+    h->outfd = -1;
     h->exec.pid = -1;
     h->exec.pidfd = -1;
     h->exec.lockfd = -1;
@@ -32,30 +38,75 @@ void health_init(struct health *h, const struct healthcheck *hc, char *const *ex
     snprintf(h->last, sizeof(h->last), "no check yet");
 }
 
-/* A probe's outcome: the state it leads to. */
+static void close_output(struct health *h)
+{
+    if (h->outfd >= 0)
+        close(h->outfd);
+    h->outfd = -1;
+}
+
+bool health_on_output(struct health *h)
+{
+    char scrap[4096];
+    for (int reads = 0; h->outfd >= 0 && reads < 16; reads++) {
+        /* what fits is kept; the rest is read and dropped, so that a
+         * chatty check never blocks on a full pipe */
+        bool room = h->outlen < sizeof(h->out);
+        ssize_t n = room ? read(h->outfd, h->out + h->outlen, sizeof(h->out) - h->outlen)
+                         : read(h->outfd, scrap, sizeof(scrap));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return true;
+        if (n <= 0) {
+            close_output(h);
+            return false;
+        }
+        if (room)
+            h->outlen += (uint16_t)n;
+    }
+    return h->outfd >= 0;
+}
+
+int health_outfd(const struct health *h)
+{
+    return h->outfd;
+}
+
+const struct health_result *health_latest(const struct health *h)
+{
+    return h->nhist ? &h->hist[(h->nhist - 1) % HEALTH_KEEP] : NULL;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A probe's outcome: kept, and the state it leads to (decide.c). */
 static enum health_event finish(struct health *h, bool ok, const char *why, uint64_t now)
 {
     if (h->fd >= 0)
         close(h->fd);
     h->fd = -1;
+    if (h->outfd >= 0) /* the check has ended: what it wrote is in the pipe */
+        health_on_output(h);
+    close_output(h);
     h->busy = false;
     h->next = now + h->hc->interval_ms;
     snprintf(h->last, sizeof(h->last), "%s", why);
-    if (ok) {
-        h->fails = 0;
-        if (h->state == HEALTH_HEALTHY)
-            return HE_NONE;
-        h->state = HEALTH_HEALTHY;
-        return HE_HEALTHY;
-    }
-    /* still starting up: failures do not count */
-    if (h->state == HEALTH_STARTING && now < h->since + h->hc->start_period_ms)
-        return HE_NONE;
-    h->fails++;
-    if (h->fails < h->hc->retries || h->state == HEALTH_UNHEALTHY)
-        return HE_NONE;
-    h->state = HEALTH_UNHEALTHY;
-    return HE_UNHEALTHY;
+    struct health_result *r = &h->hist[h->nhist++ % HEALTH_KEEP];
+    r->at = h->began_wall;
+    r->took_ms = now > h->began ? (uint32_t)(now - h->began) : 0;
+    r->code = h->code;
+    r->ok = ok;
+    snprintf(r->summary, sizeof(r->summary), "%s", why);
+    r->outlen = h->outlen;
+    memcpy(r->out, h->out, h->outlen);
+    struct health_rule rule = {.retries = h->hc->retries, .start_period_ms = h->hc->start_period_ms};
+    return health_verdict(&rule, &h->state, &h->fails, h->since, now, ok);
 }
 
 /* A socket in the container's network namespace. */
@@ -86,14 +137,38 @@ int health_start(struct health *h, const struct health_target *t, uint64_t now, 
     h->deadline = now + h->hc->timeout_ms;
     h->sent = false;
     h->blen = 0;
+    h->began = now;
+    h->began_wall = wall_ms();
+    h->code = -1;
+    h->outlen = 0;
     char why[160];
     if (h->hc->kind == HC_EXEC) {
         /* Never waited for here: the process entering the container
          * reports over h->fd, which the loop watches, and the check's
-         * timeout ends it like any slow probe. */
+         * timeout ends it like any slow probe. Its output comes back
+         * through a pipe the loop reads too (health_on_output). */
         struct rt_err err;
-        int stdio[3] = {t->devnull, t->devnull, t->devnull};
-        if (ctr_exec_spawn(t->state_dir, t->run_dir, t->name, NULL, h->exec_argv, stdio, &h->exec, &h->fd, &err) < 0) {
+        int out[2];
+        if (pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0) {
+            snprintf(why, sizeof(why), "a pipe for its output: %s", strerror(errno));
+            *ev = finish(h, false, why, now);
+            return -1;
+        }
+        /* the write end must block in the check: a program that gets
+         * EAGAIN on stdout may fail for that alone */
+        int fl = fcntl(out[1], F_GETFL);
+        if (fl < 0 || fcntl(out[1], F_SETFL, fl & ~O_NONBLOCK) < 0) {
+            snprintf(why, sizeof(why), "its output pipe: %s", strerror(errno));
+            close(out[0]);
+            close(out[1]);
+            *ev = finish(h, false, why, now);
+            return -1;
+        }
+        int stdio[3] = {t->devnull, out[1], out[1]};
+        h->outfd = out[0];
+        int r = ctr_exec_spawn(t->state_dir, t->run_dir, t->name, NULL, h->exec_argv, stdio, &h->exec, &h->fd, &err);
+        close(out[1]);
+        if (r < 0) {
             *ev = finish(h, false, err.msg, now);
             return -1;
         }
@@ -191,6 +266,10 @@ enum health_event health_on_fd(struct health *h, uint64_t now)
     if (sp && strlen(sp) >= 4) {
         int code = atoi(sp + 1);
         snprintf(why, sizeof(why), "HTTP %d", code);
+        h->code = code;
+        size_t line = strcspn(h->buf, "\r\n");
+        h->outlen = (uint16_t)(line < sizeof(h->out) ? line : sizeof(h->out));
+        memcpy(h->out, h->buf, h->outlen);
         return finish(h, code >= 200 && code <= 399, why, now);
     }
     if (n <= 0 || h->blen == sizeof(h->buf) - 1)
@@ -207,6 +286,7 @@ enum health_event health_on_exit(struct health *h, int status, uint64_t now)
         snprintf(why, sizeof(why), "exit status %d", WEXITSTATUS(status));
     else
         snprintf(why, sizeof(why), "killed by %s", signal_name(WTERMSIG(status), sig, sizeof(sig)));
+    h->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return finish(h, WIFEXITED(status) && WEXITSTATUS(status) == 0, why, now);
 }
 
@@ -231,6 +311,7 @@ void health_cancel(struct health *h)
     if (h->fd >= 0)
         close(h->fd);
     h->fd = -1;
+    close_output(h);
     if (h->exec.pid > 0) {
         ctr_signal(&h->exec, SIGKILL);
         h->exec.pid = -1;

@@ -8,7 +8,13 @@
  * settings: a probe every `interval`, failed after `timeout`; `retries`
  * failures in a row make the service unhealthy; failures within
  * `start_period` do not count while it has never been healthy. The first
- * probe runs one `interval` after the start. */
+ * probe runs one `interval` after the start.
+ *
+ * The last HEALTH_KEEP results are kept, each with its time, duration,
+ * exit status or HTTP code, and up to HEALTH_OUT bytes of what the check
+ * printed (an exec check's stdout and stderr, an HTTP answer's status
+ * line): "exit status 1" says little, "NOAUTH Authentication required"
+ * says why. They live in the entry, so a check allocates nothing. */
 #ifndef RT_HEALTH_H
 #define RT_HEALTH_H
 
@@ -17,9 +23,20 @@
 
 #include "../lib/conf.h"
 #include "../runtime/container.h"
+#include "decide.h"
 
-enum health_state { HEALTH_NONE, HEALTH_STARTING, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
-enum health_event { HE_NONE, HE_HEALTHY, HE_UNHEALTHY };
+#define HEALTH_KEEP 5
+#define HEALTH_OUT 4096
+
+struct health_result {
+    int64_t at;                    /* when it started: wall clock, ms since the epoch */
+    uint32_t took_ms;
+    int code;                      /* exec: exit status (128+N killed by N); http: the status; -1: none */
+    bool ok;
+    char summary[160];             /* as `last` below */
+    uint16_t outlen;
+    char out[HEALTH_OUT];          /* what it printed (the first HEALTH_OUT bytes) */
+};
 
 struct health {
     const struct healthcheck *hc;  /* NULL: the service has none */
@@ -36,13 +53,21 @@ struct health {
     size_t blen;
     struct ctr exec;               /* exec: its process */
     char last[160];                /* what the last probe found */
+    uint64_t began;                /* the running probe's start (monotonic ms) */
+    int64_t began_wall;
+    int outfd;                     /* exec: the read end of its output, or -1 */
+    int code;                      /* the running probe's code so far */
+    uint16_t outlen;
+    char out[HEALTH_OUT];          /* the running probe's output so far */
+    struct health_result hist[HEALTH_KEEP]; /* a ring: the newest at (nhist - 1) % HEALTH_KEEP */
+    unsigned long nhist;           /* results so far */
 };
 
 /* Where probes go: the container's network namespace (-1 for the host's),
  * ours to come back to, and what ctr_exec needs. */
 struct health_target {
     int netns, ownns;
-    int devnull;                   /* exec probes' stdin, stdout, stderr */
+    int devnull;                   /* exec probes' stdin */
     const char *state_dir, *run_dir, *name;
 };
 
@@ -53,6 +78,15 @@ void health_init(struct health *h, const struct healthcheck *hc, char *const *ex
  * EPOLLOUT too before; or -1 (an exec probe, or a probe that ended at
  * once: see the event in *ev). */
 int health_start(struct health *h, const struct health_target *t, uint64_t now, enum health_event *ev);
+/* An exec probe's output to watch (EPOLLIN) once health_start returned,
+ * or -1. */
+int health_outfd(const struct health *h);
+/* It is readable: keep what fits, drop the rest; false at its end (the
+ * fd is closed). */
+bool health_on_output(struct health *h);
+/* The newest result, or NULL. */
+const struct health_result *health_latest(const struct health *h);
+
 /* The socket is ready. */
 enum health_event health_on_fd(struct health *h, uint64_t now);
 /* The exec probe ended with this wait status. */

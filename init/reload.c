@@ -226,14 +226,7 @@ int sup_reload(struct sup *s, char **msg)
         nchanged++;
         if (lf[0])
             list_add(lf[0], &f1, v->name);
-        if (v->held)
-            continue; /* rtctl stop holds: the new definition runs at rtctl start */
-        if (v->phase == EXITED || v->phase == FAILED || v->phase == BACKOFF) {
-            v->phase = WAITING;
-            v->restarts = 0;
-            v->done_ok = false;
-        }
-        v->backoff = ps->svc->restart_backoff_ms;
+        lc_changed(s, v);
     }
     size_t e = nnew;
     for (size_t j = 0; j < s->n; j++) {
@@ -251,9 +244,7 @@ int sup_reload(struct sup *s, char **msg)
             free(old->dep_gen);
             old->dep_gen = NULL;
             old->ps = NULL;
-            old->again = false;
-            if (!old->has_ctr)
-                old->phase = EXITED;
+            lc_removed(s, old);
             nv[e++] = *old;
         } else {
             svc_free(s, old);

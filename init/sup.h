@@ -1,7 +1,10 @@
 /* sup.h - what the supervisor's parts share; not for use outside init/.
  *
- *   supervisor.c  the loop, and each service's life: start, exit, restart,
- *                 dependencies, health events, stop
+ *   supervisor.c  the loop: events, logs, reaping, entries
+ *   lifecycle.c   each service's life: every change of its state (start,
+ *                 exit, restart, dependencies, health events, stop)
+ *   decide.c      the decisions lifecycle.c acts on, as pure functions
+ *   probes.c      the health checks of running services, in the loop
  *   control.c     the control socket and its requests (rtctl)
  *   reload.c      conf.d read again: services matched by name, compared,
  *                 restarted, added, removed
@@ -24,21 +27,21 @@
 #include "../runtime/container.h"
 #include "../netns/ipam.h"
 #include "../netns/net.h"
+#include "decide.h"
 #include "health.h"
 #include "svclog.h"
 
 /* A line of a service's output longer than this is logged in parts. */
 #define LOG_LINE 3968
 
-/* STARTING: the process exists and builds its root; it is RUNNING once
- * it has exec'd its program. */
-enum phase { WAITING, STARTING, RUNNING, STOPPING, BACKOFF, EXITED, FAILED };
 #define ALIVE(v) ((v)->phase == STARTING || (v)->phase == RUNNING)
 
 struct svc {
     const struct plan_svc *ps;  /* NULL: removed from conf.d by a reload, still stopping or logging */
     char name[64];
-    enum phase phase;
+    enum phase phase;           /* changed only by lifecycle.c's enter() */
+    char note[RT_ERR_MSG + 160]; /* why it is in that phase, for rtctl status ("" when it runs) */
+    char start_error[RT_ERR_MSG]; /* why its last start failed */
     struct arena a;             /* this start's spec and checks; freed at the next */
     struct ctr_spec *spec;      /* this start's (in a), until the next */
     struct ctr c;
@@ -50,6 +53,8 @@ struct svc {
     unsigned restarts;
     bool done_ok;               /* exited with status 0 (for `completed`) */
     char waiting[256];          /* what a WAITING service waits for, as last said */
+    uint64_t retry_at;          /* WAITING: not before then (the image store was locked); 0: now */
+    bool store_busy;            /* ... and that was said */
     int pipe;                   /* read end of its stdout/stderr, or -1 */
     char buf[LOG_LINE];         /* a line not yet ended */
     size_t blen;
@@ -77,6 +82,8 @@ struct sup {
     int ep, sfd, tfd, ctl;
     uint64_t armed;             /* the deadline tfd is set for, when armed_ok (UINT64_MAX: none) */
     bool armed_ok;
+    bool timer_broken;          /* timerfd_settime failed: the loop wakes every 100 ms */
+    unsigned long epoll_errors; /* epoll_wait failures (said every 600th) */
     int ownns, devnull;         /* our network namespace; /dev/null for probes */
     bool shutdown;
     struct logw lw;             /* the log writer */
@@ -95,14 +102,48 @@ struct sup {
     bool have_secrets;
 };
 
-/* What an epoll event is about: (index << 3) | kind; for EV_CLIENT the
+/* What an epoll event is about: (index << 4) | kind; for EV_CLIENT the
  * index is the connection's fd. */
-enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE, EV_CONTROL, EV_CLIENT, EV_LOGW, EV_SYNC };
-#define EV(kind, i) ((uint64_t)(i) << 3 | (kind))
+enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE, EV_CONTROL, EV_CLIENT, EV_LOGW, EV_SYNC, EV_PROBEOUT };
+#define EV(kind, i) ((uint64_t)(i) << 4 | (kind))
+#define EV_KIND(tag) ((unsigned)((tag) & 15))
+#define EV_INDEX(tag) ((tag) >> 4)
 
 uint64_t now_ms(void);
 /* rtinit's own messages: the console (stderr) and LOGDIR/rtinit.log. */
 void say(struct sup *s, enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* epoll_ctl ADD / MOD, checked: -1 (errno set, nothing said) when the
+ * kernel refuses; the caller decides what that costs. */
+int sup_watch(struct sup *s, int fd, uint32_t events, uint64_t tag);
+int sup_rewatch(struct sup *s, int fd, uint32_t events, uint64_t tag);
+void sup_unwatch(struct sup *s, int fd);
+/* The service's new output pipe (its previous one is drained and closed
+ * first); -1 when it cannot be watched (then it is closed). */
+int sup_take_pipe(struct sup *s, struct svc *v, int fd);
+
+/* lifecycle.c: every change of a service's state */
+void lc_step(struct sup *s);                            /* start what can start */
+void lc_on_sync(struct sup *s, struct svc *v);          /* STARTING: the sync socket has news */
+void lc_exited(struct sup *s, struct svc *v, int status); /* its process was reaped */
+void lc_overdue(struct sup *s);                         /* deadlines: kill what did not start or stop */
+void lc_health(struct sup *s, struct svc *v, enum health_event ev);
+bool lc_shutdown_step(struct sup *s);                   /* stop by stage; true when all are down */
+uint64_t lc_wakeup(const struct sup *s, const struct svc *v); /* its next deadline, or UINT64_MAX */
+void lc_hold_at_boot(struct sup *s, struct svc *v);     /* STATE/held names it */
+enum lc_verb { LC_STOP, LC_START, LC_RESTART };
+enum lc_answer { LA_STOPPING, LA_ALREADY_STOPPING, LA_NOT_RUNNING, LA_RESTARTING, LA_AFTER_STOP, LA_ALREADY_RUNNING,
+                 LA_WAITING, LA_STARTING };
+enum lc_answer lc_request(struct sup *s, struct svc *v, enum lc_verb verb); /* rtctl stop/start/restart */
+void lc_changed(struct sup *s, struct svc *v);          /* a reload changed its definition */
+void lc_removed(struct sup *s, struct svc *v);          /* a reload removed it (after svc_stop) */
+
+/* probes.c: the checks of a RUNNING service */
+void probes_begin(struct sup *s, struct svc *v, const struct ctr_spec *spec);
+void probes_end(struct sup *s, struct svc *v);
+void probes_run(struct sup *s);                         /* due ones start, slow ones time out */
+void probes_on_fd(struct sup *s, struct svc *v);        /* EV_PROBE */
+void probes_on_output(struct sup *s, struct svc *v);    /* EV_PROBEOUT: an exec check's output */
 
 /* A service's entry: set up for ps (a new one), or freed. */
 int svc_init(struct sup *s, struct svc *v, const struct plan_svc *ps);

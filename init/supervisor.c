@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -27,16 +28,6 @@
 #include "sup.h"
 #include "svcspec.h"
 
-/* The restart back-off doubles from restart_backoff (100 ms) to
- * restart_backoff_max (60 s), docker's numbers, and goes back to the start
- * once a service has stayed up for 10 s. */
-#define BACKOFF_RESET_MS 10000
-/* A service's process that has not exec'd its program after this is
- * killed (a mount that hangs, say): the loop never waits for it. */
-#define START_TIMEOUT_MS 60000
-/* A probe due within this much of a wake-up runs in it: services with
- * the same interval fall into step and share one wake-up. */
-#define PROBE_SLACK_MS 10
 /* A log writer that died is started again after this. */
 #define LOGW_RESTART_MS 1000
 /* At the end, how long the log writer gets for the last lines. */
@@ -81,6 +72,26 @@ static void log_line(struct sup *s, struct svc *v, const char *text, size_t len)
         dropped_said(s, v->name, resumed);
 }
 
+int sup_watch(struct sup *s, int fd, uint32_t events, uint64_t tag)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = tag};
+    return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int sup_rewatch(struct sup *s, int fd, uint32_t events, uint64_t tag)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = tag};
+    return epoll_ctl(s->ep, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void sup_unwatch(struct sup *s, int fd)
+{
+    /* Only ENOENT (not watched) or EBADF can come back, and either way
+     * the fd is not in the set: nothing to do about it. */
+    if (epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL) < 0 && errno != ENOENT && errno != EBADF)
+        say(s, LOG_WARN, "epoll_ctl(DEL, %d): %s", fd, strerror(errno));
+}
+
 static void close_pipe(struct sup *s, struct svc *v)
 {
     if (v->pipe < 0)
@@ -88,7 +99,7 @@ static void close_pipe(struct sup *s, struct svc *v)
     if (v->blen)
         log_line(s, v, v->buf, v->blen);
     v->blen = 0;
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, v->pipe, NULL);
+    sup_unwatch(s, v->pipe);
     close(v->pipe);
     v->pipe = -1;
 }
@@ -122,6 +133,21 @@ static void drain(struct sup *s, struct svc *v, int reads)
     }
 }
 
+int sup_take_pipe(struct sup *s, struct svc *v, int fd)
+{
+    if (v->pipe >= 0) /* the previous run's: what is left in it, then close */
+        drain(s, v, 64);
+    close_pipe(s, v);
+    if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0 || sup_watch(s, fd, EPOLLIN, EV(EV_PIPE, v - s->v)) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    v->pipe = fd;
+    return 0;
+}
+
 /* Move queued lines to the writer; when its pipe is full, wait for it
  * to drain (EPOLLOUT) rather than retry every turn. */
 static void dropped_said(struct sup *s, const char *name, uint64_t n)
@@ -147,15 +173,15 @@ static void flush_logs(struct sup *s)
         if (noted)
             r = logw_flush(&s->lw, s->qs, s->n + 1);
     }
-    if (r == 0) {
-        struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV(EV_LOGW, 0)};
-        epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lw.fd, &ev);
-    }
+    /* Its pipe is full: wait for it to drain. Should the kernel refuse
+     * to watch it, the queues are offered again at the next turn. */
+    if (r == 0 && sup_watch(s, s->lw.fd, EPOLLOUT, EV(EV_LOGW, 0)) < 0)
+        s->lw.full = false;
 }
 
 static void on_logw_writable(struct sup *s)
 {
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lw.fd, NULL);
+    sup_unwatch(s, s->lw.fd);
     s->lw.full = false;
     flush_logs(s);
 }
@@ -184,501 +210,13 @@ static void logw_died(struct sup *s, int status)
     else
         snprintf(what, sizeof(what), "exited with status %d", WEXITSTATUS(status));
     if (s->lw.fd >= 0) {
-        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lw.fd, NULL);
+        sup_unwatch(s, s->lw.fd);
         close(s->lw.fd);
     }
     s->lw.fd = -1;
     s->lw.pid = -1;
     s->lw_restart = now_ms() + LOGW_RESTART_MS;
     say(s, LOG_ERR, "the log writer %s; starting another in %d ms", what, LOGW_RESTART_MS);
-}
-
-/* ---------- starting and exits ---------- */
-
-static void exited(struct sup *s, struct svc *v, int status);
-
-/* The checks begin with the service; their ${VAR} come from the secrets
- * as the command's do (only words written in conf.d). The check is
- * copied into the start's arena: a reload may free the conf it came from
- * while the service runs on. */
-static void start_health(struct sup *s, struct svc *v, const struct ctr_spec *spec)
-{
-    const struct healthcheck *from = v->ps->hc;
-    struct healthcheck *hc = NULL;
-    char **argv = NULL;
-    const char *why = NULL;
-    if (from) {
-        hc = arena_alloc(&v->a, sizeof(*hc));
-        *hc = *from;
-        hc->url = from->url ? arena_strdup(&v->a, from->url) : NULL;
-        hc->host = from->host ? arena_strdup(&v->a, from->host) : NULL;
-        hc->path = from->path ? arena_strdup(&v->a, from->path) : NULL;
-        hc->exec = (struct argv){0};
-    }
-    if (hc && hc->kind == HC_EXEC) {
-        argv = svcspec_expand_argv(&v->a, &from->exec, s->have_secrets ? &s->secrets : NULL, &why);
-        for (size_t i = 0; argv && i < from->exec.n; i++)
-            if (argv[i] == from->exec.v[i]) /* a word of the image's, in the conf's memory */
-                argv[i] = arena_strdup(&v->a, argv[i]);
-        if (!argv) {
-            say(s, LOG_ERR, "%s: healthcheck exec: %s; the check cannot run", v->name, why);
-            hc = NULL;
-        }
-    }
-    v->netns = -1;
-    if (hc && hc->kind != HC_EXEC && spec->network != NET_HOST) {
-        char p[64];
-        snprintf(p, sizeof(p), "/proc/%d/ns/net", (int)v->c.pid);
-        v->netns = open(p, O_RDONLY | O_CLOEXEC);
-        if (v->netns < 0) {
-            say(s, LOG_ERR, "%s: %s: %s; the check cannot run", v->name, p, strerror(errno));
-            hc = NULL;
-        }
-    }
-    health_init(&v->h, hc, argv, now_ms());
-}
-
-static void stop_health(struct sup *s, struct svc *v)
-{
-    if (v->h.fd >= 0)
-        epoll_ctl(s->ep, EPOLL_CTL_DEL, v->h.fd, NULL);
-    health_cancel(&v->h);
-    v->h.hc = NULL;
-    if (v->netns >= 0)
-        close(v->netns);
-    v->netns = -1;
-}
-
-static void start(struct sup *s, struct svc *v)
-{
-    struct rt_err err;
-    v->started_at = now_ms(); /* a start that fails did not stay up */
-    arena_free(&v->a);
-    arena_init(&v->a);
-    jmp_buf jb;
-    if (ARENA_TRY(&v->a, jb)) {
-        say(s, LOG_ERR, "%s: out of memory preparing the start", v->name);
-        exited(s, v, 127 << 8);
-        return;
-    }
-    struct store st;
-    v->spec = arena_alloc(&v->a, sizeof(*v->spec)); /* until the process has exec'd (ctr_spawned) */
-    struct ctr_spec *spec = v->spec;
-    v->start_failed = false;
-    if (store_open(&st, s->paths, false, LOCK_SH, &err) < 0) {
-        say(s, LOG_ERR, "%s: %s", v->name, err.msg);
-        exited(s, v, 127 << 8);
-        return;
-    }
-    struct svcspec_ctx x = {.conf = s->p->conf,
-                            .paths = s->paths,
-                            .store = &st,
-                            .secrets = s->have_secrets ? &s->secrets : NULL,
-                            .hosts = s->hosts,
-                            .resolv = s->resolv};
-    int r = 0;
-    if (v->ps->svc->network == NET_BRIDGE) {
-        struct ctr_net *net = arena_alloc(&v->a, sizeof(*net));
-        r = bridge_for(s, v, net, &err);
-        x.net = net;
-    }
-    if (r == 0)
-        r = svcspec_build(&x, &v->a, v->ps, spec, &err);
-    store_close(&st);
-    v->has_fp = r == 0;
-    if (r < 0) {
-        say(s, LOG_ERR, "%s", err.msg);
-        exited(s, v, 127 << 8);
-        return;
-    }
-    svcspec_fingerprint(v->ps, spec, &v->fp);
-    int pfd[2];
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
-        say(s, LOG_ERR, "%s: %s", v->name, strerror(errno));
-        if (null >= 0)
-            close(null);
-        exited(s, v, 127 << 8);
-        return;
-    }
-    spec->stdio[0] = null;
-    spec->stdio[1] = spec->stdio[2] = pfd[1];
-    /* Not ctr_start(): the loop does not wait while the child builds its
-     * root; the sync socket says when it has exec'd (on_sync). */
-    r = ctr_spawn(spec, &v->c, &err);
-    close(null);
-    close(pfd[1]);
-    if (r < 0) {
-        close(pfd[0]);
-        ctr_release(&v->c, false);
-        say(s, LOG_ERR, "%s", err.msg);
-        exited(s, v, 127 << 8);
-        return;
-    }
-    v->has_ctr = true;
-    v->phase = STARTING;
-    v->deadline = now_ms() + START_TIMEOUT_MS;
-    fcntl(v->c.sync, F_SETFL, O_NONBLOCK);
-    struct epoll_event sev = {.events = EPOLLIN, .data.u64 = EV(EV_SYNC, v - s->v)};
-    epoll_ctl(s->ep, EPOLL_CTL_ADD, v->c.sync, &sev);
-    v->generation++;
-    for (size_t i = 0; v->dep_gen && i < v->ps->svc->ndeps; i++)
-        v->dep_gen[i] = s->v[v->ps->deps[i]].generation;
-    v->waiting[0] = '\0';
-    if (v->pipe >= 0) /* the previous run's: what is left in it, then close */
-        drain(s, v, 64);
-    close_pipe(s, v);
-    v->pipe = pfd[0];
-    fcntl(v->pipe, F_SETFL, O_NONBLOCK);
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_PIPE, v - s->v)};
-    epoll_ctl(s->ep, EPOLL_CTL_ADD, v->pipe, &ev);
-}
-
-/* The sync socket of a STARTING service: its program runs, or it failed
- * before (its exit comes to the reaper). */
-static void forget_sync(struct sup *s, struct svc *v)
-{
-    if (v->c.sync >= 0)
-        epoll_ctl(s->ep, EPOLL_CTL_DEL, v->c.sync, NULL);
-}
-
-static void on_sync(struct sup *s, struct svc *v)
-{
-    if (v->phase != STARTING || v->c.sync < 0)
-        return;
-    struct rt_err err;
-    forget_sync(s, v);
-    int r = ctr_spawned(v->spec, &v->c, &err);
-    if (r == 1) { /* spurious: watch on */
-        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_SYNC, v - s->v)};
-        epoll_ctl(s->ep, EPOLL_CTL_ADD, v->c.sync, &ev);
-        return;
-    }
-    if (r < 0) {
-        say(s, LOG_ERR, "%s", err.msg);
-        v->start_failed = true; /* killed; the reaper finishes it */
-        return;
-    }
-    v->phase = RUNNING;
-    start_health(s, v, v->spec);
-    say(s, LOG_INFO, "%s: started (pid %d)", v->name, (int)v->c.pid);
-    if (v->c.missing[0])
-        say(s, LOG_WARN, "%s runs without %s", v->name, v->c.missing);
-}
-
-static void describe(int status, char *buf, size_t len)
-{
-    char sig[32];
-    if (WIFSIGNALED(status))
-        snprintf(buf, len, "was killed by %s", signal_name(WTERMSIG(status), sig, sizeof(sig)));
-    else
-        snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
-}
-
-/* The service's process ended, or it could not start (status 127). */
-static void exited(struct sup *s, struct svc *v, int status)
-{
-    uint64_t now = now_ms();
-    stop_health(s, v);
-    bool unhealthy = v->unhealthy, restart_now = v->again;
-    v->unhealthy = v->again = false;
-    if (v->has_ctr && v->c.sync >= 0) {
-        /* Its exit came before the loop read the sync socket: a program
-         * that ran and ended at once (the socket closed on exec), or a
-         * start that failed (the reason is in the socket). */
-        struct rt_err err;
-        forget_sync(s, v);
-        if (ctr_spawned(v->spec, &v->c, &err) < 0) {
-            say(s, LOG_ERR, "%s", err.msg);
-            v->start_failed = true;
-        } else if (v->phase == STARTING) {
-            say(s, LOG_INFO, "%s: started (pid %d)", v->name, (int)v->c.pid); /* and ended at once, below */
-        }
-    }
-    bool ran = v->has_ctr && !v->start_failed;
-    if (v->has_ctr) {
-        uint64_t ooms = v->c.has_cgroup ? cg_oom_kills(&v->c.cg) : 0;
-        if (ooms)
-            say(s, LOG_ERR, "%s: the kernel's OOM killer ended %llu process%s (memory limit reached)", v->name,
-                (unsigned long long)ooms, ooms == 1 ? "" : "es");
-        v->c.pid = -1;
-        ctr_release(&v->c, false);
-        v->has_ctr = false;
-    }
-    char what[64];
-    if (ran)
-        describe(status, what, sizeof(what));
-    else
-        snprintf(what, sizeof(what), "could not start");
-    v->done_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!v->ps) {
-        say(s, LOG_INFO, "%s: stopped (%s); it is no longer in conf.d", v->name, what);
-        v->phase = EXITED;
-        return;
-    }
-    const struct svc_conf *c = v->ps->svc;
-    if (restart_now && !s->shutdown && !v->held) {
-        /* back to waiting: it starts again once its dependencies hold */
-        say(s, LOG_INFO, "%s: stopped (%s); starting again", v->name, what);
-        v->phase = WAITING;
-        return;
-    }
-    if (s->shutdown || v->held || (v->phase == STOPPING && !unhealthy)) {
-        say(s, LOG_INFO, "%s: stopped (%s)%s", v->name, what, v->held && !s->shutdown ? " by rtctl stop" : "");
-        v->phase = EXITED;
-        return;
-    }
-    if (unhealthy) { /* stopped for failing its checks: a failure, whatever its status */
-        v->done_ok = false;
-        snprintf(what, sizeof(what), "was stopped as unhealthy");
-    }
-    if (v->started_at && now - v->started_at >= BACKOFF_RESET_MS)
-        v->backoff = c->restart_backoff_ms;
-    bool again = c->restart == RESTART_ALWAYS || c->restart == RESTART_UNLESS_STOPPED ||
-                 (c->restart == RESTART_ON_FAILURE && !v->done_ok);
-    if (again && c->restart == RESTART_ON_FAILURE && c->restart_max && v->restarts >= c->restart_max) {
-        say(s, LOG_ERR, "%s %s; not restarted: it failed %u times (restart = on-failure:%u)", v->name, what,
-            v->restarts + 1, c->restart_max);
-        v->phase = FAILED;
-        return;
-    }
-    if (!again) {
-        say(s, v->done_ok ? LOG_INFO : LOG_ERR, "%s %s (restart = %s)", v->name, what, restart_name(c->restart));
-        v->phase = v->done_ok ? EXITED : FAILED;
-        return;
-    }
-    v->phase = BACKOFF;
-    v->deadline = now + v->backoff;
-    v->restarts++;
-    char d[32];
-    format_duration_buf(d, sizeof(d), v->backoff);
-    say(s, LOG_WARN, "%s %s; restarting in %s (restart %u)", v->name, what, d, v->restarts);
-    v->backoff = v->backoff * 2 > c->restart_backoff_max_ms ? c->restart_backoff_max_ms : v->backoff * 2;
-}
-
-/* Are v's dependencies met? If not, why, in *why. */
-static bool deps_met(struct sup *s, struct svc *v, char *why, size_t len)
-{
-    const struct svc_conf *c = v->ps->svc;
-    for (size_t i = 0; i < c->ndeps; i++) {
-        struct svc *d = &s->v[v->ps->deps[i]];
-        switch (c->deps[i].cond) {
-        case DEP_HEALTHY:
-            if (d->phase != RUNNING) {
-                snprintf(why, len, "%s to start and be healthy", d->name);
-                return false;
-            }
-            if (d->h.hc && d->h.state != HEALTH_HEALTHY) {
-                snprintf(why, len, "%s to be healthy (last check: %s)", d->name, d->h.last);
-                return false;
-            }
-            break;
-        case DEP_STARTED:
-            if (d->phase != RUNNING) {
-                snprintf(why, len, "%s to start", d->name);
-                return false;
-            }
-            break;
-        case DEP_COMPLETED:
-            if (d->phase != EXITED || !d->done_ok) {
-                snprintf(why, len, "%s to complete%s", d->name,
-                         d->phase == FAILED || (d->phase == EXITED && !d->done_ok) ? " (it failed)" : "");
-                return false;
-            }
-            break;
-        }
-    }
-    return true;
-}
-
-/* ---------- stopping ---------- */
-
-void svc_stop(struct sup *s, struct svc *v)
-{
-    if (!v->has_ctr || !ALIVE(v))
-        return;
-    if (v->phase == STARTING) { /* whether it got to exec no longer matters */
-        forget_sync(s, v);
-        close(v->c.sync);
-        v->c.sync = -1;
-    }
-    int sig = v->ps->stop_signal ? v->ps->stop_signal : SIGTERM;
-    char name[32];
-    say(s, LOG_INFO, "%s: stopping (%s)", v->name, signal_name(sig, name, sizeof(name)));
-    ctr_signal(&v->c, sig);
-    v->phase = STOPPING;
-    uint64_t t = v->ps->svc->stop_timeout_ms;
-    v->deadline = now_ms() + (t ? t : 10000);
-    stop_health(s, v);
-}
-
-/* Shutdown: services stop by stage, the last stage first, so nothing
- * stops while something that depends on it still runs. True when every
- * service is down. */
-static bool stop_step(struct sup *s)
-{
-    unsigned top = 0;
-    bool removed = false; /* removed by a reload and still stopping */
-    for (size_t i = 0; i < s->n; i++) {
-        struct svc *v = &s->v[i];
-        if (v->phase == WAITING || v->phase == BACKOFF)
-            v->phase = EXITED;
-        if (!v->ps)
-            removed |= v->has_ctr;
-        else if ((ALIVE(v) || v->phase == STOPPING) && v->ps->stage > top)
-            top = v->ps->stage;
-    }
-    if (top == 0)
-        return !removed;
-    for (size_t i = 0; i < s->p->n; i++)
-        if (ALIVE(&s->v[i]) && s->v[i].ps->stage == top)
-            svc_stop(s, &s->v[i]);
-    return false;
-}
-
-/* ---------- the loop ---------- */
-
-/* stop_timeout is up: SIGKILL to everything in the service. */
-static void kill_overdue(struct sup *s)
-{
-    uint64_t now = now_ms();
-    for (size_t i = 0; i < s->n; i++) {
-        struct svc *v = &s->v[i];
-        if (v->phase == STARTING && now >= v->deadline) {
-            say(s, LOG_ERR, "%s: its process did not get to run its program in %d s; killing it", v->name,
-                START_TIMEOUT_MS / 1000);
-            v->start_failed = true;
-            if (v->c.has_cgroup)
-                cg_kill(&v->c.cg);
-            ctr_signal(&v->c, SIGKILL);
-            v->deadline = UINT64_MAX;
-        }
-        if (v->phase == STOPPING && now >= v->deadline) {
-            say(s, LOG_WARN, "%s: did not stop in time; killing every process in it", v->name);
-            if (v->c.has_cgroup)
-                cg_kill(&v->c.cg);
-            ctr_signal(&v->c, SIGKILL);
-            v->deadline = UINT64_MAX;
-        }
-    }
-}
-
-static void health_event(struct sup *s, struct svc *v, enum health_event ev)
-{
-    if (ev == HE_HEALTHY) {
-        say(s, LOG_INFO, "%s is healthy (%s)", v->name, v->h.last);
-    } else if (ev == HE_UNHEALTHY && v->phase == RUNNING) {
-        /* Unlike docker, an unhealthy service does not keep running: it
-         * is stopped, and its restart policy decides what comes next. */
-        say(s, LOG_ERR, "%s is unhealthy: %u checks failed in a row (last: %s); stopping it", v->name, v->h.fails,
-            v->h.last);
-        v->unhealthy = true;
-        svc_stop(s, v);
-    }
-}
-
-/* Probes that are due, and probes that took too long. */
-static void probes(struct sup *s)
-{
-    uint64_t now = now_ms();
-    for (size_t i = 0; i < s->n; i++) {
-        struct svc *v = &s->v[i];
-        if (v->phase != RUNNING || !v->h.hc)
-            continue;
-        if (v->h.busy && now >= v->h.deadline) {
-            if (v->h.fd >= 0)
-                epoll_ctl(s->ep, EPOLL_CTL_DEL, v->h.fd, NULL);
-            health_event(s, v, health_on_timeout(&v->h, now));
-        } else if (!v->h.busy && now + PROBE_SLACK_MS >= v->h.next) {
-            struct health_target t = {.netns = v->netns,
-                                      .ownns = s->ownns,
-                                      .devnull = s->devnull,
-                                      .state_dir = s->paths->state_dir,
-                                      .run_dir = s->paths->run_dir,
-                                      .name = v->name};
-            enum health_event ev;
-            v->checks++;
-            int fd = health_start(&v->h, &t, now, &ev);
-            if (fd >= 0) {
-                struct epoll_event e = {.events = v->h.sent ? EPOLLIN : EPOLLIN | EPOLLOUT, .data.u64 = EV(EV_PROBE, i)};
-                epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e);
-            }
-            health_event(s, v, ev);
-        }
-    }
-}
-
-static void on_probe_fd(struct sup *s, struct svc *v)
-{
-    if (v->h.fd < 0)
-        return;
-    int fd = v->h.fd;
-    bool was_sent = v->h.sent;
-    /* When the probe ends, health closes the socket, which takes it out
-     * of the epoll set: no EPOLL_CTL_DEL (a syscall per check) needed. */
-    enum health_event ev = health_on_fd(&v->h, now_ms());
-    if (v->h.fd >= 0 && v->h.sent && !was_sent)
-        epoll_ctl(s->ep, EPOLL_CTL_MOD, fd, &(struct epoll_event){.events = EPOLLIN, .data.u64 = EV(EV_PROBE, v - s->v)});
-    health_event(s, v, ev);
-}
-
-/* restart_dependents: a running service whose dependency has been
- * restarted since it started, and holds its condition again, restarts
- * too (compose does this only for restarts it makes itself). */
-static void follow_dependencies(struct sup *s)
-{
-    for (size_t i = 0; i < s->p->n; i++) {
-        struct svc *v = &s->v[i];
-        if (v->phase != RUNNING || !v->dep_gen)
-            continue;
-        char why[256];
-        for (size_t k = 0; k < v->ps->svc->ndeps; k++) {
-            struct svc *d = &s->v[v->ps->deps[k]];
-            if (d->generation == v->dep_gen[k] || !deps_met(s, v, why, sizeof(why)))
-                continue;
-            say(s, LOG_INFO, "%s: restarting, since %s was restarted (restart_dependents)", v->name, d->name);
-            v->again = true;
-            svc_stop(s, v);
-            break;
-        }
-    }
-}
-
-/* A service removed by a reload and added back by the next may still be
- * stopping under the same name (one container per name). */
-static bool name_free(struct sup *s, const struct svc *v, char *why, size_t len)
-{
-    for (size_t i = s->p->n; i < s->n; i++)
-        if (s->v[i].has_ctr && !strcmp(s->v[i].name, v->name)) {
-            snprintf(why, len, "its previous definition to stop");
-            return false;
-        }
-    return true;
-}
-
-/* Start what can start. */
-static void step(struct sup *s)
-{
-    uint64_t now = now_ms();
-    follow_dependencies(s);
-    /* in plan order, so that a service's dependencies come first */
-    for (size_t i = 0; i < s->p->n; i++) {
-        struct svc *v = &s->v[i];
-        if (v->phase == BACKOFF && now >= v->deadline) {
-            v->phase = WAITING;
-        }
-        if (v->phase != WAITING)
-            continue;
-        char why[256];
-        if (!deps_met(s, v, why, sizeof(why)) || !name_free(s, v, why, sizeof(why))) {
-            if (strcmp(why, v->waiting)) {
-                say(s, LOG_INFO, "%s: waiting for %s", v->name, why);
-                snprintf(v->waiting, sizeof(v->waiting), "%s", why);
-            }
-            continue;
-        }
-        start(s, v);
-    }
 }
 
 static void arm_timer(struct sup *s)
@@ -688,8 +226,8 @@ static void arm_timer(struct sup *s)
         next = s->lw_restart;
     for (size_t i = 0; i < s->n; i++) {
         const struct svc *v = &s->v[i];
-        if ((v->phase == BACKOFF || v->phase == STOPPING || v->phase == STARTING) && v->deadline < next && !(s->shutdown && v->phase == BACKOFF))
-            next = v->deadline;
+        if (lc_wakeup(s, v) < next)
+            next = lc_wakeup(s, v);
         if (v->phase == RUNNING && !s->shutdown && health_wakeup(&v->h) < next)
             next = health_wakeup(&v->h);
     }
@@ -703,7 +241,14 @@ static void arm_timer(struct sup *s)
         it.it_value.tv_sec = (time_t)(next / 1000);
         it.it_value.tv_nsec = (long)(next % 1000) * 1000000;
     }
-    timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &it, NULL);
+    /* Cannot fail with these arguments; if it did, no deadline would
+     * wake the loop: then it wakes every 100 ms, and says so once. */
+    if (timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &it, NULL) < 0) {
+        if (!s->timer_broken)
+            say(s, LOG_ERR, "timerfd_settime: %s; waking every 100 ms instead", strerror(errno));
+        s->timer_broken = true;
+        s->armed_ok = false;
+    }
 }
 
 static void reap(struct sup *s)
@@ -720,11 +265,11 @@ static void reap(struct sup *s)
         for (size_t i = 0; i < s->n; i++) {
             struct svc *v = &s->v[i];
             if (v->has_ctr && v->c.pid == pid) {
-                exited(s, v, status);
+                lc_exited(s, v, status);
                 break;
             }
             if (v->h.busy && v->h.exec.pid == pid) {
-                health_event(s, v, health_on_exit(&v->h, status, now_ms()));
+                lc_health(s, v, health_on_exit(&v->h, status, now_ms()));
                 break;
             }
         }
@@ -759,7 +304,7 @@ int svc_init(struct sup *s, struct svc *v, const struct plan_svc *ps)
 
 void svc_free(struct sup *s, struct svc *v)
 {
-    stop_health(s, v);
+    probes_end(s, v);
     close_pipe(s, v);
     arena_free(&v->a);
     logq_free(&v->q);
@@ -767,22 +312,26 @@ void svc_free(struct sup *s, struct svc *v)
     v->dep_gen = NULL;
 }
 
+/* MOD of an fd that is in the set: it cannot fail but for a bug; if it
+ * does, the fd is still watched under its old index, which is said. */
+static void retag(struct sup *s, struct svc *v, int fd, uint32_t events, uint64_t tag)
+{
+    if (sup_rewatch(s, fd, events, tag) < 0)
+        say(s, LOG_ERR, "%s: epoll_ctl(MOD): %s; its events may go astray", v->name, strerror(errno));
+}
+
 int sup_reindex(struct sup *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         struct svc *v = &s->v[i];
-        if (v->pipe >= 0) {
-            struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_PIPE, i)};
-            epoll_ctl(s->ep, EPOLL_CTL_MOD, v->pipe, &ev);
-        }
-        if (v->h.fd >= 0) {
-            struct epoll_event ev = {.events = v->h.sent ? EPOLLIN : EPOLLIN | EPOLLOUT, .data.u64 = EV(EV_PROBE, i)};
-            epoll_ctl(s->ep, EPOLL_CTL_MOD, v->h.fd, &ev);
-        }
-        if (v->has_ctr && v->c.sync >= 0) {
-            struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_SYNC, i)};
-            epoll_ctl(s->ep, EPOLL_CTL_MOD, v->c.sync, &ev);
-        }
+        if (v->pipe >= 0)
+            retag(s, v, v->pipe, EPOLLIN, EV(EV_PIPE, i));
+        if (v->h.fd >= 0)
+            retag(s, v, v->h.fd, v->h.sent ? EPOLLIN : EPOLLIN | EPOLLOUT, EV(EV_PROBE, i));
+        if (v->h.outfd >= 0)
+            retag(s, v, v->h.outfd, EPOLLIN, EV(EV_PROBEOUT, i));
+        if (v->has_ctr && v->c.sync >= 0 && v->phase == STARTING)
+            retag(s, v, v->c.sync, EPOLLIN, EV(EV_SYNC, i));
     }
     struct logq **qs = realloc(s->qs, (s->n + 1) * sizeof(*qs));
     if (!qs)
@@ -905,10 +454,10 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         log_msg(lg, LOG_ERR, "out of memory");
         return 1;
     }
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_SIGNAL, 0)};
-    epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sfd, &ev);
-    ev.data.u64 = EV(EV_TIMER, 0);
-    epoll_ctl(s.ep, EPOLL_CTL_ADD, s.tfd, &ev);
+    if (sup_watch(&s, s.sfd, EPOLLIN, EV(EV_SIGNAL, 0)) < 0 || sup_watch(&s, s.tfd, EPOLLIN, EV(EV_TIMER, 0)) < 0) {
+        log_msg(lg, LOG_ERR, "setting up the event loop: epoll_ctl: %s", strerror(errno));
+        return 1;
+    }
     start_logw(&s);
     s.have_secrets = sup_load_secrets(&s, p->conf, &s.sa, &s.secrets);
     bridge_open(&s);
@@ -918,12 +467,12 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
 
     bool done = false;
     while (!done) {
-        kill_overdue(&s);
+        lc_overdue(&s);
         if (s.shutdown) {
-            done = stop_step(&s);
+            done = lc_shutdown_step(&s);
         } else {
-            probes(&s);
-            step(&s);
+            probes_run(&s);
+            lc_step(&s);
         }
         if (s.n > s.p->n)
             drop_gone(&s);
@@ -934,16 +483,26 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
             break;
         arm_timer(&s);
         struct epoll_event evs[16];
-        int n = epoll_wait(s.ep, evs, 16, -1);
+        int n = epoll_wait(s.ep, evs, 16, s.timer_broken ? 100 : -1);
         if (n < 0 && errno != EINTR) {
-            say(&s, LOG_ERR, "epoll_wait: %s", strerror(errno));
-            continue;
+            /* Cannot happen with a valid set; if it does, the loop must
+             * not spin on it: it polls the signals (reaping, shutdown)
+             * every 100 ms, and the deadlines are read off the clock. */
+            if (s.epoll_errors++ % 600 == 0)
+                say(&s, LOG_ERR, "epoll_wait: %s; polling every 100 ms", strerror(errno));
+            struct pollfd pf = {.fd = s.sfd, .events = POLLIN};
+            if (poll(&pf, 1, 100) < 0 && errno != EINTR)
+                pf.revents = POLLIN; /* read the signalfd anyway: it is non-blocking */
+            n = 1;
+            evs[0].data.u64 = EV(EV_SIGNAL, 0);
         }
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
-            unsigned kind = tag & 7;
-            struct svc *v =
-                (kind == EV_PIPE || kind == EV_PROBE || kind == EV_SYNC) && (tag >> 3) < s.n ? &s.v[tag >> 3] : NULL;
+            unsigned kind = EV_KIND(tag);
+            struct svc *v = (kind == EV_PIPE || kind == EV_PROBE || kind == EV_SYNC || kind == EV_PROBEOUT) &&
+                                    EV_INDEX(tag) < s.n
+                                ? &s.v[EV_INDEX(tag)]
+                                : NULL;
             if (kind == EV_SIGNAL) {
                 struct signalfd_siginfo si;
                 while (read(s.sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -976,15 +535,17 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
                 if (v->pipe >= 0)
                     drain(&s, v, 4);
             } else if (kind == EV_PROBE && v) {
-                on_probe_fd(&s, v);
+                probes_on_fd(&s, v);
+            } else if (kind == EV_PROBEOUT && v) {
+                probes_on_output(&s, v);
             } else if (kind == EV_CONTROL) {
                 control_accept(&s);
             } else if (kind == EV_CLIENT) {
-                control_request(&s, (int)(tag >> 3));
+                control_request(&s, (int)EV_INDEX(tag));
             } else if (kind == EV_LOGW) {
                 on_logw_writable(&s);
             } else if (kind == EV_SYNC && v) {
-                on_sync(&s, v);
+                lc_on_sync(&s, v);
             }
         }
     }

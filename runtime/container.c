@@ -218,6 +218,31 @@ static int write_pins(const struct ctr_spec *s, const char *dir, struct rt_err *
     return r;
 }
 
+bool ctr_layers_pinned(const struct ctr_spec *s)
+{
+    char p[PATH_MAX];
+    if ((size_t)snprintf(p, sizeof(p), "%s/containers/%s/layers", s->state_dir, s->name) >= sizeof(p))
+        return false;
+    size_t len = s->nlayers * (DIGEST_HEX_LEN + 1);
+    char *want = malloc(len + 1), *have = malloc(len + 2);
+    bool same = false;
+    int fd = want && have ? open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    if (fd >= 0) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->nlayers; i++) {
+            digest_hex(&s->layers[i], want + n);
+            n += DIGEST_HEX_LEN;
+            want[n++] = '\n';
+        }
+        ssize_t k = read(fd, have, len + 1);
+        same = k == (ssize_t)len && memcmp(want, have, len) == 0;
+        close(fd);
+    }
+    free(want);
+    free(have);
+    return same;
+}
+
 /* Take the container's lock, RUN/containers/<name>/lock: one process runs
  * a container at a time (they would share its upper directory). The lock
  * goes with our process, whatever ends it; the file it is on must still

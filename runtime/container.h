@@ -98,6 +98,11 @@ struct ctr {
     char missing[512];           /* limits not applied for want of a controller */
 };
 
+/* Does STATE/containers/<name>/layers already list exactly s's layers?
+ * Then `image gc` keeps them (it reads those lists under the store's
+ * lock), and a start may go on while gc holds that lock. */
+bool ctr_layers_pinned(const struct ctr_spec *s);
+
 /* A container's name: a DNS label (lowercase letters, digits, '-'; at most
  * 63), since it names a cgroup, a directory and a host. */
 bool ctr_name_ok(const char *name);

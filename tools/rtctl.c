@@ -35,6 +35,7 @@ static const struct command {
     {"stop", cmd_stop, "stop services and keep them down"},
     {"start", cmd_start, "start services again"},
     {"restart", cmd_restart, "restart services"},
+    {"health", cmd_health, "a service's last health checks, with what they printed"},
     {"reload", cmd_reload, "read conf.d again: restart what changed, start what is new, stop what is gone"},
 };
 

@@ -30,6 +30,7 @@ int cmd_status(struct rtctl *ctl, int argc, char **argv);
 int cmd_stop(struct rtctl *ctl, int argc, char **argv);
 int cmd_start(struct rtctl *ctl, int argc, char **argv);
 int cmd_restart(struct rtctl *ctl, int argc, char **argv);
+int cmd_health(struct rtctl *ctl, int argc, char **argv);
 int cmd_reload(struct rtctl *ctl, int argc, char **argv);
 int cmd_logs(struct rtctl *ctl, int argc, char **argv);
 

@@ -108,12 +108,13 @@ int cmd_status(struct rtctl *ctl, int argc, char **argv)
     size_t k;
     json_t *o;
     json_array_foreach(arr, k, o) {
-        const char *name = "?", *state = "?", *health = "", *waiting = "", *last = NULL;
-        int pid = 0, restarts = 0, held = 0, removed = 0;
+        const char *name = "?", *state = "?", *health = "", *waiting = "", *last = NULL, *why = NULL, *out = NULL;
+        int pid = 0, restarts = 0, held = 0, removed = 0, fails = 0, retries = 0;
         json_int_t dropped = 0;
-        json_unpack(o, "{s?s, s?s, s?s, s?i, s?i, s?s, s?s, s?b, s?b, s?I}", "name", &name, "state", &state, "health",
-                    &health, "pid", &pid, "restarts", &restarts, "waiting_for", &waiting, "last_check", &last, "held",
-                    &held, "removed", &removed, "log_dropped", &dropped);
+        json_unpack(o, "{s?s, s?s, s?s, s?i, s?i, s?s, s?s, s?b, s?b, s?I, s?s, s?s, s?i, s?i}", "name", &name, "state",
+                    &state, "health", &health, "pid", &pid, "restarts", &restarts, "waiting_for", &waiting,
+                    "last_check", &last, "held", &held, "removed", &removed, "log_dropped", &dropped, "note", &why,
+                    "last_output", &out, "fails", &fails, "retries", &retries);
         char pids[16] = "-";
         if (pid)
             snprintf(pids, sizeof(pids), "%d", pid);
@@ -125,10 +126,18 @@ int cmd_status(struct rtctl *ctl, int argc, char **argv)
             nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "stopped by rtctl stop; ");
         if (dropped)
             nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "%lld log lines dropped; ", (long long)dropped);
+        /* a healthy service whose last check failed says so: "healthy"
+         * next to "HTTP 404" alone reads as a contradiction */
+        char failed[64] = "";
+        if (fails && retries)
+            snprintf(failed, sizeof(failed), " (failed %d of %d in a row)", fails, retries);
         if (*waiting)
             snprintf(note + nn, sizeof(note) - nn, "waiting for %s", waiting);
         else if (last)
-            snprintf(note + nn, sizeof(note) - nn, "last check: %s", last);
+            snprintf(note + nn, sizeof(note) - nn, "last check%s: %s%s%s", failed, last, out ? ": " : "",
+                     out ? out : "");
+        else if (why && *why && !held)
+            snprintf(note + nn, sizeof(note) - nn, "%s", why);
         else if (nn >= 2)
             note[nn - 2] = '\0';
         printf("%-20s %-10s %-9s %7s %8d  %s\n", name, state, *health ? health : "-", pids, restarts, note);
@@ -208,13 +217,20 @@ static int act(struct rtctl *ctl, const struct rt_paths *paths, const char *verb
         if (done || waited >= timeout * 1000) {
             int r = 0;
             if (done && !strcmp(state, "failed") && !stop) {
-                log_msg(&ctl->log, LOG_ERR, "%s failed to start (rtctl logs %s)", name, name);
+                const char *why = o ? json_string_value(json_object_get(o, "note")) : NULL;
+                log_msg(&ctl->log, LOG_ERR, "%s failed to start%s%s (rtctl logs %s)", name, why ? ": " : "",
+                        why ? why : "", name);
                 r = -1;
             } else if (done) {
                 printf("%s: %s\n", name, stop ? "stopped" : "running");
             } else {
-                log_msg(&ctl->log, LOG_WARN, "%s is %s after %lds%s%s", name, state, timeout,
-                        waiting && *waiting ? ", waiting for " : "", waiting && *waiting ? waiting : "");
+                /* not what was asked within the time given: a failure, so
+                 * that a script (or a deploy) does not go on as if it were */
+                const char *why = o ? json_string_value(json_object_get(o, "note")) : NULL;
+                log_msg(&ctl->log, LOG_ERR, "%s is %s after %lds%s%s%s%s", name, state, timeout,
+                        waiting && *waiting ? ", waiting for " : "", waiting && *waiting ? waiting : "",
+                        why && *why && !(waiting && *waiting) ? ": " : "", why && *why && !(waiting && *waiting) ? why : "");
+                r = -1;
             }
             json_decref(arr);
             return r;
@@ -277,5 +293,75 @@ int cmd_reload(struct rtctl *ctl, int argc, char **argv)
         return EXIT_FAIL;
     printf("%s\n", startswith(ans, "ok: ") ? ans + 4 : ans);
     free(ans);
+    return EXIT_OK;
+}
+
+/* ---------- health ---------- */
+
+static const char usage_health[] = "rtctl health SERVICE";
+
+/* rtctl health SERVICE: its last checks, the oldest first, each with
+ * what it printed (docker inspect's State.Health.Log). */
+int cmd_health(struct rtctl *ctl, int argc, char **argv)
+{
+    int i = rtctl_getopt(ctl, argc, argv, "", NULL, NULL, NULL, usage_health);
+    if (i < 0)
+        return EXIT_USAGE;
+    if (argc - i != 1) {
+        log_msg(&ctl->log, LOG_ERR, "%s\nusage: %s", i < argc ? "one service at a time" : "which service?",
+                usage_health);
+        return EXIT_USAGE;
+    }
+    struct rt_paths paths;
+    if (paths_for(ctl, &paths) < 0)
+        return EXIT_FAIL;
+    char req[128];
+    if (snprintf(req, sizeof(req), "health %s", argv[i]) >= (int)sizeof(req)) {
+        log_msg(&ctl->log, LOG_ERR, "no service '%s' (rtctl status lists them)", argv[i]);
+        return EXIT_FAIL;
+    }
+    char *text = ask(ctl, &paths, req);
+    if (!text)
+        return EXIT_FAIL;
+    json_error_t je;
+    json_t *o = json_loads(text, 0, &je);
+    free(text);
+    json_t *checks = json_object_get(o, "checks");
+    if (!json_is_array(checks)) {
+        log_msg(&ctl->log, LOG_ERR, "rtinit's answer is not a health report: %s", je.text);
+        json_decref(o);
+        return EXIT_FAIL;
+    }
+    const char *health = json_string_value(json_object_get(o, "health"));
+    if (!json_is_true(json_object_get(o, "has_check")))
+        printf("%s has no healthcheck\n", argv[i]);
+    else
+        printf("%s: %s\n", argv[i], health && *health ? health : "not running");
+    size_t k;
+    json_t *c;
+    json_array_foreach(checks, k, c) {
+        json_int_t at = json_integer_value(json_object_get(c, "at_ms"));
+        time_t t = (time_t)(at / 1000);
+        struct tm tm;
+        char when[32] = "?";
+        if (gmtime_r(&t, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+        const char *res = json_string_value(json_object_get(c, "result"));
+        const char *out = json_string_value(json_object_get(c, "output"));
+        printf("%s.%03dZ %5lldms %-4s %s\n", when, (int)(at % 1000),
+               (long long)json_integer_value(json_object_get(c, "took_ms")),
+               json_is_true(json_object_get(c, "ok")) ? "ok" : "FAIL", res ? res : "?");
+        /* what it printed, indented, the last newline dropped */
+        if (out && *out) {
+            size_t n = strlen(out);
+            while (n && out[n - 1] == '\n')
+                n--;
+            printf("    ");
+            for (size_t m = 0; m < n; m++)
+                fputs(out[m] == '\n' ? "\n    " : (char[]){out[m], 0}, stdout);
+            putchar('\n');
+        }
+    }
+    json_decref(o);
     return EXIT_OK;
 }

@@ -244,7 +244,7 @@ command = true"
     out=$st rc=$rc_st
     assert_rc 0
     assert_in "$out" "SERVICE"
-    grep -qE '^db +running +starting +[0-9]+ +0  last check: connecting to port 9: Connection refused$' <<<"$out" ||
+    grep -qE '^db +running +starting +[0-9]+ +0  last check \(failed [0-9]+ of 100 in a row\): connecting to port 9: Connection refused$' <<<"$out" ||
         { say "$out"; return 1; }
     grep -qE '^app +waiting +- +- +0  waiting for db to be healthy' <<<"$out" || { say "$out"; return 1; }
     [ "$rc_nobody" = 1 ] || { say "a user other than root was answered"; return 1; }
