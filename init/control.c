@@ -56,8 +56,8 @@ int control_open(struct sup *s)
     umask(old);
     if (r < 0 || listen(fd, 16) < 0)
         goto fail;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CONTROL, 0)};
-    epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+    if (sup_watch(s, fd, EPOLLIN, EV(EV_CONTROL, 0)) < 0)
+        goto fail; /* a socket nobody accepts on would only make rtctl hang */
     return fd;
 fail:
     say(s, LOG_WARN, "control socket %s: %s; rtctl cannot reach rtinit", path, strerror(errno));
@@ -82,9 +82,8 @@ void control_accept(struct sup *s)
             close(c);
             continue;
         }
-        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CLIENT, (unsigned)c)};
-        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c, &ev) < 0)
-            close(c);
+        if (sup_watch(s, c, EPOLLIN, EV(EV_CLIENT, (unsigned)c)) < 0)
+            close(c); /* rtctl sees the connection closed, and says rtinit did not answer */
     }
 }
 
@@ -295,7 +294,7 @@ void control_request(struct sup *s, int c)
     ssize_t n = recv(c, req, sizeof(req) - 1, MSG_DONTWAIT);
     if (n < 0 && errno == EAGAIN)
         return; /* not yet */
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, c, NULL);
+    sup_unwatch(s, c);
     if (n > 0) {
         req[n] = '\0';
         char *text = NULL, *arg = strchr(req, ' ');

@@ -65,8 +65,9 @@ static void console(void)
      * there; LOGDIR/rtinit.log has it. Only PID 1 and its log writer use
      * these fds: services get /dev/null and pipes. */
     int fl = fcntl(1, F_GETFL);
-    if (fl >= 0)
-        fcntl(1, F_SETFL, fl | O_NONBLOCK);
+    if (fl < 0 || fcntl(1, F_SETFL, fl | O_NONBLOCK) < 0)
+        fprintf(stderr, "rtinit: warning: the console stays blocking (%s): a stalled console can hold rtinit\n",
+                strerror(errno));
 }
 
 void pid1_early(const struct logger *lg)

@@ -283,8 +283,17 @@ int logw_start(struct logw *w, const char *dir, uint64_t max_size, unsigned max_
         return rt_error(err, errno, "the log writer's pipe: %s", strerror(errno));
     /* 1 MiB: room for bursts while the writer is busy. A smaller pipe
      * (the limit may be lower) works too, it only fills sooner. */
-    fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    if (fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0) {
+        /* the default 64 KiB: it only fills sooner */
+    }
+    /* rtinit must never block on the writer's pipe: without O_NONBLOCK
+     * there is no writer */
+    if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        return rt_error(err, e, "the log writer's pipe: O_NONBLOCK: %s", strerror(e));
+    }
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;

@@ -138,7 +138,7 @@ command = sh -c '$LOOP'"
     echo new >root/state/held
     bg_start
     wait_until 10 is_state svc running
-    hold_store_lock 8
+    hold_store_lock 10
     # the loop answers at once while the lock is held
     local t0 t1 i
     for i in 1 2 3 4 5; do
