@@ -68,8 +68,13 @@ void probes_begin(struct sup *s, struct svc *v, const struct ctr_spec *spec)
 
 void probes_end(struct sup *s, struct svc *v)
 {
-    /* closing a probe's fds takes them out of the epoll set */
-    (void)s;
+    /* Out of the set explicitly: a close alone leaves the registration
+     * while a forked process (a check entering the container, before it
+     * closes what it inherited) still holds the same file. */
+    if (v->h.fd >= 0)
+        sup_unwatch(s, v->h.fd);
+    if (v->h.outfd >= 0)
+        sup_unwatch(s, v->h.outfd);
     health_cancel(&v->h);
     v->h.hc = NULL;
     if (v->netns >= 0)
