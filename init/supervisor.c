@@ -379,6 +379,8 @@ static void describe(int status, char *buf, size_t len)
 static void exited(struct sup *s, struct svc *v, int status)
 {
     uint64_t now = now_ms();
+    if (v->has_ctr) /* with init = true, its 128+N is the command killed by N */
+        status = ctr_exit_status(&v->c, status);
     stop_health(s, v);
     bool unhealthy = v->unhealthy, restart_now = v->again;
     v->unhealthy = v->again = false;
