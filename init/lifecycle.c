@@ -240,6 +240,8 @@ static void describe(int status, char *buf, size_t len)
 void lc_exited(struct sup *s, struct svc *v, int status)
 {
     uint64_t now = now_ms();
+    if (v->has_ctr) /* with init = true, its 128+N is the command killed by N */
+        status = ctr_exit_status(&v->c, status);
     probes_end(s, v);
     struct exit_facts f = {.status = status,
                            .asked = v->phase == STOPPING,

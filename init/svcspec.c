@@ -124,6 +124,7 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
         .layers = img->config.diff_ids,
         .nlayers = img->config.ndiff_ids,
         .read_only = s->read_only,
+        .init = s->init,
         .argv = argv,
         .env = env,
         .cwd = ps->workdir ? ps->workdir : "/",

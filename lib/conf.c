@@ -1061,6 +1061,13 @@ static void k_read_only(struct pctx *p, const char *v)
         bad(p, "%s", why);
 }
 
+static void k_init(struct pctx *p, const char *v)
+{
+    const char *why;
+    if (parse_bool(v, &p->svc->init, &why) < 0)
+        bad(p, "%s", why);
+}
+
 static void caps(struct pctx *p, const char *v, uint64_t *mask, bool *all)
 {
     if (!strcasecmp(v, "ALL")) {
@@ -1551,6 +1558,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_TMPFS] = {"tmpfs", SEC_SERVICE, KF_LIST, k_tmpfs},
     [K_DEVICES] = {"devices", SEC_SERVICE, KF_LIST, k_devices},
     [K_READ_ONLY] = {"read_only", SEC_SERVICE, 0, k_read_only},
+    [K_INIT] = {"init", SEC_SERVICE, 0, k_init},
     [K_CAP_ADD] = {"cap_add", SEC_SERVICE, KF_LIST, k_cap_add},
     [K_CAP_DROP] = {"cap_drop", SEC_SERVICE, KF_LIST, k_cap_drop},
     [K_SECCOMP] = {"seccomp", SEC_SERVICE, 0, k_seccomp},

@@ -27,7 +27,7 @@ enum conf_key {
     K_L_DIR, K_L_MAX_SIZE, K_L_MAX_FILES,
     /* NAME.conf [service] */
     K_NAME, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
-    K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_DEVICES, K_READ_ONLY, K_CAP_ADD,
+    K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_DEVICES, K_READ_ONLY, K_INIT, K_CAP_ADD,
     K_CAP_DROP, K_SECCOMP, K_NETWORK, K_IPV4, K_DEPENDS_ON, K_RESTART, K_RESTART_BACKOFF, K_RESTART_BACKOFF_MAX, K_RESTART_DEPENDENTS, K_STOP_SIGNAL,
     K_STOP_TIMEOUT, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_IO_WEIGHT, K_ULIMITS,
     /* NAME.conf [healthcheck] */
@@ -157,6 +157,7 @@ struct svc_conf {
     struct device_map *devices;
     size_t ndevices, capdevices;
     bool read_only;
+    bool init;                       /* the runtime's small init is PID 1 and runs the command */
     uint64_t cap_add, cap_drop;      /* bit n = capability n */
     bool cap_add_all, cap_drop_all;
     enum seccomp_mode seccomp;

@@ -216,6 +216,9 @@ void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
         fputc('\n', f);
     }
     fprintf(f, "read_only = %s\n", s->read_only ? "true" : "false");
+    /* only when set: a service without it prints (and fingerprints) as before */
+    if (s->init)
+        kv_str(f, "init", "true");
     print_caps(f, "cap_add", s->cap_add, s->cap_add_all);
     print_caps(f, "cap_drop", s->cap_drop, s->cap_drop_all);
     kv_str(f, "seccomp",

@@ -239,10 +239,9 @@ void become_ready(struct child *ch, const char *user, const char *wd, const stru
             rlimit_failed(ch, &rlimits[i]);
     }
     /* Nothing but 0, 1, 2 and the sync socket (closed by exec) may reach
-     * the container: not before chdir either (the CVE-2024-21626 class). */
-    if (ch->sock > 3)
-        close_range(3, (unsigned)ch->sock - 1, 0);
-    close_range((unsigned)ch->sock + 1, ~0U, 0);
+     * the container: not before chdir either (the CVE-2024-21626 class).
+     * With init, its memfd too: it is what we exec, and CLOEXEC. */
+    close_fds_but(ch->sock, ch->initargv ? ch->initfd : -1);
     if (chdir(wd) < 0) {
         /* as docker: a missing working directory is made */
         char p[PATH_MAX];
@@ -284,6 +283,21 @@ void become_exec(struct child *ch, char *const *argv, bool by_socket)
     } else if (getppid() != 0) {
         _exit(127);
     }
+    if (ch->initargv) {
+        /* The init runs the command (runtime/ctrinit/main.c). The command
+         * is checked here, where a missing one is still the start's
+         * failure, said as without init. Every signal is blocked across
+         * the exec, so that one sent while the init starts waits for it
+         * instead of being dropped (PID 1 without a handler). */
+        if (!find_in_path(argv[0]))
+            die(ch, "%s: not found in the container's PATH", argv[0]);
+        sigset_t all;
+        sigfillset(&all);
+        if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+            die(ch, "sigprocmask:");
+        syscall(SYS_execveat, ch->initfd, "", ch->initargv, environ, AT_EMPTY_PATH);
+        die(ch, "executing the container's init:");
+    }
     execvp(argv[0], argv);
     if (!by_socket) {
         /* no socket here (see exec.c): say it as a shell would */
@@ -298,6 +312,20 @@ void become_exec(struct child *ch, char *const *argv, bool by_socket)
     if (errno == ENOENT)
         die(ch, "%s: not found in the container's PATH", argv[0]);
     die(ch, "executing %s:", argv[0]);
+}
+
+void close_fds_but(int a, int b)
+{
+    int keep[2] = {a < b ? a : b, a < b ? b : a};
+    unsigned from = 3;
+    for (int i = 0; i < 2; i++) {
+        if (keep[i] < (int)from)
+            continue;
+        if ((unsigned)keep[i] > from)
+            close_range(from, (unsigned)keep[i] - 1, 0);
+        from = (unsigned)keep[i] + 1;
+    }
+    close_range(from, ~0U, 0);
 }
 
 bool find_in_path(const char *prog)

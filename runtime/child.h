@@ -52,6 +52,8 @@ struct child {
     struct file_id *guards;     /* directories some container can write (volumes.c) */
     size_t nguards;
     char record[PATH_MAX];      /* STATE/volumes.rw */
+    char **initargv;            /* spec init: "ctrinit", "--", argv...; NULL without */
+    int initfd;                 /* with initargv: the sealed memfd holding ctrinit; else -1 */
 };
 
 /* ---- in the child (child.c, rootfs.c) ---- */
@@ -70,11 +72,15 @@ void make_mounts(struct child *ch, int rootfd);
  * become_ready() resolves the user in the image's files and does
  * everything up to and including the seccomp filter (fds, working
  * directory, credentials, capabilities, no_new_privs); become_exec() sets
- * the parent-death signal and execs. A failure is reported over the sync
- * socket, or, by_socket false (exec's second stage, which holds none), on
- * stderr with status 127 or 126, as a shell does. */
+ * the parent-death signal and execs (with initargv: checks the command
+ * in PATH, then execs the init from initfd, which runs it). A failure is
+ * reported over the sync socket, or, by_socket false (exec's second
+ * stage, which holds none), on stderr with status 127 or 126, as a shell
+ * does. */
 void become_ready(struct child *ch, const char *user, const char *wd, const struct ulimit *rlimits, size_t nrlimits);
 __attribute__((noreturn)) void become_exec(struct child *ch, char *const *argv, bool by_socket);
+/* Close every fd but 0, 1, 2, a and b (either may be -1). */
+void close_fds_but(int a, int b);
 /* Is prog a file we may execute, looked up as execvp would (in $PATH)? */
 bool find_in_path(const char *prog);
 void reset_signals(void);
@@ -92,5 +98,7 @@ unsigned long long proc_starttime(pid_t pid);
  * source was opened as, into the record unless it is there already. */
 int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *err);
 void volumes_record(struct child *ch, int fd, const char *src);
+/* ctrinit_fd.c: a new sealed memfd holding the containers' init (CLOEXEC). */
+int ctrinit_memfd(struct rt_err *err);
 
 #endif

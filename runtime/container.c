@@ -119,6 +119,9 @@ void child_free(struct child *ch)
     free(ch->env);
     free(ch->devs);
     free(ch->guards);
+    free(ch->initargv);
+    if (ch->initfd >= 0)
+        close(ch->initfd);
     free(ch);
 }
 
@@ -504,6 +507,8 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
         return rt_error(err, ENOMEM, "out of memory");
     ch->s = s;
     ch->sock = -1;
+    ch->initfd = -1;
+    c->init = s->init;
     int sv[2] = {-1, -1};
     int r = -1;
     if (prepare_dir(s, ch, c, err) < 0 || overlay_options(s, ch, err) < 0)
@@ -529,6 +534,20 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     ch->seccomp = s->seccomp != SECCOMP_UNCONFINED;
     if (compile_seccomp(s->state_dir, s->seccomp, s->seccomp_profile, ch->caps, &ch->prog, err) < 0)
         goto out;
+    if (s->init) {
+        size_t nargv = 0;
+        while (s->argv[nargv])
+            nargv++;
+        if (!(ch->initargv = calloc(nargv + 3, sizeof(char *)))) {
+            rt_error(err, ENOMEM, "out of memory");
+            goto out;
+        }
+        ch->initargv[0] = (char *)"ctrinit";
+        ch->initargv[1] = (char *)"--";
+        memcpy(ch->initargv + 2, s->argv, nargv * sizeof(char *));
+        if ((ch->initfd = ctrinit_memfd(err)) < 0)
+            goto out;
+    }
 
     struct rt_err cgerr;
     /* Containers of another state directory (rtctl --root, tests) get
@@ -669,6 +688,7 @@ int ctr_wait(struct ctr *c, int *status, struct rt_err *err)
         if (p < 0 && errno != EINTR)
             return rt_syserror(err, "waiting for %s", c->name);
     }
+    *status = ctr_exit_status(c, *status);
     c->pid = -1;
     return 0;
 }

@@ -60,6 +60,8 @@ struct ctr_spec {
     const struct digest *layers; /* diff_ids, base first */
     size_t nlayers;
     bool read_only;
+    bool init;                   /* PID 1 is the runtime's init (ctrinit), which runs argv as its child,
+                                    forwards signals to it and reaps zombies */
     char *const *argv;           /* argv[0] looked up in the container's PATH */
     char *const *env;            /* NAME=value, NULL-terminated */
     const char *cwd;             /* absolute, in the container */
@@ -95,6 +97,7 @@ struct ctr {
     struct cgroup cg;
     bool has_cgroup;
     bool attached;               /* its veth is on the bridge (removed by ctr_release) */
+    bool init;                   /* started with spec init: its pid is ctrinit's */
     char missing[512];           /* limits not applied for want of a controller */
 };
 
@@ -130,6 +133,12 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err);
 int ctr_spawned(const struct ctr_spec *s, struct ctr *c, struct rt_err *err);
 /* Wait for the container's process to end; *status as from waitpid. */
 int ctr_wait(struct ctr *c, int *status, struct rt_err *err);
+/* The command's wait status from the container's process's: with init,
+ * an exit with 128+N (N a signal) is the command killed by N (a PID 1
+ * cannot die of a signal it did not want, so the init exits so); status
+ * unchanged otherwise. ctr_wait applies it; a caller that reaps the
+ * process itself (rtinit) calls it. */
+int ctr_exit_status(const struct ctr *c, int status);
 int ctr_signal(struct ctr *c, int sig);
 /* After the process ended: kill what is left in its cgroup, remove the
  * cgroup and the container's run directory; with remove, its state

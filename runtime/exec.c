@@ -79,17 +79,6 @@ static int read_state(const char *dir, const char *name, json_t **root, struct e
     return 0;
 }
 
-/* Close every fd but 0, 1, 2, a and b. */
-static void close_all_but(int a, int b)
-{
-    int lo = a < b ? a : b, hi = a < b ? b : a;
-    if (lo > 3)
-        close_range(3, (unsigned)lo - 1, 0);
-    if (hi > lo + 1)
-        close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-    close_range((unsigned)hi + 1, ~0U, 0);
-}
-
 /* Stage 1 waits for stage 2 and ends as it ended: the same exit status,
  * or the same signal raised on itself. Every other signal it gets (rtctl
  * exec forwards the terminal's, rtinit sends SIGKILL at a timeout, which
@@ -159,7 +148,7 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
     for (int i = 0; stdio && i < 3; i++)
         if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
             die(ch, "setting up fd %d:", i);
-    close_all_but(ch->sock, pidfd);
+    close_fds_but(ch->sock, pidfd);
     if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID) < 0)
         die(ch, "joining the container's namespaces:");
     close(pidfd);
@@ -253,6 +242,7 @@ int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name,
         goto out;
     }
     ch->sock = -1;
+    ch->initfd = -1;
     if (read_state(c->rdir, name, &root, &st, err) < 0)
         goto out;
     /* The recorded process, and not another that got its pid since. */

@@ -8,6 +8,8 @@ packages=(
     make gcc pkg-config git
     libcap-dev libseccomp-dev libmnl-dev libarchive-dev libinih-dev libjansson-dev libssl-dev
     libkmod-dev libblkid-dev libnftnl-dev
+    # the containers' init (runtime/ctrinit): static with musl, about 30 KiB
+    musl-tools
     # libarchive is linked statically (see the Makefile): the decompressors it needs
     zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
     # fuzzing (libFuzzer ships with clang's runtime)

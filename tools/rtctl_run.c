@@ -34,7 +34,7 @@
 
 static const char usage_run[] =
     "rtctl run [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
-    "           [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--net bridge|none|host]\n"
+    "           [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--init] [--net bridge|none|host]\n"
     "           [--memory SIZE] [--cpus N] [--pids N] [--io-weight N] [--cap-add CAP] [--cap-drop CAP]\n"
     "           [--seccomp default|unconfined|PATH] [--device HOST[:CONTAINER][:rwm]] IMAGE [COMMAND [ARG...]]";
 static const char usage_exec[] = "rtctl exec [-u USER] NAME COMMAND [ARG...]";
@@ -42,7 +42,7 @@ static const char usage_exec[] = "rtctl exec [-u USER] NAME COMMAND [ARG...]";
 #define MAX_ITEMS 64
 
 struct run_opts {
-    bool rm, read_only;
+    bool rm, read_only, init;
     const char *name, *user, *workdir, *hostname, *entrypoint;
     const char *env[MAX_ITEMS];
     size_t nenv;
@@ -125,7 +125,7 @@ static int add_device(struct rtctl *ctl, struct run_opts *o, const char *arg)
 }
 
 enum { O_RM = 1, O_NAME, O_TMPFS, O_HOSTNAME, O_ENTRY, O_RO, O_NET, O_MEM, O_CPUS, O_PIDS, O_CAPADD, O_CAPDROP,
-       O_SECCOMP, O_IOW, O_DEVICE };
+       O_SECCOMP, O_IOW, O_DEVICE, O_INIT };
 
 static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
 {
@@ -184,6 +184,9 @@ static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
     }
     case O_RO:
         o->read_only = true;
+        return 0;
+    case O_INIT:
+        o->init = true;
         return 0;
     case O_NET:
         if (streq(arg, "none"))
@@ -370,6 +373,7 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         .layers = img.config.diff_ids,
         .nlayers = img.config.ndiff_ids,
         .read_only = o->read_only,
+        .init = o->init,
         .argv = args,
         .env = make_env(a, &img, o, hostname),
         .cwd = o->workdir ? o->workdir : img.config.workdir ? img.config.workdir : "/",
@@ -474,6 +478,7 @@ int cmd_run(struct rtctl *ctl, int argc, char **argv)
         {"hostname", required_argument, NULL, O_HOSTNAME},
         {"entrypoint", required_argument, NULL, O_ENTRY},
         {"read-only", no_argument, NULL, O_RO},
+        {"init", no_argument, NULL, O_INIT},
         {"net", required_argument, NULL, O_NET},
         {"network", required_argument, NULL, O_NET},
         {"memory", required_argument, NULL, O_MEM},

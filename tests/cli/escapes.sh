@@ -60,6 +60,65 @@ evil() {
     rt image import -q "$1" "$1:1"
 }
 
+# init = true (rtctl run --init): the runtime's init is PID 1 of the
+# container, executed from a sealed memfd (runtime/ctrinit_fd.c). From
+# inside, as root with the default capabilities, with SYS_PTRACE, with
+# ALL, and as a user, every way to write it fails; the host's root,
+# keeping an fd of it until the container has ended and reopening it for
+# writing, cannot change a byte either; the next start runs an intact init.
+test_the_containers_init_cannot_be_written() {
+    setup
+    local want opts p
+    want=$'open-w ETXTBSY\nreopen-rw ETXTBSY\nmmap-shared-w EACCES\nseals f'
+    for opts in "" "--cap-add SYS_PTRACE" "--cap-add ALL" "-u app"; do
+        # shellcheck disable=SC2086
+        run rt run --rm --init $opts bb:1 probe exe /proc/1/exe
+        assert_rc 0
+        [ "$out" = "$want" ] || { say "${opts:-root}: $out"; return 1; }
+    done
+    "$RTCTL" --root "$PWD/root" run --rm --init --name v bb:1 sleep 30 &
+    p=$!
+    wait_running v
+    python3 - "$(cpid v)" "$p" >attack.txt <<'PY'
+import errno, mmap, os, signal, sys, time
+pid, rtctl = int(sys.argv[1]), int(sys.argv[2])
+fd = os.open(f"/proc/{pid}/exe", os.O_RDONLY)
+os.kill(rtctl, signal.SIGTERM)
+for _ in range(500):
+    try:
+        os.kill(pid, 0)
+        time.sleep(0.01)
+    except ProcessLookupError:
+        break
+print("ended" if not os.path.exists(f"/proc/{pid}") else "still running")
+def attempt(name, f):
+    try:
+        f()
+        print(name, "OK")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+sys.stdout.flush()
+w = os.open(f"/proc/self/fd/{fd}", os.O_RDWR)  # no longer executed: allowed
+attempt("pwrite", lambda: os.pwrite(w, b"x", 0))
+attempt("append", lambda: os.pwrite(w, b"x", os.fstat(w).st_size))
+attempt("ftruncate", lambda: os.ftruncate(w, 0))
+attempt("mmap-shared-w", lambda: mmap.mmap(w, 4096, mmap.MAP_SHARED, mmap.PROT_WRITE))
+PY
+    wait "$p" || true
+    [ "$(paste -sd' ' attack.txt)" = "ended pwrite EPERM append EPERM ftruncate EPERM mmap-shared-w EPERM" ] ||
+        { say "the host's root on the init's memfd: $(cat attack.txt)"; return 1; }
+    # the next start: byte for byte the init the runtime embeds, and it works
+    "$RTCTL" --root "$PWD/root" run --rm --init --name w bb:1 sleep 30 &
+    p=$!
+    wait_running w
+    cmp "/proc/$(cpid w)/exe" "$(dirname "$RTCTL")/ctrinit" || { say "the next init differs"; return 1; }
+    run rt exec w cat /proc/1/comm
+    assert_rc 0 && [ "$out" = ctrinit ]
+    kill -TERM "$p"
+    rc=0; wait "$p" || rc=$?
+    assert_rc 143
+}
+
 # A container's root has CAP_MKNOD: it makes a node for a host device and
 # opens it; an image ships a 0666 node that a process with no capability
 # opens. loop-control (10:237) is a harmless host device to try it on.

@@ -179,6 +179,76 @@ test_exit_codes_and_signals_come_back() {
     ! [ -e root/state/containers/kil ] && ! [ -e root/run/containers/kil ]
 }
 
+# ms_since T0: milliseconds since T0 (date +%s%N)
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# --init: the runtime's own init (runtime/ctrinit) is PID 1, from a sealed
+# memfd, and the command its child; statuses come back as without it
+test_init_is_pid_1_and_passes_statuses_and_signals() {
+    setup
+    run rt run --rm --init bb:1 sh -c 'echo self=$$; echo init=$(cat /proc/1/comm); echo exe=$(readlink /proc/1/exe);
+        echo fds=$(ls /proc/1/fd); echo mounts=$(grep -c ctrinit /proc/self/mountinfo)'
+    assert_rc 0
+    for l in self=2 init=ctrinit "exe=/memfd:ctrinit (deleted)" "fds=0 1 2" mounts=0; do assert_line "$l"; done
+    run rt run --rm --init bb:1 sh -c 'exit 42'
+    assert_rc 42
+    run rt run --rm --init bb:1 sh -c 'kill -SEGV $$'
+    assert_rc 139
+    # a non-root user, no capabilities, a read-only root: the init needs none
+    run rt run --rm --init -u app --cap-drop ALL --read-only bb:1 sh -c 'echo $(id -u) $$'
+    assert_rc 0 && assert_line "1000 2"
+    # a missing command: the error it is without --init, and nothing left
+    run rt run --rm --init bb:1 /no/such/prog
+    assert_rc 1 && assert_in "$err" "/no/such/prog: not found in the container's PATH"
+    run rt run --rm --init bb:1 nosuch
+    assert_rc 1 && assert_in "$err" "nosuch: not found in the container's PATH"
+    local left
+    left=$(find root/state/containers root/run/containers -mindepth 1 -maxdepth 1 2>/dev/null)
+    [ -z "$left" ] || { say "failed runs left: $left"; return 1; }
+    # sleep has no SIGTERM handler: as PID 1 it ignores SIGTERM, under the
+    # init it gets it and dies at once
+    local p t0 ms
+    "$RTCTL" --root "$PWD/root" run --rm --init --name sl bb:1 sleep 1000 &
+    p=$!
+    wait_running sl
+    t0=$(date +%s%N)
+    kill -TERM $p
+    rc=0; wait $p || rc=$?
+    ms=$(ms_since "$t0")
+    assert_rc 143
+    [ "$ms" -lt 1000 ] || { say "--init: SIGTERM took $ms ms"; return 1; }
+    echo "sleep under --init: SIGTERM to exit in $ms ms" >&2
+}
+
+# Orphans re-parented to PID 1: sleep as PID 1 never reaps them, the init
+# does; exec still enters a container that runs under the init
+test_init_reaps_orphans_and_exec_enters() {
+    setup
+    local orphans='sh -c "sleep 0.1 &"; sh -c "sleep 0.1 &"; exec sleep 30'
+    "$RTCTL" --root "$PWD/root" run --rm --name plain bb:1 sh -c "$orphans" &
+    local p1=$!
+    "$RTCTL" --root "$PWD/root" run --rm --init --name inited -u app bb:1 sh -c "$orphans" &
+    local p2=$!
+    wait_running plain && wait_running inited
+    sleep 0.6
+    run rt exec plain ps -o stat,comm
+    [ "$(grep -c '^Z' <<<"$out")" = 2 ] || { say "without init, expected 2 zombies: $out"; return 1; }
+    run rt exec inited sh -c 'ps -o pid,stat,comm; echo ids=$(id -u); cat /proc/self/status'
+    assert_rc 0
+    ! grep -q '^ *[0-9]* *Z' <<<"$out" || { say "zombies under the init: $out"; return 1; }
+    grep -qE '^ *1 +S +ctrinit$' <<<"$out" || { say "PID 1 is not the init: $out"; return 1; }
+    assert_line "ids=1000"
+    [ "$(field NoNewPrivs)" = 1 ] && [ "$(field Seccomp)" = 2 ] || { say "$out"; return 1; }
+    run rt exec inited nope
+    assert_rc 1 && assert_in "$err" "nope: not found in the container's PATH"
+    # sleep as PID 1 ignores SIGTERM: SIGKILL; under the init it needs no more
+    kill -KILL "$(cpid plain)"
+    kill -TERM $p2
+    rc=0; wait $p2 || rc=$?
+    assert_rc 143
+    wait $p1 || true
+}
+
 test_exec_enters_the_same_container() {
     setup
     rt run --rm --name svc -u app bb:1 sleep 30 >/dev/null &

@@ -76,6 +76,65 @@ command = sleep 1000"
     [ $((SECONDS - t0)) -lt 8 ] || { say "took $((SECONDS - t0)) s"; return 1; }
 }
 
+# A program with no SIGTERM handler (sleep here; node and busybox httpd
+# alike) ignores SIGTERM as PID 1 and waits out stop_timeout; with
+# init = true the runtime's init is PID 1, passes SIGTERM on, and the
+# service stops at once. The times are in docs/rtinit.md (Stopping).
+test_init_stops_a_program_without_a_handler_at_once() {
+    stack plain "stop_timeout = 3s
+command = sleep 1000" \
+        inited "init = true
+stop_timeout = 3s
+command = sleep 1000" \
+        web "init = true
+stop_timeout = 3s
+command = httpd -f -p 127.0.0.1:8080"
+    bg_start
+    wait_until 10 is_state plain running && wait_until 10 is_state inited running && wait_until 10 is_state web running
+    local t0 ms_init ms_plain ms_web
+    t0=$(date +%s%N)
+    run "$RTCTL" --root "$PWD/root" stop inited
+    ms_init=$(( ($(date +%s%N) - t0) / 1000000 ))
+    assert_rc 0
+    t0=$(date +%s%N)
+    run "$RTCTL" --root "$PWD/root" stop web
+    ms_web=$(( ($(date +%s%N) - t0) / 1000000 ))
+    assert_rc 0
+    t0=$(date +%s%N)
+    run "$RTCTL" --root "$PWD/root" stop plain
+    ms_plain=$(( ($(date +%s%N) - t0) / 1000000 ))
+    assert_rc 0
+    say "rtctl stop: sleep $ms_init ms and httpd $ms_web ms with init = true, sleep $ms_plain ms without"
+    [ "$ms_init" -lt 1000 ] && [ "$ms_web" -lt 1000 ] || { say "with init: sleep $ms_init ms, httpd $ms_web ms"; return 1; }
+    [ "$ms_plain" -ge 2900 ] || { say "without init: $ms_plain ms, expected the 3 s stop_timeout"; return 1; }
+    bg_stop
+    assert_in "$out" "inited: stopped (was killed by SIGTERM) by rtctl stop"
+    assert_in "$out" "web: stopped (was killed by SIGTERM) by rtctl stop"
+    assert_in "$out" "plain: did not stop in time; killing every process in it"
+    assert_in "$out" "plain: stopped (was killed by SIGKILL) by rtctl stop"
+}
+
+# Under the init, the command's status is the service's: an exit status,
+# or the signal that killed it (which the init, a PID 1, exits with as
+# 128+N); a command missing from PATH fails the start as without init.
+# ($$$$ in conf.d is the shell's $$.)
+test_init_passes_the_commands_status_on() {
+    stack three "init = true
+command = sh -c 'exit 3'" \
+        killed "init = true
+command = sh -c 'kill -KILL \$\$\$\$'" \
+        termed "init = true
+command = sh -c 'kill -TERM \$\$\$\$'" \
+        missing "init = true
+command = nosuch"
+    supervise 2
+    assert_rc 0
+    assert_in "$out" "three exited with status 3 (restart = no)"
+    assert_in "$out" "killed was killed by SIGKILL (restart = no)"
+    assert_in "$out" "termed was killed by SIGTERM (restart = no)"
+    assert_in "$out" "starting missing: nosuch: not found in the container's PATH"
+}
+
 test_a_missing_secret_stops_only_that_service() {
     stack needs "environment = KEY=\${NOT_SET}
 command = true" \

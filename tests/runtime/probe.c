@@ -9,6 +9,11 @@
  *   probe cwd        the working directory
  *   probe hog MIB    allocate and touch MIB MiB, one at a time, printing
  *                    how many it holds (for memory limits)
+ *   probe exe PATH   every way to write the executable PATH (/proc/1/exe:
+ *                    the container's init) from here: open it for
+ *                    writing, reopen a read-only fd of it for writing,
+ *                    map it shared and writable, truncate it; one line
+ *                    each, "NAME ERRNO", then "seals HEX" (F_GET_SEALS)
  *   probe localnet GATEWAY PORT [FROM]
  *                    a UDP datagram for 127.0.0.1:PORT in a frame made by
  *                    hand, to GATEWAY's MAC address (CVE-2020-8558); prints
@@ -34,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -249,6 +255,44 @@ static int snoop(int seconds, const char *hostfile)
             close(fd);
     }
     printf("snooped %d processes, kept %d exe\n", n, nexe);
+    return 0;
+}
+
+static int exe_cmd(const char *path)
+{
+    errno = 0;
+    int w = open(path, O_WRONLY | O_CLOEXEC);
+    printf("open-w %s\n", w < 0 ? ename(errno) : "OK");
+    if (w >= 0) {
+        errno = 0;
+        printf("write %s\n", write(w, "x", 1) < 0 ? ename(errno) : "OK");
+        close(w);
+    }
+    int r = open(path, O_RDONLY | O_CLOEXEC);
+    if (r < 0)
+        return printf("open-r %s\n", ename(errno)), 1;
+    char again[64];
+    snprintf(again, sizeof(again), "/proc/self/fd/%d", r);
+    errno = 0;
+    int rw = open(again, O_RDWR | O_CLOEXEC);
+    printf("reopen-rw %s\n", rw < 0 ? ename(errno) : "OK");
+    if (rw >= 0) {
+        errno = 0;
+        printf("pwrite %s\n", pwrite(rw, "x", 1, 0) < 0 ? ename(errno) : "OK");
+        errno = 0;
+        printf("ftruncate %s\n", ftruncate(rw, 0) < 0 ? ename(errno) : "OK");
+        close(rw);
+    }
+    errno = 0;
+    void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, r, 0);
+    printf("mmap-shared-w %s\n", m == MAP_FAILED ? ename(errno) : "OK");
+    errno = 0;
+    int seals = fcntl(r, F_GET_SEALS);
+    if (seals < 0)
+        printf("seals %s\n", ename(errno));
+    else
+        printf("seals %x\n", (unsigned)seals);
+    close(r);
     return 0;
 }
 
@@ -482,6 +526,8 @@ int main(int argc, char **argv)
         return localnet(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     if (argc == 4 && !strcmp(argv[1], "open"))
         return open_cmd(argv[2], argv[3]);
+    if (argc == 3 && !strcmp(argv[1], "exe"))
+        return exe_cmd(argv[2]);
     if (argc == 2 && !strcmp(argv[1], "tiocsti"))
         return tiocsti();
     if (argc == 3 && !strcmp(argv[1], "stopper"))
@@ -489,6 +535,6 @@ int main(int argc, char **argv)
     if (argc == 4 && !strcmp(argv[1], "snoop"))
         return snoop(atoi(argv[2]), argv[3]);
     fprintf(stderr, "usage: probe syscalls|fds|cwd|mono|hog MIB|localnet GATEWAY PORT [FROM]|open PATH r|w|rw|"
-                    "tiocsti|stopper SECONDS|snoop SECONDS HOSTFILE\n");
+                    "exe PATH|tiocsti|stopper SECONDS|snoop SECONDS HOSTFILE\n");
     return 2;
 }

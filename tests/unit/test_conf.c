@@ -205,6 +205,7 @@ TEST(service_defaults)
     CHECK_STR(s->hostname, "svc");
     CHECK_INT(s->nports + s->nvolumes + s->ntmpfs + s->ndeps + s->nulimits, 0);
     CHECK(!s->read_only);
+    CHECK(!s->init);
     CHECK(!s->cap_add && !s->cap_drop && !s->cap_add_all && !s->cap_drop_all);
     CHECK_INT(s->seccomp, SECCOMP_DEFAULT);
     CHECK_INT(s->network, NET_BRIDGE);
@@ -242,6 +243,7 @@ TEST(service_every_key)
                             "volumes = data:/data /etc/ssl:/etc/ssl:ro\n"
                             "tmpfs = /tmp:size=64M,mode=1777 /run:exec\n"
                             "read_only = yes\n"
+                            "init = true\n"
                             "cap_add = NET_BIND_SERVICE\n"
                             "cap_drop = ALL\n"
                             "seccomp = unconfined\n"
@@ -299,6 +301,7 @@ TEST(service_every_key)
     CHECK(s->tmpfs[0].flags & MS_NOEXEC);
     CHECK(!(s->tmpfs[1].flags & MS_NOEXEC));
     CHECK(s->read_only);
+    CHECK(s->init);
     CHECK_INT(s->cap_add, 1ULL << 10); /* CAP_NET_BIND_SERVICE */
     CHECK(s->cap_drop_all);
     CHECK_INT(s->seccomp, SECCOMP_UNCONFINED);
@@ -327,7 +330,7 @@ TEST(service_every_key)
     CHECK_INT(s->hc.timeout_ms, 2000);
     CHECK_INT(s->hc.retries, 5);
     CHECK_INT(s->hc.start_period_ms, 60000);
-    CHECK_INT(s->hc.at.line, 29);
+    CHECK_INT(s->hc.at.line, 30);
     CHECK_INT(s->env[0].at.line, 6);
     conf_free(c);
 }
@@ -476,6 +479,7 @@ TEST(service_value_errors)
         {"tmpfs = /tmp /tmp", "/tmp is already a tmpfs at line 3"},
         {"tmpfs = /tmp:size=200%", "size percentage must be 1% to 100%"},
         {"read_only = maybe", "read_only: expected true or false"},
+        {"init = tini", "init: expected true or false"},
         {"cap_add = NET_ADMINS", "cap_add: 'NET_ADMINS': unknown capability"},
         {"cap_drop = chownn", "cap_drop: 'chownn': unknown capability"},
         {"network = overlay", "network: 'overlay': expected bridge, none or host"},

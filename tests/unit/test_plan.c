@@ -307,7 +307,7 @@ TEST(plan_print_round_trips)
                        "environment = K='v w'\nuser = 999:999\nworking_dir = /data\nhostname = cache\n"
                        "ports = 127.0.0.1:6380:6379 53:53/udp\nvolumes = data:/data /etc/x:/x:ro\n"
                        "tmpfs = /tmp:size=1M,mode=1777,exec\ndevices = /dev/null:/dev/n:wr /dev/zero\n"
-                       "read_only = true\ncap_add = NET_ADMIN SYS_TIME\n"
+                       "read_only = true\ninit = true\ncap_add = NET_ADMIN SYS_TIME\n"
                        "cap_drop = ALL\nseccomp = unconfined\nnetwork = bridge\nrestart = on-failure:3\n"
                        "stop_signal = SIGINT\nstop_timeout = 1500ms\nmemory_max = 1536M\ncpus = 0.25\n"
                        "pids_max = 100\nulimits = nofile=10:20 core=unlimited\n[healthcheck]\ntcp = 6379\n"
@@ -319,6 +319,7 @@ TEST(plan_print_round_trips)
     CHECK_CONTAINS(buf, "devices = /dev/null:/dev/n:rw\ndevices = /dev/zero:/dev/zero:rwm\n");
     CHECK_CONTAINS(buf, "[droplet]\nhostname = droplet\n");
     CHECK_CONTAINS(buf, "proc_hidepid = true\n");
+    CHECK_CONTAINS(buf, "read_only = true\ninit = true\n");
     char *svc = strstr(buf, "[service]");
     CHECK(svc != NULL);
     if (svc) {

@@ -1,13 +1,18 @@
 /* The runtime's pure parts: resolving users in an image's /etc files,
- * the capability set, container names, the seccomp compiler. */
+ * the capability set, container names, the seccomp compiler, the init's
+ * exit status and memfd. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../../lib/guarded.h"
+#include "../../runtime/child.h"
 #include "../../runtime/container.h"
 #include "../../runtime/seccomp.h"
 #include "../../runtime/user.h"
@@ -155,4 +160,51 @@ TEST(open_guarded_follows_links_only_above_what_containers_write)
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
+}
+
+/* With init, the init's 128+N is the command killed by N; an exit below
+ * 129 or past the last signal, a real signal, and any status without
+ * init, pass unchanged. */
+TEST(init_exit_status_read_back)
+{
+    struct ctr c;
+    memset(&c, 0, sizeof(c));
+    c.init = true;
+    int st = ctr_exit_status(&c, W_EXITCODE(143, 0));
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+    st = ctr_exit_status(&c, W_EXITCODE(137, 0));
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    st = ctr_exit_status(&c, W_EXITCODE(3, 0));
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+    st = ctr_exit_status(&c, W_EXITCODE(128, 0));
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 128);
+    st = ctr_exit_status(&c, W_EXITCODE(255, 0));
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 255);
+    st = ctr_exit_status(&c, W_EXITCODE(0, SIGKILL));
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    c.init = false;
+    st = ctr_exit_status(&c, W_EXITCODE(143, 0));
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 143);
+}
+
+/* The init embedded in the runtime reaches a container as a sealed,
+ * executable memfd holding a static ELF. */
+TEST(init_memfd_is_sealed_and_static)
+{
+    struct rt_err err;
+    int fd = ctrinit_memfd(&err);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    int seals = fcntl(fd, F_GET_SEALS);
+    CHECK_INT(seals & (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
+              F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    CHECK(write(fd, "x", 1) < 0 && errno == EPERM);
+    unsigned char head[20];
+    CHECK(pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head));
+    CHECK(!memcmp(head, "\177ELF", 4));
+    CHECK_INT(head[16], 2); /* e_type ET_EXEC: static, no interpreter to find in the image */
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0 && (st.st_mode & 0111) && st.st_size > 1000 && st.st_size < 1024 * 1024);
+    close(fd);
 }
