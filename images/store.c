@@ -151,7 +151,7 @@ int store_open(struct store *s, const struct rt_paths *paths, bool create, int l
     }
     memcpy(s->dir, abs, strlen(abs) + 1);
     s->lockfd = openat(s->dirfd, "store.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (s->lockfd < 0 && errno == EROFS && lock == LOCK_SH)
+    if (s->lockfd < 0 && errno == EROFS && (lock & ~LOCK_NB) == LOCK_SH)
         s->lockfd = openat(s->dirfd, "store.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (s->lockfd < 0) {
         rt_syserror(err, "%s/store.lock", s->dir);

@@ -49,7 +49,8 @@ struct store_tmp {
 };
 
 /* Open (creating with create) the store under paths->state_dir and take
- * its lock: LOCK_SH for work that adds, LOCK_EX for gc. Clears leftovers. */
+ * its lock: LOCK_SH for work that adds, LOCK_EX for gc; with LOCK_NB,
+ * fail with EWOULDBLOCK rather than wait. Clears leftovers. */
 int store_open(struct store *s, const struct rt_paths *paths, bool create, int lock, struct rt_err *err);
 void store_close(struct store *s);
 

@@ -4,7 +4,8 @@
  *                 dependencies, health events, stop
  *   control.c     the control socket and its requests (rtctl)
  *   reload.c      conf.d read again: services matched by name, compared,
- *                 restarted, added, removed
+ *                 restarted, added, removed (or said, for a dry run)
+ *   confd.c       whether conf.d on disk still holds what runs
  *   svclog.c      the services' logs (queues and the writer process)
  *
  * The supervisor owns all of this state; nothing else in rtinit keeps any
@@ -63,8 +64,7 @@ struct svc {
     bool held;                  /* stopped by rtctl stop: it stays down until rtctl start */
     unsigned generation;        /* starts so far */
     unsigned *dep_gen;          /* restart_dependents: each dependency's generation at our start */
-    struct digest fp;           /* what its last start ran (svcspec_fingerprint) */
-    bool has_fp;
+    const char *desc;           /* what its last start runs (svcspec_describe), in a; NULL: none got so far */
 };
 
 struct sup {
@@ -93,6 +93,7 @@ struct sup {
     struct arena sa;            /* the secrets */
     struct envfile secrets;
     bool have_secrets;
+    struct confd *confd;        /* what conf.d held at the last load (confd.c) */
 };
 
 /* What an epoll event is about: (index << 3) | kind; for EV_CLIENT the
@@ -115,10 +116,6 @@ int sup_reindex(struct sup *s);
 /* Read the secrets file of conf into a, *env. False when it is unreadable
  * (said once). */
 bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, struct envfile *env);
-/* The start's fingerprint of ps (of conf c) as it would run now; false when the spec
- * cannot be built (then it counts as changed). */
-bool sup_fingerprint(struct sup *s, const struct conf *c, const struct plan_svc *ps, const struct envfile *secrets,
-                     struct digest *out);
 
 /* bridge.c: the bridge network, when a service uses it */
 void bridge_open(struct sup *s);
@@ -136,7 +133,22 @@ void control_close(struct sup *s);
 void held_load(struct sup *s);
 
 /* reload.c: conf.d again. 0 with a summary in *msg, or -1 with the
- * errors (nothing changed); *msg is malloc'd (may be NULL). */
+ * errors (nothing changed); *msg is malloc'd (may be NULL). The dry run
+ * says what a reload would do, and changes nothing. */
 int sup_reload(struct sup *s, char **msg);
+int sup_reload_dry_run(struct sup *s, char **msg);
+
+/* confd.c: does conf.d on disk differ from what runs (rtctl status)?
+ * Remembered at each load, compared on request; never waits. */
+struct confd_sum {
+    struct digest dir;          /* conf.d's *.conf files: names and contents */
+    struct digest extras;       /* the secrets file and env files the conf names */
+};
+void confd_scan(struct sup *s, const struct conf *c, struct confd_sum *out);
+void confd_set(struct sup *s, const struct confd_sum *sum);
+void confd_remember(struct sup *s); /* at boot: scan s->p and set */
+/* 1: it differs, 0: the same, -1: not known (memory) */
+int confd_changed(struct sup *s);
+void confd_free(struct sup *s);
 
 #endif

@@ -255,6 +255,7 @@ static void start(struct sup *s, struct svc *v)
     v->started_at = now_ms(); /* a start that fails did not stay up */
     arena_free(&v->a);
     arena_init(&v->a);
+    v->desc = NULL; /* it was in a */
     jmp_buf jb;
     if (ARENA_TRY(&v->a, jb)) {
         say(s, LOG_ERR, "%s: out of memory preparing the start", v->name);
@@ -285,13 +286,12 @@ static void start(struct sup *s, struct svc *v)
     if (r == 0)
         r = svcspec_build(&x, &v->a, v->ps, spec, &err);
     store_close(&st);
-    v->has_fp = r == 0;
     if (r < 0) {
         say(s, LOG_ERR, "%s", err.msg);
         exited(s, v, 127 << 8);
         return;
     }
-    svcspec_fingerprint(v->ps, spec, &v->fp);
+    v->desc = svcspec_describe(&x, &v->a, v->ps, spec);
     int pfd[2];
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
@@ -834,32 +834,6 @@ bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, stru
     return true;
 }
 
-bool sup_fingerprint(struct sup *s, const struct conf *c, const struct plan_svc *ps, const struct envfile *secrets,
-                     struct digest *out)
-{
-    struct arena a;
-    arena_init(&a);
-    jmp_buf jb;
-    if (ARENA_TRY(&a, jb)) {
-        arena_free(&a);
-        return false;
-    }
-    struct store st;
-    struct ctr_spec spec;
-    struct rt_err err;
-    bool ok = false;
-    if (store_open(&st, s->paths, false, LOCK_SH, &err) == 0) {
-        struct svcspec_ctx x = {.conf = c, .paths = s->paths, .store = &st, .secrets = secrets};
-        if (svcspec_build(&x, &a, ps, &spec, &err) == 0) {
-            svcspec_fingerprint(ps, &spec, out);
-            ok = true;
-        }
-        store_close(&st);
-    }
-    arena_free(&a);
-    return ok;
-}
-
 /* ---------- the loop ---------- */
 
 int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end)
@@ -914,6 +888,7 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     bridge_open(&s);
     s.ctl = control_open(&s);
     held_load(&s);
+    confd_remember(&s);
     say(&s, LOG_INFO, "supervising %zu service%s from %s", p->n, p->n == 1 ? "" : "s", p->conf->dir);
 
     bool done = false;
@@ -996,6 +971,7 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         close_pipe(&s, v);
     }
     control_close(&s);
+    confd_free(&s);
     bridge_close(&s);
     logw_stop(&s.lw, s.qs, s.n + 1, LOGW_STOP_MS);
     for (size_t i = 0; i < s.n; i++)
