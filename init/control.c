@@ -14,7 +14,11 @@
  *   stop NAME               stop it and keep it down (rtctl stop)
  *   start NAME              start it again (also after a failure)
  *   restart NAME            stop it if it runs, start it again
- *   reload                  read conf.d again (as SIGHUP does) */
+ *   reload                  read conf.d again (as SIGHUP does)
+ *   reload dry-run          say what a reload would do; change nothing
+ *   confd                   "ok: changed" when conf.d on disk differs from
+ *                           what runs (since the last load), else
+ *                           "ok: unchanged" (rtctl status) */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -310,18 +314,23 @@ void control_request(struct sup *s, int c)
             json_decref(h);
         } else if ((!strcmp(req, "stop") || !strcmp(req, "start") || !strcmp(req, "restart")) && arg) {
             text = act(s, req, arg);
-        } else if (!strcmp(req, "reload") && !arg) {
+        } else if (!strcmp(req, "reload") && (!arg || !strcmp(arg, "dry-run"))) {
             if (s->shutdown) {
                 text = strdup("error: rtinit is shutting down");
             } else {
                 char *msg = NULL;
-                say(s, LOG_INFO, "rtctl reload: reloading %s", s->p->conf->dir);
-                int r = sup_reload(s, &msg);
+                say(s, LOG_INFO, "rtctl reload%s: %s %s", arg ? " --dry-run" : "",
+                    arg ? "what would change in" : "reloading", s->p->conf->dir);
+                int r = arg ? sup_reload_dry_run(s, &msg) : sup_reload(s, &msg);
                 text = fmt("%s %s", r == 0 ? "ok:" : "error:", msg ? msg : "out of memory");
                 free(msg);
             }
+        } else if (!strcmp(req, "confd") && !arg) {
+            int r = confd_changed(s);
+            text = r < 0 ? strdup("error: out of memory") : strdup(r ? "ok: changed" : "ok: unchanged");
         } else {
-            text = strdup("error: unknown request (known: status, health NAME, stop NAME, start NAME, restart NAME, reload)");
+            text = strdup("error: unknown request (known: status, health NAME, stop NAME, start NAME, restart NAME, "
+                          "reload, reload dry-run, confd)");
         }
         if (text && send(c, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
             say(s, LOG_WARN, "control socket: the answer to '%s' was not sent: %s", req, strerror(errno));

@@ -90,7 +90,7 @@ static void start(struct sup *s, struct svc *v)
      * tried again shortly. */
     bool unlocked = false;
     if (store_open(&st, s->paths, false, LOCK_SH | LOCK_NB, &err) < 0) {
-        if (err.errnum == EWOULDBLOCK && v->has_fp && store_open(&st, s->paths, false, 0, &err) == 0) {
+        if (err.errnum == EWOULDBLOCK && v->desc && store_open(&st, s->paths, false, 0, &err) == 0) {
             unlocked = true;
         } else if (err.errnum == EWOULDBLOCK) {
             store_busy(s, v, now);
@@ -106,6 +106,7 @@ static void start(struct sup *s, struct svc *v)
     v->start_error[0] = '\0';
     arena_free(&v->a);
     arena_init(&v->a);
+    v->desc = NULL; /* it was in a */
     jmp_buf jb;
     if (ARENA_TRY(&v->a, jb)) {
         v->a.oom = NULL;
@@ -139,12 +140,11 @@ static void start(struct sup *s, struct svc *v)
         return;
     }
     if (r == 0)
-        svcspec_fingerprint(v->ps, spec, &v->fp);
+        v->desc = svcspec_describe(&x, &v->a, v->ps, spec);
     /* jb ends with this function: a later allocation from v->a (the
      * checks, in probes_begin) arms its own */
     v->a.oom = NULL;
     store_close(&st);
-    v->has_fp = r == 0;
     if (r < 0) {
         not_started(s, v, err.msg);
         return;
@@ -337,6 +337,12 @@ void lc_exited(struct sup *s, struct svc *v, int status)
 
 /* ---------- stopping ---------- */
 
+void lc_restart(struct sup *s, struct svc *v)
+{
+    v->again = true; /* lc_exited: WAITING, to start again once its dependencies hold */
+    svc_stop(s, v);
+}
+
 void svc_stop(struct sup *s, struct svc *v)
 {
     if (!v->has_ctr || !ALIVE(v))
@@ -452,8 +458,7 @@ static void follow_dependencies(struct sup *s)
             if (d->generation == v->dep_gen[k] || !deps_met(s, v, why, sizeof(why)))
                 continue;
             say(s, LOG_INFO, "%s: restarting, since %s was restarted (restart_dependents)", v->name, d->name);
-            v->again = true;
-            svc_stop(s, v);
+            lc_restart(s, v);
             break;
         }
     }
@@ -534,8 +539,7 @@ enum lc_answer lc_request(struct sup *s, struct svc *v, enum lc_verb verb)
     v->held = false;
     if (ALIVE(v) && verb == LC_RESTART) {
         say(s, LOG_INFO, "%s: rtctl restart", v->name);
-        v->again = true;
-        svc_stop(s, v);
+        lc_restart(s, v);
         return LA_RESTARTING;
     }
     if (v->phase == STOPPING) {

@@ -174,9 +174,11 @@ int main(int argc, char **argv)
     }
     struct image_lookup lk;
     int have = image_lookup_open(&lk, &paths, &err);
+    bool unreadable = false;
     if (have < 0 && err.errnum == EACCES) {
         log_msg(&lg, LOG_WARN, "%s; images are not checked (run as root to check them)", err.msg);
         have = 0;
+        unreadable = true;
     } else if (have < 0) {
         log_msg(&lg, LOG_ERR, "%s", err.msg);
         if (!pid1)
@@ -186,7 +188,10 @@ int main(int argc, char **argv)
     if (!check) {
         return run(&lg, &paths, have ? &lk : NULL, pid1); /* run() closes lk */
     }
-    int r = config_check(&paths, true, have ? image_lookup : NULL, &lk, stdout, stderr, &err);
+    /* --check says whether rtinit would run conf.d here: an image missing
+     * from the store (or no store at all) is an error, as at a reload. */
+    int r = config_check(&paths, true, have ? image_lookup : NULL, &lk, unreadable ? 0 : PLAN_NEED_IMAGES, stdout,
+                         stderr, &err);
     if (have)
         image_lookup_close(&lk);
     if (r < 0)

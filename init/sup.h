@@ -7,7 +7,8 @@
  *   probes.c      the health checks of running services, in the loop
  *   control.c     the control socket and its requests (rtctl)
  *   reload.c      conf.d read again: services matched by name, compared,
- *                 restarted, added, removed
+ *                 restarted, added, removed (or said, for a dry run)
+ *   confd.c       whether conf.d on disk still holds what runs
  *   svclog.c      the services' logs (queues and the writer process)
  *
  * The supervisor owns all of this state; nothing else in rtinit keeps any
@@ -68,8 +69,7 @@ struct svc {
     bool held;                  /* stopped by rtctl stop: it stays down until rtctl start */
     unsigned generation;        /* starts so far */
     unsigned *dep_gen;          /* restart_dependents: each dependency's generation at our start */
-    struct digest fp;           /* what its last start ran (svcspec_fingerprint) */
-    bool has_fp;
+    const char *desc;           /* what its last start runs (svcspec_describe), in a; NULL: none got so far */
 };
 
 struct sup {
@@ -100,6 +100,7 @@ struct sup {
     struct arena sa;            /* the secrets */
     struct envfile secrets;
     bool have_secrets;
+    struct confd *confd;        /* what conf.d held at the last load (confd.c) */
 };
 
 /* What an epoll event is about: (index << 4) | kind; for EV_CLIENT the
@@ -130,6 +131,7 @@ void lc_overdue(struct sup *s);                         /* deadlines: kill what 
 void lc_health(struct sup *s, struct svc *v, enum health_event ev);
 bool lc_shutdown_step(struct sup *s);                   /* stop by stage; true when all are down */
 uint64_t lc_wakeup(const struct sup *s, const struct svc *v); /* its next deadline, or UINT64_MAX */
+void lc_restart(struct sup *s, struct svc *v);           /* stop it, to start again */
 void lc_hold_at_boot(struct sup *s, struct svc *v);     /* STATE/held names it */
 enum lc_verb { LC_STOP, LC_START, LC_RESTART };
 enum lc_answer { LA_STOPPING, LA_ALREADY_STOPPING, LA_NOT_RUNNING, LA_RESTARTING, LA_AFTER_STOP, LA_ALREADY_RUNNING,
@@ -156,10 +158,6 @@ int sup_reindex(struct sup *s);
 /* Read the secrets file of conf into a, *env. False when it is unreadable
  * (said once). */
 bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, struct envfile *env);
-/* The start's fingerprint of ps (of conf c) as it would run now; false when the spec
- * cannot be built (then it counts as changed). */
-bool sup_fingerprint(struct sup *s, const struct conf *c, const struct plan_svc *ps, const struct envfile *secrets,
-                     struct digest *out);
 
 /* bridge.c: the bridge network, when a service uses it */
 void bridge_open(struct sup *s);
@@ -177,7 +175,22 @@ void control_close(struct sup *s);
 void held_load(struct sup *s);
 
 /* reload.c: conf.d again. 0 with a summary in *msg, or -1 with the
- * errors (nothing changed); *msg is malloc'd (may be NULL). */
+ * errors (nothing changed); *msg is malloc'd (may be NULL). The dry run
+ * says what a reload would do, and changes nothing. */
 int sup_reload(struct sup *s, char **msg);
+int sup_reload_dry_run(struct sup *s, char **msg);
+
+/* confd.c: does conf.d on disk differ from what runs (rtctl status)?
+ * Remembered at each load, compared on request; never waits. */
+struct confd_sum {
+    struct digest dir;          /* conf.d's *.conf files: names and contents */
+    struct digest extras;       /* the secrets file and env files the conf names */
+};
+void confd_scan(struct sup *s, const struct conf *c, struct confd_sum *out);
+void confd_set(struct sup *s, const struct confd_sum *sum);
+void confd_remember(struct sup *s); /* at boot: scan s->p and set */
+/* 1: it differs, 0: the same, -1: not known (memory) */
+int confd_changed(struct sup *s);
+void confd_free(struct sup *s);
 
 #endif

@@ -383,32 +383,6 @@ bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, stru
     return true;
 }
 
-bool sup_fingerprint(struct sup *s, const struct conf *c, const struct plan_svc *ps, const struct envfile *secrets,
-                     struct digest *out)
-{
-    struct arena a;
-    arena_init(&a);
-    jmp_buf jb;
-    if (ARENA_TRY(&a, jb)) {
-        arena_free(&a);
-        return false;
-    }
-    struct store st;
-    struct ctr_spec spec;
-    struct rt_err err;
-    bool ok = false;
-    if (store_open(&st, s->paths, false, LOCK_SH, &err) == 0) {
-        struct svcspec_ctx x = {.conf = c, .paths = s->paths, .store = &st, .secrets = secrets};
-        if (svcspec_build(&x, &a, ps, &spec, &err) == 0) {
-            svcspec_fingerprint(ps, &spec, out);
-            ok = true;
-        }
-        store_close(&st);
-    }
-    arena_free(&a);
-    return ok;
-}
-
 /* ---------- the loop ---------- */
 
 int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end)
@@ -463,6 +437,7 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
     bridge_open(&s);
     s.ctl = control_open(&s);
     held_load(&s);
+    confd_remember(&s);
     say(&s, LOG_INFO, "supervising %zu service%s from %s", p->n, p->n == 1 ? "" : "s", p->conf->dir);
 
     bool done = false;
@@ -557,6 +532,7 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         close_pipe(&s, v);
     }
     control_close(&s);
+    confd_free(&s);
     bridge_close(&s);
     logw_stop(&s.lw, s.qs, s.n + 1, LOGW_STOP_MS);
     for (size_t i = 0; i < s.n; i++)

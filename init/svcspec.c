@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../lib/device.h"
+#include "../lib/svcdesc.h"
 #include "../lib/util.h"
 
 char **svcspec_expand_argv(struct arena *a, const struct argv *in, const struct envfile *secrets, const char **why)
@@ -155,29 +156,15 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
     return 0;
 }
 
-void svcspec_fingerprint(const struct plan_svc *ps, const struct ctr_spec *spec, struct digest *out)
+const char *svcspec_describe(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps,
+                             const struct ctr_spec *spec)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (f) {
-        plan_print_service(ps, f, false);
-        /* NUL-separated, so that no two lists print alike */
-        for (char *const *a = spec->argv; a && *a; a++)
-            fprintf(f, "argv %s%c", *a, 0);
-        for (char *const *e = spec->env; e && *e; e++)
-            fprintf(f, "env %s%c", *e, 0);
-        for (size_t i = 0; i < spec->nlayers; i++) {
-            char hex[DIGEST_HEX_LEN + 1];
-            digest_hex(&spec->layers[i], hex);
-            fprintf(f, "layer %s%c", hex, 0);
-        }
-        fclose(f);
-    }
-    if (!text) { /* out of memory: a digest no start has, so the service counts as changed */
-        memset(out, 0xff, sizeof(*out));
-        return;
-    }
-    sha256_buf(text, len, out);
-    free(text);
+    /* The health check's words as start_health will run them, so that a
+     * secret only the check uses counts too; as written when one is
+     * unset (the check then cannot run, whatever the reload does). */
+    char **hc = NULL;
+    const char *why;
+    if (ps->hc && ps->hc->kind == HC_EXEC)
+        hc = svcspec_expand_argv(a, &ps->hc->exec, x->secrets, &why);
+    return svcdesc_build(a, ps, spec, hc);
 }

@@ -34,10 +34,10 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
  * the image has them. NULL with *why when a variable has no value. */
 char **svcspec_expand_argv(struct arena *a, const struct argv *in, const struct envfile *secrets, const char **why);
 
-/* What a start of ps with spec runs, as a digest: the service's effective
- * settings (plan_print_service) and what only the start resolves (the
- * environment with env files and secrets, the command's words, the
- * image's layers). A reload restarts a service when this changes. */
-void svcspec_fingerprint(const struct plan_svc *ps, const struct ctr_spec *spec, struct digest *out);
+/* What a start of ps with spec runs, described field by field
+ * (lib/svcdesc.h), from a: a reload restarts a service when this differs
+ * from its last start's. NULL when memory runs out. */
+const char *svcspec_describe(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps,
+                             const struct ctr_spec *spec);
 
 #endif

@@ -56,13 +56,13 @@ static void check_host_accounts(struct conf *c, const struct plan *p, const char
     }
 }
 
-int config_check(const struct rt_paths *paths, bool print_plan, image_lookup_fn lookup, void *ud, FILE *out,
-                 FILE *err, struct rt_err *e)
+int config_check(const struct rt_paths *paths, bool print_plan, image_lookup_fn lookup, void *ud, unsigned plan_flags,
+                 FILE *out, FILE *err, struct rt_err *e)
 {
     struct conf *c = conf_load(paths, e);
     if (!c)
         return -1;
-    struct plan *p = plan_build(c, lookup, ud);
+    struct plan *p = plan_build_flags(c, lookup, ud, plan_flags);
     if (!p) {
         conf_free(c);
         return rt_error(e, ENOMEM, "out of memory");

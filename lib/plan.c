@@ -19,6 +19,7 @@ struct builder {
     struct plan *p;
     image_lookup_fn lookup;
     void *lookup_ud;
+    bool need_images;  /* PLAN_NEED_IMAGES */
     size_t n;
     size_t **edges;    /* edges[i] = indices of svcs i depends on (-1 when unknown) */
     /* Tarjan's strongly connected components */
@@ -549,6 +550,17 @@ static bool mounted_at(const struct svc_conf *s, const char *path)
     return false;
 }
 
+/* Where the service is to run (rtinit --check, a reload), an image it
+ * cannot have is an error, as any invalid setting is: it would fail at
+ * every start. Elsewhere a warning. */
+static __attribute__((format(printf, 3, 4))) void image_problem(struct builder *b, struct src at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vadd(&b->c->diags, b->need_images ? DIAG_ERROR : DIAG_WARNING, at, "image", fmt, ap);
+    va_end(ap);
+}
+
 static void apply_image(struct builder *b, struct plan_svc *ps)
 {
     struct conf *c = b->c;
@@ -556,14 +568,14 @@ static void apply_image(struct builder *b, struct plan_svc *ps)
     struct src at = s->set[K_IMAGE].line ? s->set[K_IMAGE] : s->header;
     struct image_defaults *d = arena_alloc(AR(b), sizeof(*d));
     const char *why = NULL;
-    int r = s->image ? b->lookup(b->lookup_ud, AR(b), s->image, d, &why) : 0;
+    int r = s->image && b->lookup ? b->lookup(b->lookup_ud, AR(b), s->image, d, &why) : 0;
     if (r < 0) {
-        diag_warn(&c->diags, at, "image", "cannot look %s up: %s", s->image, why ? why : "?");
+        image_problem(b, at, "cannot look %s up: %s", s->image, why ? why : "?");
         return;
     }
     if (r == 0) {
         if (s->image)
-            diag_warn(&c->diags, at, "image", "%s is not in the image store; import it with rtctl image import", s->image);
+            image_problem(b, at, "%s is not in the image store; import it with rtctl image import", s->image);
         return;
     }
     ps->image = d;
@@ -632,6 +644,11 @@ static void check_health_deps(struct builder *b)
 
 struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud)
 {
+    return plan_build_flags(c, lookup, ud, 0);
+}
+
+struct plan *plan_build_flags(struct conf *c, image_lookup_fn lookup, void *ud, unsigned flags)
+{
     jmp_buf jb, *saved = c->arena.oom;
     if (ARENA_TRY(&c->arena, jb)) {
         c->arena.oom = saved;
@@ -640,7 +657,8 @@ struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud)
     struct plan *p = arena_alloc(&c->arena, sizeof(*p));
     p->conf = c;
     p->ordered = true;
-    struct builder b = {.c = c, .p = p, .n = c->nsvcs, .lookup = lookup, .lookup_ud = ud};
+    bool need = flags & PLAN_NEED_IMAGES;
+    struct builder b = {.c = c, .p = p, .n = c->nsvcs, .lookup = lookup, .lookup_ud = ud, .need_images = need};
     if (c->nsvcs == 0)
         diag_warn(&c->diags, (struct src){c->dir, 0}, NULL, "no services defined (no NAME.conf files)");
     resolve_deps(&b);
@@ -654,7 +672,7 @@ struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud)
     check_argv_secrets(&b, &sec);
     if (p->ordered)
         order(&b);
-    for (size_t i = 0; lookup && i < p->n; i++)
+    for (size_t i = 0; (lookup || need) && i < p->n; i++)
         apply_image(&b, &p->svcs[i]);
     check_health_deps(&b);
     diag_sort(&c->diags);

@@ -64,13 +64,19 @@ struct plan {
  * (no command at all, a root user, an image VOLUME nothing is mounted on,
  * a "healthy" dependency on a service that has no health check). */
 struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud);
+/* With PLAN_NEED_IMAGES, an image that is not stored (or cannot be read)
+ * is an error rather than a warning, and a NULL lookup means that no
+ * image is stored: for conf.d about to run here (rtinit --check, a
+ * reload). */
+#define PLAN_NEED_IMAGES 1u
+struct plan *plan_build_flags(struct conf *c, image_lookup_fn lookup, void *ud, unsigned flags);
 
 /* The `config check` listing: host settings, then each service with its
  * effective settings in start order. Secret values are never printed. */
 void plan_print(const struct plan *p, FILE *out);
 /* Its parts: droplet.conf's settings; one service's effective settings
- * (header: the "# FILE (stage N)" line before it). rtinit's reload
- * compares services by this text. */
+ * (header: the "# FILE (stage N)" line before it). For people: a reload
+ * compares what runs (lib/svcdesc.h), not this text. */
 void plan_print_droplet(const struct conf *c, FILE *out);
 void plan_print_service(const struct plan_svc *ps, FILE *out, bool header);
 

@@ -1,7 +1,5 @@
 /* plan_print.c - the resolved plan as `config check` prints it, one
- * `key = value` per line in the conf.d language. reload.c fingerprints a
- * service by what it prints, so every key that changes a container is
- * here. See plan.h. */
+ * `key = value` per line in the conf.d language. See plan.h. */
 #include "plan.h"
 
 #include <errno.h>

@@ -48,8 +48,9 @@ static int cmd_config_check(struct rtctl *ctl, int argc, char **argv)
         return EXIT_FAIL;
     }
     /* With an image store, images' configs fill in what services leave
-     * unset; without one (nothing imported yet) the check is of conf.d
-     * alone. */
+     * unset, and an image missing from it is an error, as for rtinit
+     * --check and a reload; without one (nothing imported yet, or a
+     * machine that only checks conf.d) the check is of conf.d alone. */
     struct image_lookup lk;
     int have = image_lookup_open(&lk, &paths, &err);
     if (have < 0 && err.errnum == EACCES) {
@@ -59,7 +60,8 @@ static int cmd_config_check(struct rtctl *ctl, int argc, char **argv)
         log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
         return EXIT_FAIL;
     }
-    int r = config_check(&paths, !o.quiet, have ? image_lookup : NULL, &lk, stdout, stderr, &err);
+    int r = config_check(&paths, !o.quiet, have ? image_lookup : NULL, &lk, have ? PLAN_NEED_IMAGES : 0, stdout,
+                         stderr, &err);
     if (have)
         image_lookup_close(&lk);
     if (r < 0)

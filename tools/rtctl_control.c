@@ -1,10 +1,12 @@
 /* rtctl status, stop, start, restart, reload: requests to rtinit over its
  * control socket (init/control.c). rtinit answers at once and never
  * waits; stop, start and restart then follow the service's state here
- * until it has changed, as docker's commands do. */
+ * until it has changed, as docker's commands do. reload --dry-run asks
+ * what a reload would do. */
 #include <errno.h>
 #include <jansson.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +23,11 @@ static const char usage_status[] = "rtctl status";
 static const char usage_stop[] = "rtctl stop [-t SECONDS] SERVICE...";
 static const char usage_start[] = "rtctl start [-t SECONDS] SERVICE...";
 static const char usage_restart[] = "rtctl restart [-t SECONDS] SERVICE...";
-static const char usage_reload[] = "rtctl reload";
+static const char usage_reload[] = "rtctl reload [--dry-run]";
 
-/* Send one request to rtinit and read its one answer (malloc'd). */
-static char *ask(struct rtctl *ctl, const struct rt_paths *paths, const char *req)
+/* Send one request to rtinit and read its one answer (malloc'd); an
+ * error answer is said (unless quiet) and gives NULL. */
+static char *ask_as(struct rtctl *ctl, const struct rt_paths *paths, const char *req, bool quiet)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(paths->socket) >= sizeof(sa.sun_path)) {
@@ -56,11 +59,17 @@ static char *ask(struct rtctl *ctl, const struct rt_paths *paths, const char *re
     }
     buf[n] = '\0';
     if (startswith(buf, "error: ")) {
-        log_msg(&ctl->log, LOG_ERR, "%s", buf + 7);
+        if (!quiet)
+            log_msg(&ctl->log, LOG_ERR, "%s", buf + 7);
         free(buf);
         return NULL;
     }
     return buf;
+}
+
+static char *ask(struct rtctl *ctl, const struct rt_paths *paths, const char *req)
+{
+    return ask_as(ctl, paths, req, false);
 }
 
 static int paths_for(struct rtctl *ctl, struct rt_paths *paths)
@@ -143,6 +152,11 @@ int cmd_status(struct rtctl *ctl, int argc, char **argv)
         printf("%-20s %-10s %-9s %7s %8d  %s\n", name, state, *health ? health : "-", pids, restarts, note);
     }
     json_decref(arr);
+    /* an rtinit that does not know the request says nothing about it */
+    char *confd = ask_as(ctl, &paths, "confd", true);
+    if (confd && !strcmp(confd, "ok: changed"))
+        printf("\nconf.d has changed since the last reload (rtctl reload --dry-run shows what would change)\n");
+    free(confd);
     return EXIT_OK;
 }
 
@@ -276,9 +290,24 @@ int cmd_restart(struct rtctl *ctl, int argc, char **argv)
     return control_verb(ctl, argc, argv, "restart", usage_restart);
 }
 
+static int on_dry_run(struct rtctl *ctl, int opt, const char *arg, void *ud)
+{
+    (void)ctl;
+    (void)arg;
+    if (opt != 'n')
+        return -1;
+    *(bool *)ud = true;
+    return 0;
+}
+
+/* The answer's text: the summary, a line for each service that changes;
+ * refused (an invalid conf.d, a missing image, the store busy): the
+ * errors, exit 1, nothing changed. */
 int cmd_reload(struct rtctl *ctl, int argc, char **argv)
 {
-    int i = rtctl_getopt(ctl, argc, argv, "", NULL, NULL, NULL, usage_reload);
+    static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'}, {0}};
+    bool dry = false;
+    int i = rtctl_getopt(ctl, argc, argv, "n", opts, on_dry_run, &dry, usage_reload);
     if (i < 0)
         return EXIT_USAGE;
     if (i < argc) {
@@ -288,7 +317,7 @@ int cmd_reload(struct rtctl *ctl, int argc, char **argv)
     struct rt_paths paths;
     if (paths_for(ctl, &paths) < 0)
         return EXIT_FAIL;
-    char *ans = ask(ctl, &paths, "reload");
+    char *ans = ask(ctl, &paths, dry ? "reload dry-run" : "reload");
     if (!ans)
         return EXIT_FAIL;
     printf("%s\n", startswith(ans, "ok: ") ? ans + 4 : ans);

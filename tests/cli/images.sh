@@ -422,11 +422,13 @@ interval = 5s'
     assert_in "$out" 'command = ["redis-cli", "monitor"]'
     assert_in "$err" "conf.d/cache.conf:2: volumes: warning: the image declares VOLUME /data but nothing is mounted there"
     assert_not_in "$err" "api.conf:2: volumes"
-    # a service whose image is not stored is named
+    # a service whose image is not stored is named: with a store, an
+    # error, as at rtinit --check and a reload
     mkconf web "[service]
 image = nginx:1"
     run "$RTCTL" --root root config check --conf conf.d
-    assert_in "$err" "conf.d/web.conf:2: image: warning: nginx:1 is not in the image store; import it with rtctl image import"
+    assert_rc 1
+    assert_in "$err" "conf.d/web.conf:2: image: nginx:1 is not in the image store; import it with rtctl image import"
 }
 
 # ---- regressions found in review ----

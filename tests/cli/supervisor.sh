@@ -368,6 +368,221 @@ command = sh -c '$LOOP'"
     bg_stop
 }
 
+# bb_plus OUT: the busybox test image with one more layer (/etc/extra):
+# the same base layer and config, so only the layers differ
+bb_plus() {
+    python3 - "$BBIMG" "$1" "$TOP/tests/images/mkimage.py" <<'PY'
+import gzip, json, os, subprocess, sys, tempfile
+src, out, mk = sys.argv[1:4]
+blob = lambda d: open(os.path.join(src, "blobs/sha256", d.split(":")[1]), "rb").read()
+man = json.loads(blob(json.load(open(os.path.join(src, "index.json")))["manifests"][0]["digest"]))
+cfg = json.loads(blob(man["config"]["digest"]))
+tmp = tempfile.mkdtemp()
+open(os.path.join(tmp, "base.tar"), "wb").write(gzip.decompress(blob(man["layers"][0]["digest"])))
+spec = {"name": "test/busybox:2", "config": cfg["config"],
+        "layers": [{"raw": os.path.join(tmp, "base.tar")}, {"entries": [{"name": "etc/extra", "data": "2\n"}]}]}
+json.dump(spec, open(os.path.join(tmp, "spec.json"), "w"))
+subprocess.run([sys.executable, mk, out, os.path.join(tmp, "spec.json")], check=True)
+PY
+}
+
+# the service lines of rtctl status (names, states, pids, restarts)
+services() { "$RTCTL" --root "$PWD/root" status | grep -v '^conf.d has changed' | awk 'NF { print $1, $2, $4, $5 }'; }
+
+test_a_reload_naming_a_missing_image_is_refused_and_the_service_keeps_running() {
+    stack web "command = sh -c '$LOOP'" other "command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state web running && wait_until 10 is_state other running
+    local before
+    before=$(services)
+    sed -i 's/^image = bb:1$/image = bb:404/' conf.d/web.conf
+    sed -i 's/^command = /command = echo changed; /' conf.d/other.conf
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 1
+    assert_in "$err" "conf.d/web.conf:2: image: bb:404 is not in the image store; import it with rtctl image import"
+    assert_in "$err" "conf.d: 1 error; nothing was changed"
+    assert_not_in "$out" "changed"
+    run "$RTCTL" --root "$PWD/root" reload --dry-run
+    assert_rc 1
+    assert_in "$err" "conf.d/web.conf:2: image: bb:404 is not in the image store"
+    kill -HUP "$bgpid"
+    wait_until 5 grep -q 'bb:404 is not in the image store' out.txt
+    sleep 0.5
+    [ "$(services)" = "$before" ] || { say "before: $before"; say "after: $(services)"; return 1; }
+    # rtinit --check says the same, and so does config check once there is a store
+    run "$RTINIT" --check --conf conf.d --root "$PWD/root"
+    assert_rc 1
+    assert_in "$err" "conf.d/web.conf:2: image: bb:404 is not in the image store"
+    local rerr=$err
+    run "$RTCTL" --root "$PWD/root" config check --conf conf.d
+    assert_rc 1
+    [ "$err" = "$rerr" ] || { say "config check: $err"; say "rtinit --check: $rerr"; return 1; }
+    bg_stop
+}
+
+test_reload_dry_run_says_what_would_change_and_changes_nothing() {
+    stack keep "command = sh -c '$LOOP'" \
+        change "environment = V=1
+command = sh -c '$LOOP'" \
+        img "command = sh -c '$LOOP'" \
+        gone "command = sh -c '$LOOP'"
+    bb_plus bb2 >/dev/null
+    "$RTCTL" --root "$PWD/root" image import -q bb2 bb:2
+    bg_start
+    for s in keep change img gone; do wait_until 10 is_state $s running; done
+    local before
+    before=$(services)
+    sed -i 's/V=1/V=2/' conf.d/change.conf
+    sed -i 's/^image = bb:1$/image = bb:2/' conf.d/img.conf
+    rm conf.d/gone.conf
+    printf '[service]\nimage = bb:1\nuser = app\nnetwork = none\ncommand = sh -c %s\n' "'$LOOP'" >conf.d/new.conf
+    run "$RTCTL" --root "$PWD/root" reload --dry-run
+    assert_rc 0
+    assert_in "$out" "would reload conf.d: 2 changed (change img), 1 new (new), 1 removed (gone), 1 unchanged"
+    assert_in "$out" "  change: changed: environment (V)"
+    grep -qE '^  img: changed: image layers \(\+ sha256:[0-9a-f]{12}\)$' <<<"$out" || { say "$out"; return 1; }
+    assert_in "$out" "  new: new"
+    assert_in "$out" "  gone: removed"
+    assert_in "$out" "nothing was changed (dry run)"
+    assert_not_in "$out" "keep:"
+    sleep 0.5
+    [ "$(services)" = "$before" ] || { say "before: $before"; say "after: $(services)"; return 1; }
+    # the reload then does what the dry run said
+    local dry=${out#would reload}
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 0
+    [ "reloaded${dry%$'\n'nothing was changed (dry run)}" = "$out" ] || { say "dry run:$dry"; say "reload: $out"; return 1; }
+    wait_until 10 is_state new running
+    bg_stop
+}
+
+test_a_change_config_check_does_not_show_restarts_the_service() {
+    # config check prints a health check's literal token as <redacted>,
+    # whatever it is: the change is still one to what runs
+    stack tok "command = sh -c '$LOOP'
+[healthcheck]
+exec = sh -c true --token=abc123
+interval = 1s" \
+        lim "ulimits = nofile=1024:2048
+command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state tok running && wait_until 10 is_state lim running
+    local tok lim printed
+    tok=$(field tok 4) lim=$(field lim 4)
+    printed=$("$RTCTL" --root "$PWD/root" config check --conf conf.d 2>/dev/null)
+    sed -i 's/abc123/def456/' conf.d/tok.conf
+    sed -i 's/nofile=1024:2048/nofile=1024:4096/' conf.d/lim.conf
+    [ "$(grep -A2 '^\[healthcheck\]' <<<"$printed")" = "$("$RTCTL" --root "$PWD/root" config check --conf conf.d 2>/dev/null | grep -A2 '^\[healthcheck\]')" ] ||
+        { say "config check prints the token's change"; return 1; }
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 0
+    assert_in "$out" "reloaded conf.d: 2 changed (lim tok), 0 new, 0 removed, 0 unchanged"
+    assert_in "$out" "  tok: changed: healthcheck"
+    assert_in "$out" "  lim: changed: ulimits"
+    assert_not_in "$out" "def456"
+    wait_until 10 pid_not tok "$tok"
+    wait_until 10 pid_not lim "$lim"
+    bg_stop
+}
+
+test_a_cosmetic_change_to_conf_d_restarts_nothing() {
+    stack a "environment = X=1
+environment = Y=2
+stop_timeout = 5s
+command = sh -c '$LOOP'" \
+        b "command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state a running && wait_until 10 is_state b running
+    local before
+    before=$(services)
+    # comments, blank lines, spaces, keys and environment lines in another order
+    printf '# the a service\n\n[service]\ncommand   =   sh -c %s\nstop_timeout=5000ms\nenvironment = Y=2\n' "'$LOOP'" >conf.d/a.conf
+    printf '; set by hand\nenvironment = X=1\nuser=app\nnetwork = none\n\nimage = bb:1\n' >>conf.d/a.conf
+    printf '\n# nothing else\n' >>conf.d/b.conf
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 0
+    assert_in "$out" "reloaded conf.d: 0 changed, 0 new, 0 removed, 2 unchanged"
+    sleep 0.5
+    [ "$(services)" = "$before" ] || { say "before: $before"; say "after: $(services)"; return 1; }
+    bg_stop
+}
+
+test_status_says_when_conf_d_differs_from_what_runs() {
+    stack a "environment = T=\${TOKEN}
+command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state a running
+    local note="conf.d has changed since the last reload (rtctl reload --dry-run shows what would change)"
+    run "$RTCTL" --root "$PWD/root" status
+    assert_not_in "$out" "conf.d has changed"
+    echo '# a comment' >>conf.d/a.conf
+    run "$RTCTL" --root "$PWD/root" status
+    assert_rc 0
+    assert_in "$out" "$note"
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 0
+    run "$RTCTL" --root "$PWD/root" status
+    assert_not_in "$out" "conf.d has changed"
+    # the secrets file counts too
+    printf 'TOKEN=t2\n' >secrets.env
+    run "$RTCTL" --root "$PWD/root" status
+    assert_in "$out" "$note"
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_in "$out" "1 changed (a)"
+    run "$RTCTL" --root "$PWD/root" status
+    assert_not_in "$out" "conf.d has changed"
+    # a refused reload changes nothing: the note stays until conf.d is
+    # what runs again
+    printf '[service]\nimage = bb:1\nrestart = sometimes\n' >conf.d/bad.conf
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 1
+    run "$RTCTL" --root "$PWD/root" status
+    assert_in "$out" "$note"
+    rm conf.d/bad.conf
+    run "$RTCTL" --root "$PWD/root" status
+    assert_not_in "$out" "conf.d has changed"
+    bg_stop
+}
+
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+test_a_reload_while_gc_holds_the_store_is_refused_at_once() {
+    stack a "environment = V=1
+command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state a running
+    local pid t0 ms
+    pid=$(field a 4)
+    sed -i 's/V=1/V=2/' conf.d/a.conf
+    # the store's lock, held as rtctl image gc holds it
+    exec 9>>root/state/images/store.lock
+    flock -x 9
+    t0=$(date +%s%N)
+    run "$RTCTL" --root "$PWD/root" reload
+    ms=$(ms_since "$t0")
+    assert_rc 1
+    assert_in "$err" "the image store $PWD/root/state/images is busy (rtctl image gc holds it); nothing was changed; try again once it is done"
+    [ "$ms" -lt 100 ] || { say "the refusal took $ms ms"; return 1; }
+    run "$RTCTL" --root "$PWD/root" reload --dry-run
+    assert_rc 1
+    assert_in "$err" "is busy (rtctl image gc holds it)"
+    kill -HUP "$bgpid"
+    wait_until 5 grep -q 'is busy (rtctl image gc holds it)' out.txt
+    # rtinit answers meanwhile, and nothing was restarted
+    t0=$(date +%s%N)
+    run "$RTCTL" --root "$PWD/root" status
+    ms=$(ms_since "$t0")
+    assert_rc 0
+    [ "$ms" -lt 100 ] || { say "status took $ms ms"; return 1; }
+    [ "$(field a 4)" = "$pid" ] || { say "a was restarted"; return 1; }
+    exec 9>&-
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 0
+    assert_in "$out" "1 changed (a)"
+    wait_until 10 pid_not a "$pid"
+    bg_stop
+}
+
 test_rtctl_stop_start_restart_and_unless_stopped_across_restarts() {
     stack keep "restart = unless-stopped
 command = sh -c '$LOOP'" \

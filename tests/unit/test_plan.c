@@ -466,3 +466,30 @@ TEST(image_defaults_checks)
     CHECK_INT(c->diags.errors, 2);
     conf_free(c);
 }
+
+TEST(images_required_where_conf_d_runs)
+{
+    /* rtinit --check and a reload: an image the store lacks (or cannot
+     * read) is an error at its `image =` line, naming the reference */
+    struct conf *c = t_load(NULL, "a", "[service]\nimage = redis:7\n", "c",
+                            "[service]\ncommand = x\nimage = missing:1\nuser = 1\n", "d",
+                            "[service]\nimage = broken:1\nuser = 1\n", NULL);
+    plan_build_flags(c, fake_lookup, NULL, PLAN_NEED_IMAGES);
+    const char *d = t_diags(c);
+    CHECK_CONTAINS(d, "conf.d/c.conf:3: image: missing:1 is not in the image store; import it with rtctl image "
+                      "import\n");
+    CHECK_CONTAINS(d, "conf.d/d.conf:2: image: cannot look broken:1 up: store unreadable\n");
+    CHECK_INT(c->diags.errors, 2);
+    conf_free(c);
+    /* no store at all: nothing is stored */
+    c = t_load(NULL, "a", "[service]\nimage = redis:7\ncommand = x\n", NULL);
+    plan_build_flags(c, NULL, NULL, PLAN_NEED_IMAGES);
+    CHECK_CONTAINS(t_diags(c), "conf.d/a.conf:2: image: redis:7 is not in the image store");
+    CHECK_INT(c->diags.errors, 1);
+    conf_free(c);
+    /* elsewhere (rtctl config check without a store) nothing is said */
+    c = t_load(NULL, "a", "[service]\nimage = redis:7\ncommand = x\nuser = 1\n", NULL);
+    plan_build(c, NULL, NULL);
+    CHECK_INT(c->diags.errors + c->diags.warnings, 0);
+    conf_free(c);
+}
