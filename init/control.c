@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "../lib/fileio.h"
+#include "../lib/util.h"
 #include "sup.h"
 
 static const char *const health_names[] = {"", "starting", "healthy", "unhealthy"};
@@ -89,18 +90,6 @@ void control_accept(struct sup *s)
         if (sup_watch(s, c, EPOLLIN, EV(EV_CLIENT, (unsigned)c)) < 0)
             close(c); /* rtctl sees the connection closed, and says rtinit did not answer */
     }
-}
-
-/* A malloc'd answer; NULL when memory runs out (the client gets none). */
-static __attribute__((format(printf, 1, 2))) char *fmt(const char *f, ...)
-{
-    char *out = NULL;
-    va_list ap;
-    va_start(ap, f);
-    if (vasprintf(&out, f, ap) < 0)
-        out = NULL;
-    va_end(ap);
-    return out;
 }
 
 /* The first line of what a check printed that says something, as valid
@@ -263,7 +252,7 @@ static char *act(struct sup *s, const char *verb, const char *name)
     struct svc *v = find(s, name);
     if (!v)
         return s->shutdown ? strdup("error: rtinit is shutting down")
-                           : fmt("error: no service '%s' in %s", name, s->p->conf->dir);
+                           : strfmt("error: no service '%s' in %s", name, s->p->conf->dir);
     if (s->shutdown)
         return strdup("error: rtinit is shutting down");
     bool was_held = v->held;
@@ -273,23 +262,23 @@ static char *act(struct sup *s, const char *verb, const char *name)
         held_save(s);
     switch (ans) {
     case LA_STOPPING:
-        return fmt("ok: stopping %s", name);
+        return strfmt("ok: stopping %s", name);
     case LA_ALREADY_STOPPING:
-        return fmt("ok: %s is stopping", name);
+        return strfmt("ok: %s is stopping", name);
     case LA_NOT_RUNNING:
-        return fmt("ok: %s is not running", name);
+        return strfmt("ok: %s is not running", name);
     case LA_RESTARTING:
-        return fmt("ok: restarting %s", name);
+        return strfmt("ok: restarting %s", name);
     case LA_AFTER_STOP:
-        return fmt("ok: %s will start once it has stopped", name);
+        return strfmt("ok: %s will start once it has stopped", name);
     case LA_ALREADY_RUNNING:
-        return fmt("ok: %s is already %s", name, v->phase == RUNNING ? "running" : "starting");
+        return strfmt("ok: %s is already %s", name, v->phase == RUNNING ? "running" : "starting");
     case LA_WAITING:
-        return fmt("ok: %s is waiting for %s", name, v->waiting[0] ? v->waiting : "its dependencies");
+        return strfmt("ok: %s is waiting for %s", name, v->waiting[0] ? v->waiting : "its dependencies");
     case LA_STARTING:
         break;
     }
-    return fmt("ok: starting %s", name);
+    return strfmt("ok: starting %s", name);
 }
 
 void control_request(struct sup *s, int c)
@@ -310,7 +299,7 @@ void control_request(struct sup *s, int c)
             json_decref(st);
         } else if (!strcmp(req, "health") && arg) {
             json_t *h = health_json(s, arg);
-            text = h ? json_dumps(h, JSON_COMPACT) : fmt("error: no service '%s' in %s", arg, s->p->conf->dir);
+            text = h ? json_dumps(h, JSON_COMPACT) : strfmt("error: no service '%s' in %s", arg, s->p->conf->dir);
             json_decref(h);
         } else if ((!strcmp(req, "stop") || !strcmp(req, "start") || !strcmp(req, "restart")) && arg) {
             text = act(s, req, arg);
@@ -322,7 +311,7 @@ void control_request(struct sup *s, int c)
                 say(s, LOG_INFO, "rtctl reload%s: %s %s", arg ? " --dry-run" : "",
                     arg ? "what would change in" : "reloading", s->p->conf->dir);
                 int r = arg ? sup_reload_dry_run(s, &msg) : sup_reload(s, &msg);
-                text = fmt("%s %s", r == 0 ? "ok:" : "error:", msg ? msg : "out of memory");
+                text = strfmt("%s %s", r == 0 ? "ok:" : "error:", msg ? msg : "out of memory");
                 free(msg);
             }
         } else if (!strcmp(req, "confd") && !arg) {

@@ -38,23 +38,13 @@
 #include "../images/defaults.h"
 #include "../lib/fileio.h"
 #include "../lib/svcdesc.h"
+#include "../lib/util.h"
 #include "sup.h"
 #include "svcspec.h"
 
 static bool same_str(const char *a, const char *b)
 {
     return a == b || (a && b && !strcmp(a, b));
-}
-
-static __attribute__((format(printf, 1, 2))) char *msgf(const char *f, ...)
-{
-    char *out = NULL;
-    va_list ap;
-    va_start(ap, f);
-    if (vasprintf(&out, f, ap) < 0)
-        out = NULL;
-    va_end(ap);
-    return out;
 }
 
 /* Settings applied only at boot that differ between a and b. */
@@ -97,11 +87,11 @@ static int open_store(struct sup *s, struct image_lookup *lk, char **msg)
     if (err.errnum == ENOENT)
         return 0;
     if (err.errnum == EWOULDBLOCK)
-        *msg = msgf("the image store %s/images is busy (rtctl image gc holds it); nothing was changed; try again "
+        *msg = strfmt("the image store %s/images is busy (rtctl image gc holds it); nothing was changed; try again "
                     "once it is done",
                     s->paths->state_dir);
     else
-        *msg = msgf("%s; nothing was changed", err.msg);
+        *msg = strfmt("%s; nothing was changed", err.msg);
     return -1;
 }
 
@@ -112,7 +102,7 @@ static struct plan *load(struct sup *s, struct image_lookup *lk, int *have, char
     struct rt_err err;
     struct conf *c = conf_load(s->paths, &err);
     if (!c) {
-        *msg = msgf("%s; nothing was changed", err.msg);
+        *msg = strfmt("%s; nothing was changed", err.msg);
         return NULL;
     }
     if ((*have = open_store(s, lk, msg)) < 0) {
@@ -384,7 +374,7 @@ static int reload(struct sup *s, bool dry, char **msg)
     fclose(ef);
     ef = NULL;
     if (nbad) {
-        *msg = msgf("%s%s: %zu service%s cannot start; nothing was changed", bad ? bad : "", c->dir, nbad,
+        *msg = strfmt("%s%s: %zu service%s cannot start; nothing was changed", bad ? bad : "", c->dir, nbad,
                     nbad == 1 ? "" : "s");
         goto out;
     }

@@ -30,6 +30,9 @@ static inline bool startswith(const char *s, const char *prefix)
 
 bool endswith(const char *s, const char *suffix);
 
+/* A malloc'd formatted string; NULL when memory runs out. */
+char *strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Returns s with leading and trailing ASCII whitespace removed, in place. */
 char *strstrip(char *s);
 
