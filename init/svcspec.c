@@ -150,6 +150,7 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
                    .pids_max = s->pids_max,
                    .io_weight = s->io_weight},
         .stdio = {-1, -1, -1},
+        .fresh_layer = true,
     };
     return 0;
 }
