@@ -732,3 +732,37 @@ command = sh -c 'cat /etc/web-version 2>/dev/null || echo version 1; [ -e /patch
     [ -z "$(ls -A root/state/containers/web/trash)" ]
     bg_stop
 }
+
+# An image's VOLUME the service does not mount: a named volume of its own,
+# kept across starts and listed by config check; one the service mounts
+# as tmpfs is left to it, and /proc is refused with a warning.
+test_an_image_volume_is_kept_across_starts_and_listed() {
+    bb_variant vols '{"config": {"Volumes": {"/data": {}, "/cache": {}, "/proc": {}}}}' vols:1
+    stack db "restart = always
+tmpfs = /cache
+command = sh -c 'echo run >>/data/runs; echo runs=\$(wc -l </data/runs); echo c >>/cache/x; $LOOP'"
+    sed -i 's/^image = bb:1$/image = vols:1/' conf.d/db.conf
+    printf '[volume]\nmountpoint = %s/vol\n' "$PWD" >>conf.d/droplet.conf
+    run "$RTCTL" --root "$PWD/root" config check --conf conf.d
+    assert_rc 0
+    assert_in "$out" "# VOLUME /cache of the image: in the service's tmpfs at /cache
+# VOLUME /data of the image: the named volume .image-volumes/db/data, kept across starts
+volumes = $PWD/vol/.image-volumes/db/data:/data"
+    assert_in "$out" "# VOLUME /proc of the image: not a volume (/proc is the runtime's): lost at each start"
+    assert_in "$err" "conf.d/db.conf:2: volumes: warning: the image declares VOLUME /proc, which cannot be a volume (/proc is the runtime's): what db writes there is lost at each start"
+    bg_start
+    wait_until 10 grep -q 'Z runs=1$' root/log/db.log
+    local p
+    p=$(field db 4)
+    kill -9 "$p"
+    wait_until 5 pid_not db "$p"
+    wait_until 10 grep -q 'Z runs=2$' root/log/db.log
+    bg_stop
+    bg_start
+    wait_until 10 grep -q 'Z runs=3$' root/log/db.log
+    bg_stop
+    # on the block volume, given to the service's user; the tmpfs kept nothing
+    [ "$(wc -l <vol/.image-volumes/db/data/runs)" = 3 ]
+    [ "$(stat -c %u:%g vol/.image-volumes/db/data)" = 1000:1000 ]
+    [ "$(ls vol/.image-volumes/db)" = data ]
+}
