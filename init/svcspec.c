@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../lib/device.h"
+#include "../lib/imgvol.h"
 #include "../lib/svcdesc.h"
 #include "../lib/util.h"
 
@@ -108,8 +109,18 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
     char **env = build_env(x, a, ps, img, hostname, err);
     if (!env)
         return -1;
-    struct ctr_mount *m = arena_alloc(a, (s->nvolumes + s->ntmpfs + 1) * sizeof(*m));
+    /* The image's VOLUMEs the service leaves alone get named volumes of
+     * their own (imgvol.h), from the image this start runs; first, sorted,
+     * so that one under another, or a volume of the service under one,
+     * is mounted on top of it. */
+    struct imgvol *iv;
+    size_t niv = imgvol_resolve(a, s, x->conf->droplet.volume.mountpoint, img->config.volumes,
+                                img->config.nvolumes, &iv);
+    struct ctr_mount *m = arena_alloc(a, (niv + s->nvolumes + s->ntmpfs + 1) * sizeof(*m));
     size_t nm = 0;
+    for (size_t i = 0; i < niv; i++)
+        if (iv[i].kind == IMGVOL_NAMED)
+            m[nm++] = (struct ctr_mount){.src = iv[i].host, .dst = iv[i].path, .own = true};
     for (size_t i = 0; i < s->nvolumes; i++)
         m[nm++] = (struct ctr_mount){.src = s->volumes[i].host_path,
                                      .dst = s->volumes[i].dst,
@@ -152,6 +163,7 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
                    .pids_max = s->pids_max,
                    .io_weight = s->io_weight},
         .stdio = {-1, -1, -1},
+        .fresh_layer = true,
     };
     return 0;
 }

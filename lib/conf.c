@@ -31,6 +31,7 @@
 #include "device.h"
 #include "envfile.h"
 #include "fileio.h"
+#include "imgvol.h"
 #include "util.h"
 #include "value.h"
 
@@ -903,6 +904,12 @@ static void k_volumes(struct pctx *p, const char *v)
         const char *base = p->c->droplet.volume.mountpoint;
         if (esc) {
             bad(p, "'%s': source escapes the block volume (%s)", v, base);
+            return;
+        }
+        if (streq(rel, IMGVOL_DIR) || startswith(rel, IMGVOL_DIR "/")) {
+            bad(p, "'%s': %s/%s holds the volumes that images declare (VOLUME), one per service and path; choose "
+                   "another name",
+                v, base, IMGVOL_DIR);
             return;
         }
         host = streq(rel, ".") ? base : arena_printf(A(p), "%s/%s", base, rel);

@@ -539,17 +539,6 @@ static struct argv join_argv(struct arena *a, const struct argv *x, const struct
     return r;
 }
 
-static bool mounted_at(const struct svc_conf *s, const char *path)
-{
-    for (size_t i = 0; i < s->nvolumes; i++)
-        if (streq(s->volumes[i].dst, path))
-            return true;
-    for (size_t i = 0; i < s->ntmpfs; i++)
-        if (streq(s->tmpfs[i].path, path))
-            return true;
-    return false;
-}
-
 /* Where the service is to run (rtinit --check, a reload), an image it
  * cannot have is an error, as any invalid setting is: it would fail at
  * every start. Elsewhere a warning. */
@@ -602,12 +591,29 @@ static void apply_image(struct builder *b, struct plan_svc *ps)
         ps->hc = &s->hc;
     else if (d->hc.kind != HC_NONE && !d->hc_disabled)
         ps->hc = &d->hc;
-    for (size_t i = 0; i < d->nvolumes; i++)
-        if (!mounted_at(s, d->volumes[i]))
+    /* each gets a named volume of its own, unless the service mounts it
+     * or it cannot be a volume (imgvol.h) */
+    struct imgvol *iv;
+    ps->nimgvols = imgvol_resolve(AR(b), s, c->droplet.volume.mountpoint, d->volumes, d->nvolumes, &iv);
+    ps->imgvols = iv;
+    for (size_t i = 0; i < ps->nimgvols; i++)
+        if (iv[i].kind == IMGVOL_REFUSED)
             diag_warn(&c->diags, at, "volumes",
-                      "the image declares VOLUME %s but nothing is mounted there: what %s writes there stays in "
-                      "its container layer, and is lost when the container is removed; add volumes = NAME:%s",
-                      d->volumes[i], s->name, d->volumes[i]);
+                      "the image declares VOLUME %s, which cannot be a volume (%s): what %s writes there is lost "
+                      "at each start",
+                      iv[i].shown, iv[i].why, s->name);
+    /* as for the service's own named volumes (conf.c), once per service */
+    bool warned = false;
+    for (size_t i = 0; i < s->nvolumes && !c->droplet.volume.device; i++)
+        warned |= s->volumes[i].src[0] != '/';
+    for (size_t i = 0; i < ps->nimgvols && !c->droplet.volume.device && !warned; i++)
+        if (iv[i].kind == IMGVOL_NAMED) {
+            diag_warn(&c->diags, at, "volumes",
+                      "the image's VOLUME %s gets the named volume %s, but droplet.conf sets no [volume] device: "
+                      "the data will live on the root disk under %s",
+                      iv[i].path, iv[i].name, c->droplet.volume.mountpoint);
+            warned = true;
+        }
 }
 
 /* "api depends on redis:healthy" needs a health check on redis: its own,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "conf.h"
+#include "imgvol.h"
 
 /* What an image brings to a service that does not say otherwise (its
  * ENTRYPOINT, CMD, ENV, USER, WORKDIR, STOPSIGNAL, HEALTHCHECK, VOLUME).
@@ -48,6 +49,8 @@ struct plan_svc {
     const char *user, *workdir;  /* NULL user: root */
     int stop_signal;
     const struct healthcheck *hc;        /* NULL: none */
+    const struct imgvol *imgvols;        /* the image's VOLUMEs, as imgvol.h decides them */
+    size_t nimgvols;
 };
 
 struct plan {
@@ -61,8 +64,8 @@ struct plan {
 /* Adds its findings to c->diags (re-sorted). Allocates from c->arena;
  * returns NULL only when memory runs out. lookup (may be NULL) gives the
  * images' defaults, for effective settings and the checks that need them
- * (no command at all, a root user, an image VOLUME nothing is mounted on,
- * a "healthy" dependency on a service that has no health check). */
+ * (no command at all, a root user, an image VOLUME that cannot be one, a
+ * "healthy" dependency on a service that has no health check). */
 struct plan *plan_build(struct conf *c, image_lookup_fn lookup, void *ud);
 /* With PLAN_NEED_IMAGES, an image that is not stored (or cannot be read)
  * is an error rather than a warning, and a NULL lookup means that no

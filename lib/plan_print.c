@@ -198,6 +198,20 @@ void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
         print_shell_word2(f, v->dst, v->ro ? ":ro" : "");
         fputc('\n', f);
     }
+    for (size_t i = 0; i < ps->nimgvols; i++) {
+        const struct imgvol *iv = &ps->imgvols[i];
+        fprintf(f, "# VOLUME %s of the image: ", iv->shown);
+        if (iv->kind == IMGVOL_NAMED) {
+            fprintf(f, "the named volume %s, kept across starts\nvolumes = ", iv->name);
+            print_shell_word2(f, iv->host, ":");
+            print_shell_word(f, iv->path);
+            fputc('\n', f);
+        } else if (iv->kind == IMGVOL_MOUNTED) {
+            fprintf(f, "in %s\n", iv->why);
+        } else {
+            fprintf(f, "not a volume (%s): lost at each start\n", iv->why);
+        }
+    }
     for (size_t i = 0; i < s->ntmpfs; i++) {
         const struct tmpfs_mount *t = &s->tmpfs[i];
         fprintf(f, "tmpfs = %s:%s%s%s%s%s%s\n", t->path, t->options, *t->options ? "," : "",

@@ -10,7 +10,7 @@
  * here not to change what runs; then update the size. (x86-64 sizes: the
  * droplet's and the tests'.) */
 #if defined(__x86_64__)
-_Static_assert(sizeof(struct ctr_spec) == 248, "struct ctr_spec changed: describe the new field in svcdesc_build");
+_Static_assert(sizeof(struct ctr_spec) == 256, "struct ctr_spec changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct ctr_mount) == 56, "struct ctr_mount changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct ctr_device) == 24, "struct ctr_device changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct ulimit) == 40, "struct ulimit changed: describe the new field in svcdesc_build");
@@ -18,7 +18,7 @@ _Static_assert(sizeof(struct cg_limits) == 32, "struct cg_limits changed: descri
 _Static_assert(sizeof(struct healthcheck) == 112, "struct healthcheck changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct port_map) == 32, "struct port_map changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct dep) == 32, "struct dep changed: describe the new field in svcdesc_build");
-_Static_assert(sizeof(struct plan_svc) == 88, "struct plan_svc changed: describe the new field in svcdesc_build");
+_Static_assert(sizeof(struct plan_svc) == 104, "struct plan_svc changed: describe the new field in svcdesc_build");
 /* svc_conf without set[], which grows with every key of the language: a
  * key reaches a container through ctr_spec (svcspec_build), or is a policy
  * field described here. */
@@ -27,7 +27,7 @@ _Static_assert(sizeof(struct svc_conf) - sizeof(((struct svc_conf *)0)->set) == 
 #endif
 
 enum dkey {
-    D_LAYERS, D_COMMAND, D_ENV, D_WORKDIR, D_USER, D_HOSTNAME, D_READ_ONLY, D_NETWORK, D_CAPS, D_SECCOMP,
+    D_LAYERS, D_COMMAND, D_ENV, D_WORKDIR, D_USER, D_HOSTNAME, D_READ_ONLY, D_INIT, D_NETWORK, D_CAPS, D_SECCOMP,
     D_ULIMITS, D_VOLUMES, D_TMPFS, D_DEVICES, D_MEMORY, D_CPUS, D_PIDS, D_IO, D_PORTS, D_IPV4, D_DEPS,
     D_RESTART, D_BACKOFF, D_BACKOFF_MAX, D_DEPENDENTS, D_STOP_SIGNAL, D_STOP_TIMEOUT, D_HEALTHCHECK,
     D_COUNT
@@ -35,7 +35,7 @@ enum dkey {
 
 /* The conf.d key names where there is one: the diff shows these. */
 static const char *const dkey_names[D_COUNT] = {
-    "image_layers", "command", "environment", "working_dir", "user", "hostname", "read_only", "network",
+    "image_layers", "command", "environment", "working_dir", "user", "hostname", "read_only", "init", "network",
     "capabilities", "seccomp", "ulimits", "volumes", "tmpfs", "devices", "memory_max", "cpus", "pids_max",
     "io_weight", "ports", "ipv4", "depends_on", "restart", "restart_backoff", "restart_backoff_max",
     "restart_dependents", "stop_signal", "stop_timeout", "healthcheck",
@@ -131,6 +131,10 @@ static void describe_spec(FILE *f, struct arena *a, const struct ctr_spec *sp)
     line_str(f, D_USER, sp->user);
     line_str(f, D_HOSTNAME, sp->hostname);
     line_num(f, D_READ_ONLY, sp->read_only);
+    line_num(f, D_INIT, sp->init);
+    /* sp->fresh_layer: every service's start has it (svcspec_build); the
+     * image's VOLUMEs (plan_svc.imgvols) reach the container as mounts,
+     * described with the volumes below. */
     line_str(f, D_NETWORK, net_mode_name(sp->network));
     /* What the process gets, not how conf.d says it: cap_add = CHOWN,
      * already in the default set, changes nothing; cap_add also raises

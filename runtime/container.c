@@ -31,11 +31,13 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../images/store.h"
 #include "../lib/fileio.h"
 #include "../lib/paths.h"
+#include "../lib/rmtree.h"
 #include "../lib/util.h"
 #include "seccomp.h"
 #include "user.h"
@@ -44,6 +46,27 @@
 #include "devices.h"
 
 /* ---------- the child ---------- */
+
+/* How long a start spends removing old writable layers before it goes on
+ * (what is left waits for the next start): well inside rtinit's 60 s for
+ * a start, and never the loop's time, since the child does it. */
+#define TRASH_BUDGET_NS (20ull * 1000000000ull)
+
+/* What prepare_dir put aside: the previous start's writable layer, and
+ * what an earlier start left of older ones. Removed here, in the child,
+ * so that rtinit's loop never waits on it; before anything of the new
+ * container exists. Never fatal: a layer that cannot be removed (or not
+ * in time) stays in trash/ for the next start to go on with. */
+static void clear_trash(struct child *ch)
+{
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof(p), "%s/trash", ch->dir);
+    int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    rmtree_contents(fd, rmtree_now_ns() + TRASH_BUDGET_NS);
+    close(fd);
+}
 
 static void lo_up(struct child *ch)
 {
@@ -77,6 +100,8 @@ static __attribute__((noreturn)) void child_main(struct child *ch)
 
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         die(ch, "making mounts private:");
+    if (s->fresh_layer)
+        clear_trash(ch);
     if (chdir(ch->layers) < 0)
         die(ch, "%s:", ch->layers);
     if (mount("overlay", ch->rootfs, "overlay", MS_NODEV, ch->overlay) < 0)
@@ -273,8 +298,46 @@ static int take_lock(const char *rdir, const char *name, struct ctr *c, struct r
     return rt_error(err, EAGAIN, "%s: cannot take the lock", p);
 }
 
+/* A fresh writable layer: the previous one (upper/ and work/) goes into
+ * trash/ by one rename each, so that this part, in rtinit's loop, costs
+ * the same whatever the container left there; the child empties trash/
+ * (clear_trash). A container may have made its root immutable: the flag
+ * is cleared once. */
+static int layer_aside(const char *dir, struct rt_err *err)
+{
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return rt_syserror(err, "%s", dir);
+    if (mkdirat(dfd, "trash", 0700) < 0 && errno != EEXIST)
+        return rt_syserror(err, "creating %s/trash", dir);
+    _cleanup_close_ int tfd = openat(dfd, "trash", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tfd < 0)
+        return rt_syserror(err, "%s/trash", dir);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    static const char *const subs[] = {"upper", "work"};
+    for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+        bool cleared = false;
+        for (unsigned n = 0;; n++) {
+            char name[96];
+            snprintf(name, sizeof(name), "%s.%lld.%09ld.%u", subs[i], (long long)ts.tv_sec, ts.tv_nsec, n);
+            if (renameat2(dfd, subs[i], tfd, name, RENAME_NOREPLACE) == 0 || errno == ENOENT)
+                break;
+            if (errno == EEXIST && n < 100)
+                continue;
+            if (errno == EPERM && !cleared && rmtree_clear_flags(dfd, subs[i]) == 0) {
+                cleared = true;
+                continue;
+            }
+            return rt_syserror(err, "moving the previous writable layer %s/%s aside", dir, subs[i]);
+        }
+    }
+    return 0;
+}
+
 /* The container's two directories. What must outlive the process (the
- * writable layer, and the list of image layers it stands on, which keeps
+ * writable layer: until --rm for rtctl run, until the next start for a
+ * service; and the list of image layers it stands on, which keeps
  * `image gc` off them) is under STATE; what describes the running process
  * (its lock, state.json, the files bound on /etc, the mount point) is
  * under RUN, a tmpfs on the droplet, gone at reboot like the process. */
@@ -289,7 +352,8 @@ static int prepare_dir(const struct ctr_spec *s, struct child *ch, struct ctr *c
     /* ours from here: ctr_release may remove them */
     snprintf(c->rdir, sizeof(c->rdir), "%s", ch->rdir);
     snprintf(c->dir, sizeof(c->dir), "%s", ch->dir);
-    if (mkdir_p(ch->dir, 0700, err) < 0 || write_pins(s, ch->dir, err) < 0)
+    if (mkdir_p(ch->dir, 0700, err) < 0 || write_pins(s, ch->dir, err) < 0 ||
+        (s->fresh_layer && layer_aside(ch->dir, err) < 0))
         return -1;
     static const char *const subs[] = {"upper", "work"}, *const rsubs[] = {"rootfs", "etc", "empty"};
     for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
@@ -700,7 +764,8 @@ int ctr_signal(struct ctr *c, int sig)
     return c->pid > 0 ? kill(c->pid, sig) : -1;
 }
 
-/* Remove the directory path and everything in it. */
+/* Remove the directory path and everything in it (a writable layer is
+ * the container's: see lib/rmtree.h). */
 static void rm_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -710,7 +775,7 @@ static void rm_dir(const char *path)
     snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
     int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
-        rm_tree_at(fd, slash + 1);
+        rmtree_at(fd, slash + 1, 0);
         close(fd);
     }
 }

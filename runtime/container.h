@@ -83,6 +83,8 @@ struct ctr_spec {
     int stdio[3];                /* the container's fds 0, 1, 2 */
     const char *hosts;           /* contents of /etc/hosts, NULL: localhost and the hostname */
     const char *resolv_conf;     /* contents of /etc/resolv.conf, NULL: the host's */
+    bool fresh_layer;            /* a new empty writable layer, the previous one removed (rtinit's
+                                    services); false: kept across runs of the name (rtctl run) */
 };
 
 struct ctr {

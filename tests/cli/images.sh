@@ -420,7 +420,12 @@ exec = ["/bin/sh", "-c", "redis-cli ping | grep PONG"]
 interval = 5s'
     # the service's own command replaces the image's CMD, not its entrypoint
     assert_in "$out" 'command = ["redis-cli", "monitor"]'
-    assert_in "$err" "conf.d/cache.conf:2: volumes: warning: the image declares VOLUME /data but nothing is mounted there"
+    # the image's VOLUME: cache's own named volume; api mounts /data itself
+    assert_in "$out" "# VOLUME /data of the image: the named volume .image-volumes/cache/data, kept across starts
+volumes = /mnt/volume/.image-volumes/cache/data:/data"
+    assert_in "$out" "volumes = /srv:/data
+# VOLUME /data of the image: in the service's volume at /data"
+    assert_in "$err" "conf.d/cache.conf:2: volumes: warning: the image's VOLUME /data gets the named volume .image-volumes/cache/data, but droplet.conf sets no [volume] device"
     assert_not_in "$err" "api.conf:2: volumes"
     # a service whose image is not stored is named: with a store, an
     # error, as at rtinit --check and a reload

@@ -906,3 +906,137 @@ command = sh -c '$LOOP'"
     bg_stop
     [ "$code" = 0 ] && assert_in "$got" "soft=512 hard=1024"
 }
+
+# ---- each start is a fresh container (issue 12) ----
+
+# lines_are N REGEX FILE: N lines of FILE match
+lines_are() { [ "$(grep -c -- "$2" "$3")" = "$1" ]; }
+
+# bb_variant DIR EXTRA NAME: the busybox image with EXTRA (mkbusybox.sh),
+# built once per run, imported as NAME
+bb_variant() {
+    [ -d "$TMP/supervisor-$1" ] || "$TOP/tests/runtime/mkbusybox.sh" "$TMP/supervisor-$1" "$2" >/dev/null
+    "$RTCTL" --root "$PWD/root" image import -q "$TMP/supervisor-$1" "$3" >/dev/null
+}
+
+# The container writes a file, deletes one of the image's, and leaves the
+# worst it can in its writable layer (symlinks to a host canary and to a
+# volume it has, a FIFO, a device node, a name with a newline, a mode-0
+# directory 1,000 deep); kill -9; the next start sees none of it, has the
+# image's file back, and the old layer is gone with the canary intact.
+test_each_start_is_a_fresh_container_and_the_old_layer_goes_safely() {
+    mkdir -p canary vol scripts
+    echo precious >canary/keep
+    echo mine >vol/keep
+    cat >scripts/run.sh <<SH
+if [ -e /written ]; then echo stale-file; else echo no-stale-file; fi
+[ -e /etc/group ] && echo image-file-present
+echo x >/written
+rm /etc/group
+ln -s $PWD/canary /to-canary
+ln -s /vol /to-vol
+mkfifo /fifo
+mknod /null2 c 1 3
+touch "/new
+line"
+mkdir /deep && cd /deep
+i=0; while [ \$i -lt 1000 ]; do mkdir d && cd d || exit 1; i=\$((i+1)); done
+ln -s $PWD/canary canary; ln -s / root; echo x >file
+cd / && chmod 000 /deep
+echo ready
+trap "exit 0" TERM; while :; do sleep 0.1; done
+SH
+    stack fresh "restart = always
+user = root
+volumes = $PWD/scripts:/scripts:ro $PWD/vol:/vol
+command = sh /scripts/run.sh"
+    sed -i '0,/^user = app$/{/^user = app$/d}' conf.d/fresh.conf
+    bg_start
+    wait_until 10 grep -q 'Z ready$' root/log/fresh.log
+    local c=root/state/containers/fresh p
+    [ -L "$c/upper/to-canary" ] && [ -p "$c/upper/fifo" ] && [ -d "$c/upper/deep" ] ||
+        { say "not in the writable layer: $(ls -la "$c/upper")"; return 1; }
+    p=$(field fresh 4)
+    kill -9 "$p"
+    wait_until 5 pid_not fresh "$p"
+    wait_until 10 lines_are 2 'Z ready$' root/log/fresh.log
+    [ "$(grep -c 'Z no-stale-file$' root/log/fresh.log)" = 2 ] && ! grep -q 'Z stale-file$' root/log/fresh.log &&
+        [ "$(grep -c 'Z image-file-present$' root/log/fresh.log)" = 2 ] || { say "$(cat root/log/fresh.log)"; return 1; }
+    # the old layer is removed, before the new container ran
+    [ -d "$c/trash" ] && [ -z "$(ls -A "$c/trash")" ] || { say "left: $(ls -A "$c/trash")"; return 1; }
+    [ "$(ls -A canary)" = keep ] && [ "$(cat canary/keep)" = precious ] && [ "$(ls -A vol)" = keep ] &&
+        [ "$(cat vol/keep)" = mine ] || { say "canary: $(ls -la canary vol)"; return 1; }
+    bg_stop
+}
+
+# A restart of rtinit (or a boot) starts its services fresh too.
+test_a_restart_of_rtinit_gives_a_fresh_layer() {
+    stack svc "command = sh -c 'if [ -e /home/app/mark ]; then echo stale; else echo fresh; fi; touch /home/app/mark; $LOOP'"
+    bg_start
+    wait_until 10 grep -q 'Z fresh$' root/log/svc.log
+    [ -e root/state/containers/svc/upper/home/app/mark ]
+    bg_stop
+    bg_start
+    wait_until 10 lines_are 2 'Z fresh$' root/log/svc.log
+    ! grep -q 'Z stale$' root/log/svc.log || { say "$(cat root/log/svc.log)"; return 1; }
+    bg_stop
+}
+
+# Rolling out web:2 leaves nothing of the web:1 container: not its
+# patched files, not its layers' pins.
+test_a_new_image_starts_with_nothing_of_the_old_layer() {
+    stack web "user = root
+command = sh -c 'cat /etc/web-version 2>/dev/null || echo version 1; [ -e /patched ] && echo patched; echo p >/patched; $LOOP'"
+    sed -i -e '0,/^user = app$/{/^user = app$/d}' -e 's/^image = bb:1$/image = web:1/' conf.d/web.conf
+    "$RTCTL" --root "$PWD/root" image import -q "$BBIMG" web:1
+    bb_variant web2 '{"layers": [{"entries": [{"name": "etc/web-version", "data": "version 2\n"}]}]}' web:2
+    bg_start
+    wait_until 10 grep -q 'Z version 1$' root/log/web.log
+    [ "$(wc -l <root/state/containers/web/layers)" = 1 ]
+    local p
+    p=$(field web 4)
+    sed -i 's/^image = web:1$/image = web:2/' conf.d/web.conf
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 0
+    wait_until 10 pid_not web "$p"
+    wait_until 10 grep -q 'Z version 2$' root/log/web.log
+    ! grep -q 'Z patched$' root/log/web.log || { say "$(cat root/log/web.log)"; return 1; }
+    # web:2's two layers are what the container now pins against gc
+    [ "$(wc -l <root/state/containers/web/layers)" = 2 ]
+    [ -z "$(ls -A root/state/containers/web/trash)" ]
+    bg_stop
+}
+
+# An image's VOLUME the service does not mount: a named volume of its own,
+# kept across starts and listed by config check; one the service mounts
+# as tmpfs is left to it, and /proc is refused with a warning.
+test_an_image_volume_is_kept_across_starts_and_listed() {
+    bb_variant vols '{"config": {"Volumes": {"/data": {}, "/cache": {}, "/proc": {}}}}' vols:1
+    stack db "restart = always
+tmpfs = /cache
+command = sh -c 'echo run >>/data/runs; echo runs=\$(wc -l </data/runs); echo c >>/cache/x; $LOOP'"
+    sed -i 's/^image = bb:1$/image = vols:1/' conf.d/db.conf
+    printf '[volume]\nmountpoint = %s/vol\n' "$PWD" >>conf.d/droplet.conf
+    run "$RTCTL" --root "$PWD/root" config check --conf conf.d
+    assert_rc 0
+    assert_in "$out" "# VOLUME /cache of the image: in the service's tmpfs at /cache
+# VOLUME /data of the image: the named volume .image-volumes/db/data, kept across starts
+volumes = $PWD/vol/.image-volumes/db/data:/data"
+    assert_in "$out" "# VOLUME /proc of the image: not a volume (/proc is the runtime's): lost at each start"
+    assert_in "$err" "conf.d/db.conf:2: volumes: warning: the image declares VOLUME /proc, which cannot be a volume (/proc is the runtime's): what db writes there is lost at each start"
+    bg_start
+    wait_until 10 grep -q 'Z runs=1$' root/log/db.log
+    local p
+    p=$(field db 4)
+    kill -9 "$p"
+    wait_until 5 pid_not db "$p"
+    wait_until 10 grep -q 'Z runs=2$' root/log/db.log
+    bg_stop
+    bg_start
+    wait_until 10 grep -q 'Z runs=3$' root/log/db.log
+    bg_stop
+    # on the block volume, given to the service's user; the tmpfs kept nothing
+    [ "$(wc -l <vol/.image-volumes/db/data/runs)" = 3 ]
+    [ "$(stat -c %u:%g vol/.image-volumes/db/data)" = 1000:1000 ]
+    [ "$(ls vol/.image-volumes/db)" = data ]
+}

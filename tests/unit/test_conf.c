@@ -464,6 +464,11 @@ TEST(service_value_errors)
         {"volumes = /data", "volumes: '/data': expected SRC:DST[:ro]"},
         {"volumes = ../etc:/etc", "source escapes the block volume (/mnt/volume)"},
         {"volumes = a/../../x:/x", "source escapes the block volume"},
+        {"volumes = .image-volumes/web/data:/x", "'.image-volumes/web/data:/x': /mnt/volume/.image-volumes holds the "
+                                                 "volumes that images declare (VOLUME), one per service and path; "
+                                                 "choose another name"},
+        {"volumes = ./x/../.image-volumes:/x", "/mnt/volume/.image-volumes holds the volumes that images declare"},
+        {"volumes = .image-volumes2:/x image-volumes:/y", NULL}, /* only that directory is kept */
         {"volumes = data:data", "the container path must be absolute"},
         {"volumes = data:/a/../b", "'..' is not allowed in the container path"},
         {"volumes = data:/", "cannot mount over the container's root"},

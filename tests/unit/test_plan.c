@@ -418,9 +418,7 @@ TEST(image_defaults_fill_what_services_leave_unset)
                             "depends_on = cache:healthy\n",
                             NULL);
     struct plan *p = plan_build(c, fake_lookup, NULL);
-    CHECK_STR(t_diags(c), "conf.d/api.conf:2: volumes: warning: the image declares VOLUME /data but nothing is "
-                          "mounted there: what api writes there stays in its container layer, and is lost when the "
-                          "container is removed; add volumes = NAME:/data\n");
+    CHECK_STR(t_diags(c), "");
     const struct plan_svc *cache = &p->svcs[0], *api = &p->svcs[1];
     CHECK_STR(cache->svc->name, "cache");
     CHECK_INT(cache->argv.n, 2);
@@ -443,7 +441,29 @@ TEST(image_defaults_fill_what_services_leave_unset)
     CHECK_CONTAINS(text, "# user: from the image\nuser = redis\n");
     CHECK_CONTAINS(text, "# stop_signal: from the image\nstop_signal = SIGQUIT\n");
     CHECK_CONTAINS(text, "# healthcheck: from the image\n[healthcheck]\nexec = [\"/bin/sh\", \"-c\", \"redis-cli ping\"]\n");
+    /* the image's VOLUME /data: api's own named volume; cache mounts it */
+    CHECK_CONTAINS(text, "name = api\n");
+    CHECK_CONTAINS(text, "# VOLUME /data of the image: the named volume .image-volumes/api/data, kept across starts\n"
+                         "volumes = /mnt/volume/.image-volumes/api/data:/data\n");
+    CHECK_CONTAINS(text, "volumes = /mnt/volume/redis:/data\n# VOLUME /data of the image: in the service's volume at "
+                         "/data\n");
     free(text);
+    conf_free(c);
+    /* without the image, nothing is known of its volumes: nothing said */
+    c = t_load(drop, "api", "[service]\nimage = redis:7\n", NULL);
+    text = t_plan_text(c);
+    CHECK(!strstr(text, "VOLUME") && !strstr(text, IMGVOL_DIR));
+    free(text);
+    conf_free(c);
+    /* without a block volume device: said once per service, as for its own */
+    c = t_load(NULL, "api", "[service]\nimage = redis:7\n", "b", "[service]\nimage = redis:7\nvolumes = x:/x\n",
+               NULL);
+    plan_build(c, fake_lookup, NULL);
+    CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:2: volumes: warning: the image's VOLUME /data gets the named volume "
+                               ".image-volumes/api/data, but droplet.conf sets no [volume] device: the data will live "
+                               "on the root disk under /mnt/volume\n");
+    CHECK(!strstr(t_diags(c), "b.conf:2: volumes"));
+    CHECK_CONTAINS(t_diags(c), "conf.d/b.conf:3: volumes: warning: 'x' is on the block volume");
     conf_free(c);
 }
 
@@ -463,6 +483,7 @@ TEST(image_defaults_checks)
     CHECK_CONTAINS(d, "conf.d/c.conf:2: image: warning: missing:1 is not in the image store; import it with rtctl "
                       "image import\n");
     CHECK_CONTAINS(d, "conf.d/d.conf:2: image: warning: cannot look broken:1 up: store unreadable\n");
+    CHECK(!strstr(d, "VOLUME"));
     CHECK_INT(c->diags.errors, 2);
     conf_free(c);
 }

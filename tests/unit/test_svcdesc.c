@@ -202,6 +202,7 @@ TEST(svcdesc_every_container_field_counts)
     CHANGES("image layers", f.sp.nlayers = 1);
     CHANGES("image layers", (f.layers[2].b[0] = 3, f.sp.nlayers = 3));
     CHANGES("read_only", f.sp.read_only = false);
+    CHANGES("init", f.sp.init = true);
     CHANGES("command", f.argv[2] = "81");
     CHANGES("command", f.argv[3] = "-v");
     CHANGES("command", (f.argv[1] = "80", f.argv[2] = "--port")); /* order counts */
