@@ -95,6 +95,8 @@ struct ctr {
     struct cgroup cg;
     bool has_cgroup;
     bool attached;               /* its veth is on the bridge (removed by ctr_release) */
+    char bridge[16];             /* when attached: the bridge's name, */
+    uint32_t addr;               /* and its address on it */
     char missing[512];           /* limits not applied for want of a controller */
 };
 
