@@ -5,8 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/ip.h>
 #include <linux/if.h>
+#include <linux/if_bridge.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
@@ -180,6 +184,147 @@ int nl_link_up(struct nl *n, int index, int master, struct rt_err *err)
     int r = talk(n, nlh, NULL, NULL);
     if (r < 0)
         return rt_error(err, -r, "setting link %d up: %s", index, strerror(-r));
+    return 0;
+}
+
+int nl_link_set_mac(struct nl *n, int index, const uint8_t mac[6], struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, index);
+    mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
+    int r = talk(n, nlh, NULL, NULL);
+    if (r < 0)
+        return rt_error(err, -r, "setting the MAC address of link %d: %s", index, strerror(-r));
+    return 0;
+}
+
+int nl_link_arp_notify(struct nl *n, int index, struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, index);
+    /* net.ipv4.conf.IFNAME.arp_notify over rtnetlink: IFLA_AF_SPEC >
+     * AF_INET > IFLA_INET_CONF > the setting's index, as its value */
+    struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+    struct nlattr *inet = mnl_attr_nest_start(nlh, AF_INET);
+    struct nlattr *conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+    mnl_attr_put_u32(nlh, IPV4_DEVCONF_ARP_NOTIFY, 1);
+    mnl_attr_nest_end(nlh, conf);
+    mnl_attr_nest_end(nlh, inet);
+    mnl_attr_nest_end(nlh, spec);
+    int r = talk(n, nlh, NULL, NULL);
+    if (r < 0)
+        return rt_error(err, -r, "turning on arp_notify on link %d: %s", index, strerror(-r));
+    return 0;
+}
+
+/* RTM_GETLINK's answer, IFLA_LINKINFO > IFLA_INFO_SLAVE_DATA >
+ * IFLA_BRPORT_STATE: what `ip -d link` shows as "bridge_slave state". */
+static int on_port_attr(const struct nlattr *attr, void *data)
+{
+    struct nl_link *l = data;
+    if (mnl_attr_get_type(attr) == IFLA_BRPORT_STATE && mnl_attr_validate(attr, MNL_TYPE_U8) >= 0)
+        l->port_state = mnl_attr_get_u8(attr);
+    return MNL_CB_OK;
+}
+
+static int on_linkinfo_attr(const struct nlattr *attr, void *data)
+{
+    if (mnl_attr_get_type(attr) == IFLA_INFO_SLAVE_DATA && mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
+        mnl_attr_parse_nested(attr, on_port_attr, data);
+    return MNL_CB_OK;
+}
+
+static int on_get_attr(const struct nlattr *attr, void *data)
+{
+    struct nl_link *l = data;
+    uint16_t type = mnl_attr_get_type(attr);
+    if (type == IFLA_ADDRESS && mnl_attr_get_payload_len(attr) == ETH_ALEN) {
+        memcpy(l->mac, mnl_attr_get_payload(attr), ETH_ALEN);
+        l->has_mac = true;
+    }
+    if (type == IFLA_LINKINFO && mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
+        mnl_attr_parse_nested(attr, on_linkinfo_attr, data);
+    return MNL_CB_OK;
+}
+
+static int on_get(const struct nlmsghdr *nlh, void *data)
+{
+    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), on_get_attr, data);
+    return MNL_CB_OK;
+}
+
+int nl_link_get(struct nl *n, int index, struct nl_link *l, struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, index);
+    memset(l, 0, sizeof(*l));
+    l->port_state = -1;
+    int r = talk(n, nlh, on_get, l);
+    if (r < 0)
+        return rt_error(err, -r, "looking up link %d: %s", index, strerror(-r));
+    return 0;
+}
+
+/* A neighbour request: family's ndmsg on index, state and flags. */
+static struct nlmsghdr *neigh_msg(char *buf, uint16_t type, uint16_t flags, uint8_t family, int index,
+                                  uint16_t state, uint8_t ntf)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = flags;
+    struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+    ndm->ndm_family = family;
+    ndm->ndm_ifindex = index;
+    ndm->ndm_state = state;
+    ndm->ndm_flags = ntf;
+    return nlh;
+}
+
+static const char *ip_text(uint32_t addr, char s[INET_ADDRSTRLEN])
+{
+    struct in_addr in = {.s_addr = htonl(addr)};
+    return inet_ntop(AF_INET, &in, s, INET_ADDRSTRLEN);
+}
+
+int nl_neigh_pin(struct nl *n, int index, uint32_t addr, const uint8_t mac[6], struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE], s[INET_ADDRSTRLEN];
+    /* REPLACE: whatever an ARP packet put there before is overwritten */
+    struct nlmsghdr *nlh =
+        neigh_msg(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, AF_INET, index, NUD_PERMANENT, 0);
+    mnl_attr_put_u32(nlh, NDA_DST, htonl(addr));
+    mnl_attr_put(nlh, NDA_LLADDR, ETH_ALEN, mac);
+    int r = talk(n, nlh, NULL, NULL);
+    if (r < 0)
+        return rt_error(err, -r, "pinning the neighbour entry of %s: %s", ip_text(addr, s), strerror(-r));
+    return 0;
+}
+
+int nl_neigh_unpin(struct nl *n, int index, uint32_t addr, struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE], s[INET_ADDRSTRLEN];
+    struct nlmsghdr *nlh = neigh_msg(buf, RTM_DELNEIGH, 0, AF_INET, index, 0, 0);
+    mnl_attr_put_u32(nlh, NDA_DST, htonl(addr));
+    int r = talk(n, nlh, NULL, NULL);
+    if (r < 0 && r != -ENOENT && r != -ENODEV)
+        return rt_error(err, -r, "removing the neighbour entry of %s: %s", ip_text(addr, s), strerror(-r));
+    return 0;
+}
+
+int nl_fdb_pin(struct nl *n, int port, const uint8_t mac[6], struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    /* NUD_NOARP: `bridge fdb add ... static` (NUD_PERMANENT would make it
+     * one of the bridge's own addresses); NTF_MASTER: in the bridge's
+     * table, not the port's; NTF_STICKY: frames with this source address
+     * from another port do not move it there */
+    struct nlmsghdr *nlh = neigh_msg(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, AF_BRIDGE, port, NUD_NOARP,
+                                     NTF_MASTER | NTF_STICKY);
+    mnl_attr_put(nlh, NDA_LLADDR, ETH_ALEN, mac);
+    int r = talk(n, nlh, NULL, NULL);
+    if (r < 0)
+        return rt_error(err, -r, "pinning %02x:%02x:%02x:%02x:%02x:%02x to link %d in the bridge's table: %s",
+                        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], port, strerror(-r));
     return 0;
 }
 

@@ -33,6 +33,26 @@ int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns
 /* Up (and, with master > 0, enslaved to that bridge). */
 int nl_link_up(struct nl *n, int index, int master, struct rt_err *err);
 int nl_link_del(struct nl *n, int index, struct rt_err *err);
+int nl_link_set_mac(struct nl *n, int index, const uint8_t mac[6], struct rt_err *err);
+/* net.ipv4.conf.<link>.arp_notify = 1: the kernel sends a gratuitous ARP
+ * for each of the link's addresses when it comes up or its MAC address
+ * changes. */
+int nl_link_arp_notify(struct nl *n, int index, struct rt_err *err);
+struct nl_link {
+    uint8_t mac[6];
+    bool has_mac;
+    int port_state; /* as a bridge port: BR_STATE_* of linux/if_bridge.h; -1: not one */
+};
+int nl_link_get(struct nl *n, int index, struct nl_link *l, struct rt_err *err);
+/* A permanent neighbour entry addr (host byte order) -> mac on link
+ * index, replacing what is there: ARP packets do not change it. */
+int nl_neigh_pin(struct nl *n, int index, uint32_t addr, const uint8_t mac[6], struct rt_err *err);
+/* The entry of addr removed (none is fine). */
+int nl_neigh_unpin(struct nl *n, int index, uint32_t addr, struct rt_err *err);
+/* mac in its bridge's forwarding table at port (a link on a bridge),
+ * static and sticky: it stays there whatever source addresses other
+ * ports send, and goes with the port. */
+int nl_fdb_pin(struct nl *n, int port, const uint8_t mac[6], struct rt_err *err);
 /* addr/prefix on the link (host byte order); an address it already has
  * is fine. */
 int nl_addr_add(struct nl *n, int index, uint32_t addr, int prefix, struct rt_err *err);

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_bridge.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/fileio.h"
@@ -59,6 +61,35 @@ static int enable_forwarding(struct rt_err *err)
     return 0;
 }
 
+void net_mac(uint32_t addr, uint8_t mac[6])
+{
+    mac[0] = 0x02; /* locally administered, unicast */
+    mac[1] = 0x42;
+    for (int i = 0; i < 4; i++)
+        mac[2 + i] = (uint8_t)(addr >> (24 - 8 * i));
+}
+
+/* The bridge's MAC address pinned to the gateway's net_mac(). Left to
+ * itself, a bridge takes the lowest MAC address of its ports, and veths'
+ * host ends get random ones: the gateway's MAC address would change when
+ * a container starts or stops, and every container's neighbour entry for
+ * the gateway would be wrong until it expires (the bridge tells no one).
+ * Set only when it differs: a change empties the bridge's neighbour table,
+ * and with it the entries net_attach pinned (`rtctl run` brings the bridge
+ * up while rtinit runs), and kernels before 6.5 (Debian 12's 6.1) count
+ * setting the same address as a change. */
+static int pin_bridge_mac(struct nl *n, int index, uint32_t gateway, struct rt_err *err)
+{
+    uint8_t want[6];
+    net_mac(gateway, want);
+    struct nl_link l;
+    if (nl_link_get(n, index, &l, err) < 0)
+        return -1;
+    if (l.has_mac && !memcmp(l.mac, want, sizeof(want)))
+        return 0;
+    return nl_link_set_mac(n, index, want, err);
+}
+
 int net_bridge_up(const struct net_bridge *b, struct rt_err *err)
 {
     struct nl n;
@@ -70,8 +101,8 @@ int net_bridge_up(const struct net_bridge *b, struct rt_err *err)
             rt_error(err, ENODEV, "bridge %s: created, then not found", b->name);
         goto out;
     }
-    if (nl_addr_add(&n, index, b->gateway, b->prefix, err) < 0 || nl_link_up(&n, index, 0, err) < 0 ||
-        enable_forwarding(err) < 0)
+    if (pin_bridge_mac(&n, index, b->gateway, err) < 0 || nl_addr_add(&n, index, b->gateway, b->prefix, err) < 0 ||
+        nl_link_up(&n, index, 0, err) < 0 || enable_forwarding(err) < 0)
         goto out;
     r = 0;
 out:
@@ -176,10 +207,41 @@ void net_veth_name(const char *container, char out[16])
     snprintf(out, 16, NET_VETH_PREFIX "%08x", h);
 }
 
+/* Until the host end forwards frames: up to 500 ms, then go on. A port
+ * starts disabled and is enabled by the kernel's link watch once it has a
+ * carrier, which it gets when eth0 comes up; that work waits for the lock
+ * the request bringing eth0 up holds, and is in practice done before the
+ * requests for the route are (the first look sees the port forward:
+ * measured 10-100 us). With STP on the bridge (never rtinit's own) a port
+ * takes seconds to forward: the announcement is then lost. */
+static int until_forwarding(struct nl *host, int port, struct rt_err *err)
+{
+    struct timespec t0, now, ms = {0, 1000000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct nl_link l;
+        if (nl_link_get(host, port, &l, err) < 0)
+            return -1;
+        if (l.port_state == BR_STATE_FORWARDING)
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >= 500)
+            return 0;
+        nanosleep(&ms, NULL);
+    }
+}
+
 int net_attach(const struct net_bridge *b, const char *container, int netns, uint32_t addr, struct rt_err *err)
 {
     char veth[16];
     net_veth_name(container, veth);
+    /* The MAC address follows from the address, so a restarted container
+     * has the one it had: its peers' and the bridge's neighbour entries
+     * stay right, where a new random one left them sending to a MAC
+     * address no one has until the entry expired (up to a minute). eth0
+     * gets it last, see below. */
+    uint8_t mac[6];
+    net_mac(addr, mac);
     struct nl host, inside = {0};
     if (nl_open(&host, -1, err) < 0)
         return -1;
@@ -194,14 +256,38 @@ int net_attach(const struct net_bridge *b, const char *container, int netns, uin
     /* one left by a run that crashed, with the same name */
     if ((old = nl_link_index(&host, veth, err)) < 0 || (old > 0 && nl_link_del(&host, old, err) < 0))
         goto out;
-    if (nl_veth_add(&host, veth, "eth0", netns, b->mtu, err) < 0 || (idx = nl_link_index(&host, veth, err)) <= 0 ||
-        nl_link_up(&host, idx, br, err) < 0)
+    if (nl_veth_add(&host, veth, "eth0", netns, b->mtu, err) < 0 ||
+        (idx = nl_link_index(&host, veth, err)) <= 0 || nl_link_up(&host, idx, br, err) < 0)
+        goto out;
+    /* The gateway's entries for this container, pinned before it can
+     * send anything: its neighbour entry (what the droplet sends to the
+     * address, published ports included) and the bridge's forwarding
+     * entry (which port has the MAC address). Neither then follows ARP
+     * packets or source addresses another container makes up
+     * (docs/security.md). */
+    if (nl_neigh_pin(&host, br, addr, mac, err) < 0 || nl_fdb_pin(&host, idx, mac, err) < 0)
         goto out;
     if (nl_open(&inside, netns, err) < 0 || (eth0 = nl_link_index(&inside, "eth0", err)) <= 0 ||
         (lo = nl_link_index(&inside, "lo", err)) <= 0)
         goto out;
     if (nl_link_up(&inside, lo, 0, err) < 0 || nl_addr_add(&inside, eth0, addr, b->prefix, err) < 0 ||
         nl_link_up(&inside, eth0, 0, err) < 0 || nl_route_default(&inside, b->gateway, err) < 0)
+        goto out;
+    /* The announcement: a gratuitous ARP from eth0 (a request from addr
+     * for addr), so that a container holding an entry for addr with
+     * another MAC address (from before an upgrade, or planted by a
+     * spoofer) takes this one. The kernel sends it, with arp_notify on,
+     * when eth0 comes up and when its MAC address changes. Not when it
+     * comes up: that is what gives the host end its carrier, the bridge
+     * enables the port only after that request, and drops the packet
+     * (seen: it reaches the host end, no entry changes). So eth0 came up
+     * with a random MAC address, and gets its own once the port forwards:
+     * that change sends it. Not sent from a packet socket in the
+     * container's namespace either: closing one waits for an RCU grace
+     * period (synchronize_net), 12 ms here, which would hold up rtinit's
+     * loop at every start. */
+    if (until_forwarding(&host, idx, err) < 0 || nl_link_arp_notify(&inside, eth0, err) < 0 ||
+        nl_link_set_mac(&inside, eth0, mac, err) < 0)
         goto out;
     r = 0;
 out:
@@ -215,7 +301,7 @@ out:
     return r;
 }
 
-void net_detach(const char *container)
+void net_detach(const char *bridge, const char *container, uint32_t addr)
 {
     char veth[16];
     net_veth_name(container, veth);
@@ -226,6 +312,9 @@ void net_detach(const char *container)
     int idx = nl_link_index(&n, veth, &err);
     if (idx > 0)
         nl_link_del(&n, idx, &err);
+    int br = nl_link_index(&n, bridge, &err);
+    if (br > 0)
+        nl_neigh_unpin(&n, br, addr, &err);
     nl_close(&n);
 }
 

@@ -4,8 +4,9 @@
  * up; IPv4 forwarding is turned on. A container with `network = bridge`
  * gets a veth pair: the host end, "rtv" and a hash of the container's
  * name, on the bridge; the other end created directly in the container's
- * network namespace as eth0, with its address, the default route via the
- * gateway, and lo up. Everything goes over rtnetlink (link.h). */
+ * network namespace as eth0, with its address, a MAC address made from
+ * it (net_mac), the default route via the gateway, and lo up. Everything
+ * goes over rtnetlink (link.h). */
 #ifndef RT_NETNS_NET_H
 #define RT_NETNS_NET_H
 
@@ -24,7 +25,12 @@ struct net_bridge {
     unsigned mtu;
 };
 
-/* The bridge up with its address (an existing one is reused). */
+/* A container's MAC address on the bridge, from its address (host byte
+ * order), as Docker made it: 02:42 and the 4 bytes of the address
+ * (10.88.0.2 -> 02:42:0a:58:00:02). The bridge's own is the gateway's. */
+void net_mac(uint32_t addr, uint8_t mac[6]);
+/* The bridge up with its address and MAC address (an existing one is
+ * reused, and given them). */
 int net_bridge_up(const struct net_bridge *b, struct rt_err *err);
 /* route_localnet of the bridge on (netns/nft.h says when it is needed),
  * or back to the value it had before rtinit first turned it on. That
@@ -37,10 +43,14 @@ int net_localnet(const char *bridge, bool on, const char *state_dir, struct rt_e
 /* The host end's name for a container: NET_VETH_PREFIX + 8 hex digits. */
 void net_veth_name(const char *container, char out[16]);
 /* Attach the container whose network namespace is netns: a veth (a left
- * over one of the same name is replaced), eth0 with addr, the route. */
+ * over one of the same name is replaced), eth0 with addr and the MAC
+ * address net_mac(addr), the route; the gateway's neighbour entry for addr
+ * and the bridge's forwarding entry pinned; then addr announced on the
+ * bridge (a gratuitous ARP). */
 int net_attach(const struct net_bridge *b, const char *container, int netns, uint32_t addr, struct rt_err *err);
-/* Remove its veth (it also goes with the namespace). */
-void net_detach(const char *container);
+/* Remove its veth (it also goes with the namespace) and the gateway's
+ * entry for addr. */
+void net_detach(const char *bridge, const char *container, uint32_t addr);
 /* Remove the veths of ours on bridge that no running container has
  * (after a crash): keep(ud, veth name) says which to keep (NULL: none).
  * Only this bridge's: another rtinit's bridge is not touched. The count

@@ -477,6 +477,8 @@ static int attach(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     int r = net_attach(&s->net->bridge, s->name, fd, s->net->addr, err);
     close(fd);
     c->attached = r == 0;
+    snprintf(c->bridge, sizeof(c->bridge), "%s", s->net->bridge.name);
+    c->addr = s->net->addr;
     return r;
 }
 
@@ -798,7 +800,7 @@ void ctr_release(struct ctr *c, bool remove)
         close(c->sync);
     c->sync = -1;
     if (c->attached) /* it would go with the namespace, but not at once */
-        net_detach(c->name);
+        net_detach(c->bridge, c->name, c->addr);
     c->attached = false;
     /* The process is gone: so is what described it. Only the process that
      * held the lock removes anything (a failed start against a running

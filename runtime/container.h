@@ -100,6 +100,8 @@ struct ctr {
     bool has_cgroup;
     bool attached;               /* its veth is on the bridge (removed by ctr_release) */
     bool init;                   /* started with spec init: its pid is ctrinit's */
+    char bridge[16];             /* when attached: the bridge's name, */
+    uint32_t addr;               /* and its address on it */
     char missing[512];           /* limits not applied for want of a controller */
 };
 

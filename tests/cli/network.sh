@@ -322,3 +322,209 @@ command = sh -c '$LOOP'"
     bg_stop
     [ "$(localnet)" = 0 ] || { say "route_localnet left at $(localnet) after a killed run"; return 1; }
 }
+
+# --- a restarted service answers at once (issue 12) ---
+#
+# A container's MAC address is made from its address (02:42 + the 4
+# bytes), so a restarted one has the MAC address its peers and the
+# gateway knew; the gateway's entries for it are pinned; it announces
+# itself once its port on the bridge forwards. The outage is then the
+# service's own start. `outage` measures it with any build (docs/rtinit.md
+# has the numbers before and after).
+
+# poll_port URL FILE: from the test's namespace (the droplet), a GET
+# started every 50 ms (each in the background, so one that waits for a
+# lost SYN to be sent again does not hold up the next); the time of each
+# answer (epoch seconds) is added to FILE
+poll_port() {
+    while :; do
+        (in_ns timeout 1 busybox wget -q -O /dev/null "$1" && echo "$EPOCHREALTIME" >>"$2") 2>/dev/null &
+        sleep 0.05
+    done
+}
+# peer_times: the times of the peer's answers, from its log (rtinit
+# stamps each line to the millisecond)
+peer_times() { awk '/Z up$/ { print $1 }' root/log/peer.log | date -f - +%s.%N; }
+# answered_after T FILE: an answer later than T in FILE
+answered_after() { awk -v t="$1" '$1 > t { f = 1 } END { exit !f }' "$2"; }
+# gap T FILE: the longest silence between two answers from 0.5 s before T
+# on (the poller answers every 50 ms or so while web is up)
+gap() {
+    sort -n "$2" | awk -v t="$1" '$1 >= t - 0.5 { if (p && $1 - p > m) m = $1 - p; p = $1 } END { printf "%.2f", m }'
+}
+# until_listening OLDPID: once web runs again (a new pid) and listens on
+# 8080 (seen in its namespace's /proc/net/tcp6, every 10 ms), LISTEN is
+# the time
+until_listening() {
+    local p
+    for _ in $(seq 500); do
+        p=$(field web 4)
+        [ -n "$p" ] && [ "$p" != - ] && [ "$p" != "$1" ] &&
+            cat "/proc/$p/net/tcp" "/proc/$p/net/tcp6" 2>/dev/null | grep -q ':1F90 [0-9A-F]*:0000 0A' && break
+        sleep 0.01
+    done
+    LISTEN=$EPOCHREALTIME
+}
+# outage WHAT CMD...: CMD (at T) stops web and rtinit starts it again;
+# once both pollers have had an answer after it listened, the gaps each
+# saw, printed, and checked against its own start (T to LISTEN) + 1 s.
+# RECOVER (10 s) is how long to wait for the answers; longer to measure
+# a build that has not this fix.
+outage() {
+    local what=$1 old t own p g ok=0
+    shift
+    old=$(field web 4)
+    t=$EPOCHREALTIME
+    "$@"
+    until_listening "$old"
+    own=$(awk -v a="$t" -v b="$LISTEN" 'BEGIN { printf "%.2f", b - a }')
+    for _ in $(seq $((${RECOVER:-10} * 20))); do
+        peer_times >peer.times
+        answered_after "$LISTEN" peer.times && answered_after "$LISTEN" port.times && break
+        sleep 0.05
+    done
+    p=$(gap "$t" peer.times) g=$(gap "$t" port.times)
+    echo "    outage after $what: peer ${p} s, published port ${g} s (web listened ${own} s after it)"
+    awk -v p="$p" -v g="$g" -v o="$own" 'BEGIN { exit !(p > 0 && g > 0 && p <= o + 1 && g <= o + 1) }' ||
+        { say "outage after $what: peer $p s, published port $g s, more than web's own start $own s + 1 s"; ok=1; }
+    return $ok
+}
+rtctl_quiet() { "$RTCTL" --root "$PWD/root" "$@" >/dev/null; }
+mac_of() { printf '02:42:%02x:%02x:%02x:%02x' ${1//./ }; }
+# port_of SERVICE: its veth, the host end of its eth0 (eth0@ifINDEX)
+port_of() {
+    local i
+    i=$(nsenter -t "$(field "$1" 4)" -n ip -o link show eth0 | sed -n 's/.*eth0@if\([0-9]*\):.*/\1/p')
+    in_ns ip -o link | awk -F': ' -v i="$i" '$1 == i { sub(/@.*/, "", $2); print $2 }'
+}
+# neigh_in PID ADDR: the neighbour entry for ADDR in PID's namespace
+neigh_in() { nsenter -t "$1" -n ip neigh show "$2" dev eth0; }
+
+test_a_restarted_service_answers_its_peers_and_its_published_port_at_once() {
+    netns
+    in_ns ip link set lo up
+    # web stops at SIGTERM (httpd as PID 1 would not: a PID 1 has no
+    # default action for it); peer polls it as poll_port does
+    bridge_stack web "ports = 8080:8080
+restart = always
+command = sh -c 'mkdir -p /tmp/w; echo hello-from-web >/tmp/w/index.html; trap \"exit 0\" TERM; httpd -f -p 8080 -h /tmp/w & wait'" \
+        peer "command = sh -c 'trap \"exit 0\" TERM; while :; do (timeout 1 wget -q -O /dev/null http://web:8080/ && echo up) 2>/dev/null & sleep 0.05; done'" \
+        idle "command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state web running && wait_until 10 is_state peer running && wait_until 10 is_state idle running
+    poll_port http://127.0.0.1:8080/ "$PWD/port.times" &
+    local poller=$!
+    at_exit "kill $poller 2>/dev/null"
+    wait_until 10 test -s port.times
+    wait_until 10 grep -qs 'Z up$' root/log/peer.log
+    # (EVENTS="restart" measures one alone, on a build without the fix:
+    # the first one's outage can leave entries that shorten the next)
+    local fail=0 e
+    for e in ${EVENTS:-kill restart}; do
+        sleep 1
+        case $e in
+        kill) outage "kill -9" kill -9 "$(field web 4)" || fail=1 ;;
+        restart) outage "rtctl restart" rtctl_quiet restart web || fail=1 ;;
+        esac
+    done
+    [ "$fail" = 0 ]
+    # the MAC addresses: each container's from its address, the bridge's
+    # from the gateway's; the peer's entry for web, the gateway's (pinned)
+    # and the bridge's forwarding entry (pinned to web's port) all have it
+    local web mac
+    web=$(addr_of web) mac=$(mac_of "$(addr_of web)")
+    in_ns ip -br link show rtt0 | grep -q ' 02:42:0a:63:00:01 ' || { say "$(in_ns ip -br link show rtt0)"; return 1; }
+    assert_in "$(neigh_in "$(field peer 4)" "$web")" "lladdr $mac "
+    assert_in "$(in_ns ip neigh show "$web" dev rtt0)" "lladdr $mac PERMANENT"
+    local fdb
+    fdb=$(in_ns bridge fdb show br rtt0 | grep "^$mac ")
+    assert_in "$fdb" "$mac dev $(port_of web) " && assert_in "$fdb" " static" && assert_in "$fdb" " sticky"
+    # the announcement: a container that holds a wrong entry for web and
+    # sends it nothing has it right once web is back (with the peer and
+    # the poller stopped, nothing else makes web send an ARP packet)
+    "$RTCTL" --root "$PWD/root" stop peer >/dev/null
+    kill "$poller"
+    local idle
+    idle=$(field idle 4)
+    nsenter -t "$idle" -n ip neigh replace "$web" lladdr 02:00:00:00:00:01 dev eth0 nud stale
+    assert_in "$(neigh_in "$idle" "$web")" "lladdr 02:00:00:00:00:01 "
+    local old
+    old=$(field web 4)
+    "$RTCTL" --root "$PWD/root" restart web >/dev/null
+    until_listening "$old"
+    wait_until 1 eval 'neigh_in "$idle" "$web" | grep -q "lladdr $mac "' ||
+        { say "idle's entry for web: $(neigh_in "$idle" "$web")"; return 1; }
+    bg_stop
+    # the gateway's entry went with the container
+    [ -z "$(in_ns ip neigh show "$web" dev rtt0 | grep PERMANENT)" ] || { say "$(in_ns ip neigh show "$web" dev rtt0)"; return 1; }
+}
+
+# spoof NS SRC_MAC OP ARP_SHA ARP_SPA ARP_TPA DST_MAC: one ARP packet made
+# by hand, sent from eth0 in the namespace NS: Ethernet source SRC_MAC,
+# OP 1 (request) or 2 (reply), "ARP_SPA is at ARP_SHA"
+spoof() {
+    ip netns exec "$1" python3 -c '
+import socket, struct, sys
+src, op, sha, spa, tpa, dst = sys.argv[1:7]
+mac = lambda m: bytes.fromhex(m.replace(":", ""))
+frame = mac(dst) + mac(src) + struct.pack("!H", 0x0806)
+frame += struct.pack("!HHBBH", 1, 0x0800, 6, 4, int(op)) + mac(sha) + socket.inet_aton(spa)
+frame += (mac(dst) if op == "2" else bytes(6)) + socket.inet_aton(tpa)
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.sendto(frame, ("eth0", 0))' "${@:2}"
+}
+# attack_web: from the attacker's namespace, "web's address is at the
+# attacker's MAC address", told to the gateway (a reply) and to everyone
+# (a gratuitous request), each sent with web's MAC address as the frame's
+# source (which would teach the bridge that web is at the attacker's port)
+attack_web() {
+    local web mac
+    web=$(addr_of web) mac=$(mac_of "$(addr_of web)")
+    spoof "$ATT" "$mac" 2 02:00:00:00:0a:77 "$web" 10.99.0.1 02:42:0a:63:00:01
+    spoof "$ATT" "$mac" 1 02:00:00:00:0a:77 "$web" "$web" ff:ff:ff:ff:ff:ff
+}
+gateway_sends_web_to() { in_ns ip neigh show "$(addr_of web)" dev rtt0 | grep -q "lladdr $1 "; }
+bridge_sends_web_to() { in_ns bridge fdb show br rtt0 | grep -q "^$(mac_of "$(addr_of web)") dev $1 "; }
+
+test_a_container_cannot_take_another_ones_address_from_the_gateway() {
+    netns
+    in_ns ip link set lo up
+    bridge_stack web "ports = 8080:8080
+$WEB"
+    bg_start
+    wait_until 10 is_state web running
+    # the attacker: a namespace on the bridge as a container is (what it
+    # sends, a container's root can send with CAP_NET_RAW)
+    ATT=$NS-att
+    ip netns add "$ATT"
+    at_exit "ip netns del $ATT"
+    in_ns ip link add rtattack type veth peer name eth0 netns "$ATT"
+    in_ns ip link set rtattack master rtt0 up
+    ip netns exec "$ATT" ip link set eth0 address 02:00:00:00:0a:77
+    ip netns exec "$ATT" ip addr add 10.99.0.200/24 dev eth0
+    ip netns exec "$ATT" ip link set eth0 up
+    wait_until 10 gets ns_get http://127.0.0.1:8080/
+    local mac port
+    mac=$(mac_of "$(addr_of web)") port=$(port_of web)
+    for _ in 1 2 3 4 5; do attack_web; sleep 0.05; done
+    # the gateway still sends web's traffic to web, and the bridge to its
+    # port: the published port answers
+    gateway_sends_web_to "$mac" || { say "$(in_ns ip neigh show "$(addr_of web)" dev rtt0)"; return 1; }
+    bridge_sends_web_to "$port" || { say "$(in_ns bridge fdb show br rtt0)"; return 1; }
+    gets ns_get http://127.0.0.1:8080/
+    # without the pins (entries as the kernel makes them), the same
+    # packets take both (web's own frames take the bridge's entry back:
+    # it is checked after each try), and the published port no longer
+    # answers
+    in_ns ip neigh replace "$(addr_of web)" lladdr "$mac" dev rtt0 nud reachable
+    in_ns bridge fdb replace "$mac" dev "$port" master dynamic
+    local took=
+    for _ in $(seq 20); do
+        attack_web
+        gateway_sends_web_to 02:00:00:00:0a:77 && bridge_sends_web_to rtattack && took=1 && break
+        sleep 0.05
+    done
+    [ -n "$took" ] || { say "$(in_ns ip neigh show "$(addr_of web)" dev rtt0)"; say "$(in_ns bridge fdb show br rtt0 | grep -v self)"; return 1; }
+    ! gets ns_get http://127.0.0.1:8080/ 2>/dev/null || { say "web answered through the attacker"; return 1; }
+    bg_stop
+}
