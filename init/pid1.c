@@ -323,6 +323,7 @@ void pid1_system(const struct conf *c, const struct logger *lg)
     if (d->hostname && sethostname(d->hostname, strlen(d->hostname)) < 0)
         log_msg(lg, LOG_ERR, "sethostname %s: %s", d->hostname, strerror(errno));
     load_modules(d, lg);
+    pid1_uplink(d, lg);
     mount_volume(d, lg);
 }
 

@@ -59,11 +59,13 @@ static void boot_settings(const struct conf *a, const struct conf *b, char *out,
     bool vol = !same_str(x->volume.device, y->volume.device) || !same_str(x->volume.fstype, y->volume.fstype) ||
                !same_str(x->volume.mountpoint, y->volume.mountpoint) ||
                !same_str(x->volume.options, y->volume.options);
+    bool up = !same_str(x->uplink.interface, y->uplink.interface) || x->uplink.address != y->uplink.address ||
+              x->uplink.prefix != y->uplink.prefix || x->uplink.gateway != y->uplink.gateway;
     bool net = !same_str(x->network.bridge, y->network.bridge) || x->network.subnet != y->network.subnet ||
                x->network.prefix != y->network.prefix || x->network.gateway != y->network.gateway ||
                x->network.mtu != y->network.mtu;
     const char *what[] = {!same_str(x->hostname, y->hostname) ? "hostname" : NULL, mods ? "modules" : NULL,
-                          vol ? "[volume]" : NULL, net ? "[network]" : NULL};
+                          vol ? "[volume]" : NULL, net ? "[network]" : NULL, up ? "[uplink]" : NULL};
     for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
         if (what[i] && n < len)
             n += (size_t)snprintf(out + n, len - n, "%s%s", n ? ", " : "", what[i]);

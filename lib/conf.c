@@ -403,6 +403,46 @@ static void k_n_mtu(struct pctx *p, const char *v)
         p->c->droplet.network.mtu = (unsigned)n;
 }
 
+static void k_u_interface(struct pctx *p, const char *v)
+{
+    /* IFNAMSIZ - 1, and what a link name may hold */
+    bool ok = *v && strlen(v) < 16 && !streq(v, ".") && !streq(v, "..");
+    for (const char *q = v; ok && *q; q++)
+        ok = isgraph((unsigned char)*q) && *q != '/' && *q != ':';
+    if (!ok)
+        bad(p, "'%s' is not a network interface name (at most 15 characters, no '/', ':' or spaces)", v);
+    else
+        p->c->droplet.uplink.interface = arena_strdup(A(p), v);
+}
+
+static void k_u_address(struct pctx *p, const char *v)
+{
+    /* ADDRESS/PREFIX, host bits and all: the droplet's own address */
+    const char *why;
+    uint32_t net;
+    int prefix;
+    int r = parse_cidr(v, &net, &prefix, &why);
+    if (r == -1) {
+        bad(p, "%s (the droplet's address with its prefix, e.g. 203.0.113.7/24)", why);
+        return;
+    }
+    if (prefix < 1 || prefix > 32) {
+        bad(p, "prefix length must be between /1 and /32");
+        return;
+    }
+    const char *slash = strchr(v, '/');
+    char ip[32];
+    snprintf(ip, sizeof(ip), "%.*s", (int)(slash - v), v);
+    parse_ipv4(ip, &p->c->droplet.uplink.address);
+    p->c->droplet.uplink.prefix = prefix;
+}
+
+static void k_u_gateway(struct pctx *p, const char *v)
+{
+    if (parse_ipv4(v, &p->c->droplet.uplink.gateway) < 0)
+        bad(p, "'%s' is not an IPv4 address", v);
+}
+
 static void k_n_dns(struct pctx *p, const char *v)
 {
     struct droplet_conf *d = &p->c->droplet;
@@ -1550,6 +1590,9 @@ static const struct keydef keys[K_COUNT] = {
     [K_L_DIR] = {"dir", SEC_LOGGING, 0, k_l_dir},
     [K_L_MAX_SIZE] = {"max_size", SEC_LOGGING, 0, k_l_max_size},
     [K_L_MAX_FILES] = {"max_files", SEC_LOGGING, 0, k_l_max_files},
+    [K_U_INTERFACE] = {"interface", SEC_UPLINK, 0, k_u_interface},
+    [K_U_ADDRESS] = {"address", SEC_UPLINK, 0, k_u_address},
+    [K_U_GATEWAY] = {"gateway", SEC_UPLINK, 0, k_u_gateway},
 
     [K_NAME] = {"name", SEC_SERVICE, 0, k_name},
     [K_IMAGE] = {"image", SEC_SERVICE, 0, k_image},
@@ -1595,7 +1638,7 @@ static const struct keydef keys[K_COUNT] = {
 
 static const char *const section_names[SEC_COUNT] = {
     [SEC_NONE] = "", [SEC_DROPLET] = "droplet", [SEC_VOLUME] = "volume",
-    [SEC_NETWORK] = "network", [SEC_LOGGING] = "logging", [SEC_SERVICE] = "service",
+    [SEC_NETWORK] = "network", [SEC_LOGGING] = "logging", [SEC_UPLINK] = "uplink", [SEC_SERVICE] = "service",
     [SEC_HEALTHCHECK] = "healthcheck",
 };
 
@@ -1666,7 +1709,7 @@ const char *dep_cond_name(enum dep_cond c)
 static bool section_in_file(struct pctx *p, enum conf_section s)
 {
     if (p->droplet)
-        return s == SEC_DROPLET || s == SEC_VOLUME || s == SEC_NETWORK || s == SEC_LOGGING;
+        return s == SEC_DROPLET || s == SEC_VOLUME || s == SEC_NETWORK || s == SEC_LOGGING || s == SEC_UPLINK;
     return s == SEC_SERVICE || s == SEC_HEALTHCHECK;
 }
 
@@ -1871,7 +1914,7 @@ static void enter_section(struct pctx *p, const char *raw, size_t n, bool quiet)
     if (dym)
         bad(p, "unknown section [%s] (did you mean [%s]?)", name, dym);
     else if (p->droplet)
-        bad(p, "unknown section [%s] (droplet.conf has [droplet], [volume], [network] and [logging])",
+        bad(p, "unknown section [%s] (droplet.conf has [droplet], [volume], [network], [logging] and [uplink])",
             name);
     else
         bad(p, "unknown section [%s] (a service file has [service] and [healthcheck])", name);
@@ -2057,6 +2100,38 @@ static void droplet_defaults(struct conf *c, const struct rt_paths *paths)
     d->logging.dir = arena_strdup(&c->arena, paths->log_dir);
     d->logging.max_size = 10 * 1024 * 1024;
     d->logging.max_files = 5;
+    d->uplink.interface = "eth0";
+}
+
+/* [uplink]: a gateway needs an address, on its network; and the
+ * droplet's own network must not be the bridge's (its routes would
+ * shadow each other). */
+static void check_uplink(struct conf *c, bool subnet_bad)
+{
+    struct droplet_conf *d = &c->droplet;
+    char a[16], g[16];
+    if (d->set[K_U_GATEWAY].line && !d->set[K_U_ADDRESS].line) {
+        diag_error(&c->diags, d->set[K_U_GATEWAY], "gateway", "[uplink] has a gateway but no address");
+        return;
+    }
+    if (!d->uplink.address)
+        return;
+    uint32_t mask = d->uplink.prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> d->uplink.prefix);
+    format_ipv4(d->uplink.address, a, sizeof(a));
+    if (d->uplink.gateway && d->uplink.prefix < 32 &&
+        (d->uplink.gateway & mask) != (d->uplink.address & mask)) {
+        format_ipv4(d->uplink.gateway, g, sizeof(g));
+        diag_error(&c->diags, d->set[K_U_GATEWAY], "gateway", "%s is not on the uplink's network (%s/%d)", g, a,
+                   d->uplink.prefix);
+    }
+    uint32_t bmask = 0xffffffffu << (32 - d->network.prefix);
+    uint32_t both = d->uplink.prefix < d->network.prefix ? mask : bmask;
+    if (!subnet_bad && (d->uplink.address & both) == (d->network.subnet & both)) {
+        char n[16];
+        format_ipv4(d->network.subnet, n, sizeof(n));
+        diag_error(&c->diags, d->set[K_U_ADDRESS], "address", "%s/%d overlaps the bridge's subnet %s/%d", a,
+                   d->uplink.prefix, n, d->network.prefix);
+    }
 }
 
 int conf_parse_droplet(struct conf *c, const char *file, const char *buf, size_t len)
@@ -2096,6 +2171,7 @@ int conf_parse_droplet(struct conf *c, const char *file, const char *buf, size_t
         diag_error(&c->diags, d->set[K_N_GATEWAY], "gateway", "%s is not a host address in %s/%d", a, s,
                    d->network.prefix);
     }
+    check_uplink(c, p.subnet_bad);
     c->arena.oom = saved;
     return 0;
 }

@@ -25,6 +25,7 @@ enum conf_key {
     K_V_DEVICE, K_V_FSTYPE, K_V_MOUNTPOINT, K_V_OPTIONS, K_V_TIMEOUT,
     K_N_BRIDGE, K_N_SUBNET, K_N_GATEWAY, K_N_MTU, K_N_DNS,
     K_L_DIR, K_L_MAX_SIZE, K_L_MAX_FILES,
+    K_U_INTERFACE, K_U_ADDRESS, K_U_GATEWAY,
     /* NAME.conf [service] */
     K_NAME, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
     K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_DEVICES, K_READ_ONLY, K_INIT, K_CAP_ADD,
@@ -37,7 +38,7 @@ enum conf_key {
 };
 
 enum conf_section {
-    SEC_NONE, SEC_DROPLET, SEC_VOLUME, SEC_NETWORK, SEC_LOGGING, SEC_SERVICE, SEC_HEALTHCHECK,
+    SEC_NONE, SEC_DROPLET, SEC_VOLUME, SEC_NETWORK, SEC_LOGGING, SEC_UPLINK, SEC_SERVICE, SEC_HEALTHCHECK,
     SEC_COUNT
 };
 
@@ -210,6 +211,14 @@ struct droplet_conf {
         uint64_t max_size;
         unsigned max_files;
     } logging;
+    /* The droplet's own link to the world, set up by PID 1 at boot (a
+     * droplet whose init is rtinit has no other network configuration):
+     * address NULL/0 leaves every link but lo as the kernel made it. */
+    struct {
+        const char *interface;       /* default eth0 */
+        uint32_t address, gateway;   /* host byte order; gateway 0: no default route */
+        int prefix;
+    } uplink;
 };
 
 struct conf {

@@ -94,6 +94,18 @@ void plan_print_droplet(const struct conf *c, FILE *f)
     } else {
         fputs("# dns: the host's /etc/resolv.conf\n", f);
     }
+    fputs("\n[uplink]\n", f);
+    kv_str(f, "interface", d->uplink.interface);
+    if (d->uplink.address) {
+        format_ipv4(d->uplink.address, ip, sizeof(ip));
+        fprintf(f, "address = %s/%d\n", ip, d->uplink.prefix);
+    } else {
+        fputs("# address: none (rtinit leaves the droplet's links but lo as they are)\n", f);
+    }
+    if (d->uplink.gateway) {
+        format_ipv4(d->uplink.gateway, ip, sizeof(ip));
+        kv_str(f, "gateway", ip);
+    }
     fputs("\n[logging]\n", f);
     kv_str(f, "dir", d->logging.dir);
     fputs("max_size = ", f);

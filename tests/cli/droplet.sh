@@ -11,6 +11,10 @@ test_rtinit_boots_as_pid1_runs_the_stack_and_reboots_cleanly() {
     assert_in "$out" "rtinit: block volume LABEL=rtvol (/dev/vdb) mounted on /mnt/vol"
     # /proc hides other users' processes ([droplet] proc_hidepid, on by default)
     assert_in "$out" "rtinit: /proc mounted with hidepid=invisible"
+    # [uplink]: PID 1 configured QEMU's user-mode network, and web's
+    # published port answered the host through QEMU's forwarding
+    assert_in "$out" "rtinit: uplink ens3: 10.0.2.15/24 via 10.0.2.2"
+    assert_in "$out" "RT-HOST-GOT: served-by-web-over-the-bridge"
     # the stack, in order, with full cgroup v2 (no limit reported missing)
     assert_in "$out" "rtinit: web is healthy (HTTP 200)"
     before "web is healthy (HTTP 200)" "api: started"
