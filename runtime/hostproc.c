@@ -82,10 +82,10 @@ static int prepare(const struct ctr_spec *s, struct hostproc *hp, struct rt_err 
         }
     }
     char msg[256];
-    int r = user_resolve(s->user, text[0], text[1], &hp->ids, msg, sizeof(msg));
+    int r = user_resolve_in(s->user, text[0], text[1], "the host's", &hp->ids, msg, sizeof(msg));
     arena_free(&a);
     if (r < 0)
-        return rt_error(err, EINVAL, "%s: %s (in the host's /etc/passwd and /etc/group)", s->name, msg);
+        return rt_error(err, EINVAL, "%s: %s", s->name, msg);
     size_t n = 0;
     bool has_home = false;
     while (s->env && s->env[n])

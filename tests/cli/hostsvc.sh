@@ -267,3 +267,25 @@ test_an_ssh_session_ends_with_sshd_under_kill_mode_control_group() {
     wait_until 15 eval '[ "$(field sshd 3)" = healthy ]'
     bg_stop
 }
+
+test_config_check_and_rtinit_check_of_host_services() {
+    hostconf sshd "command = /usr/sbin/sshd -D -e" \
+        ghost "user = rt-no-such-user
+command = sleep 1"
+    # no image store at all: a host service needs none, even where images
+    # are required (rtinit --check, as at boot and at a reload)
+    run "$RTINIT" --check --conf conf.d --root "$PWD/root"
+    assert_rc 0
+    assert_in "$out" "host = true"
+    assert_in "$err" "conf.d/ghost.conf:3: user: warning: 'rt-no-such-user' is not a user in /etc/passwd here; ghost cannot start where it is missing"
+    assert_in "$err" "conf.d: OK, 2 services, 1 warning"
+    # where it is missing, it cannot start, and says why
+    bg_start
+    wait_until 10 grep -q "ghost could not start (restart = no)" out.txt
+    assert_in "$(cat out.txt)" "ghost: user 'rt-no-such-user' is not in the host's /etc/passwd"
+    run "$RTCTL" --root "$PWD/root" status
+    assert_in "$out" "could not start: ghost: user 'rt-no-such-user' is not in the host's /etc/passwd"
+    run "$RTCTL" --root "$PWD/root" exec sshd true
+    assert_rc 1
+    bg_stop
+}
