@@ -144,6 +144,32 @@ command = $spawn"
     [ ! -e "$(cgroup_of keep)" ] && [ ! -e "$(cgroup_of group)" ] || { say "cgroup left"; return 1; }
 }
 
+test_stop_timeout_kills_a_host_service_that_ignores_its_signal() {
+    local deaf="sh -c 'trap \"\" TERM; sleep 1000 & echo child \$!; while :; do sleep 0.1; done'"
+    hostconf group "stop_timeout = 1s
+command = $deaf" \
+        keep "stop_timeout = 1s
+kill_mode = process
+command = $deaf"
+    bg_start
+    wait_until 10 log_has group 'Z child ' && wait_until 10 log_has keep 'Z child '
+    local g k t0 t1
+    g=$(child_of group) k=$(child_of keep)
+    t0=$(date +%s%N)
+    "$RTCTL" --root "$PWD/root" stop group keep >/dev/null
+    t1=$(date +%s%N)
+    [ $(((t1 - t0) / 1000000)) -ge 900 ] && [ $(((t1 - t0) / 1000000)) -lt 3000 ] ||
+        { say "stop took $(((t1 - t0) / 1000000)) ms"; return 1; }
+    # control-group: everything in the cgroup; process: the main one only
+    wait_until 5 gone "$g"
+    alive "$k" || { say "kill_mode = process killed the child at stop_timeout"; return 1; }
+    bg_stop
+    assert_in "$out" "group: did not stop in time; killing every process in it"
+    assert_in "$out" "keep: did not stop in time; killing its main process (kill_mode = process)"
+    assert_in "$out" "keep: stopped (was killed by SIGKILL)"
+    gone "$k"
+}
+
 test_health_checks_of_a_host_service_run_on_the_host() {
     netns
     # the http server is on the namespace's loopback, where rtinit runs:
