@@ -181,6 +181,8 @@ static json_t *status_json(struct sup *s)
             json_object_set_new(o, "checks", json_integer((json_int_t)v->checks));
         if (v->q.dropped_total)
             json_object_set_new(o, "log_dropped", json_integer((json_int_t)v->q.dropped_total));
+        if (v->ps ? v->ps->svc->host : v->c.host) /* root on the host, in no container: said */
+            json_object_set_new(o, "host", json_true());
         if (v->held)
             json_object_set_new(o, "held", json_true());
         if (!v->ps)

@@ -166,7 +166,9 @@ int health_start(struct health *h, const struct health_target *t, uint64_t now, 
         }
         int stdio[3] = {t->devnull, out[1], out[1]};
         h->outfd = out[0];
-        int r = ctr_exec_spawn(t->state_dir, t->run_dir, t->name, NULL, h->exec_argv, stdio, &h->exec, &h->fd, &err);
+        int r = t->host ? ctr_host_exec_spawn(t->host, t->main, h->exec_argv, stdio, &h->exec, &h->fd, &err)
+                        : ctr_exec_spawn(t->state_dir, t->run_dir, t->name, NULL, h->exec_argv, stdio, &h->exec,
+                                         &h->fd, &err);
         close(out[1]);
         if (r < 0) {
             *ev = finish(h, false, err.msg, now);
@@ -224,7 +226,7 @@ static enum health_event connected(struct health *h, uint64_t now)
 static enum health_event exec_on_fd(struct health *h, uint64_t now)
 {
     struct rt_err err;
-    int r = ctr_exec_spawned(&h->exec, h->fd, &err);
+    int r = h->exec.host ? ctr_host_exec_spawned(&h->exec, h->fd, &err) : ctr_exec_spawned(&h->exec, h->fd, &err);
     if (r == 1)
         return HE_NONE;
     close(h->fd); /* out of the loop's epoll set with it */
@@ -290,6 +292,19 @@ enum health_event health_on_exit(struct health *h, int status, uint64_t now)
     return finish(h, WIFEXITED(status) && WEXITSTATUS(status) == 0, why, now);
 }
 
+/* End a running exec probe. On the host, its process group too: what
+ * the check started (a pipeline of sh -c) would otherwise run on in the
+ * service's cgroup. The probe is not reaped yet, so its pid, which
+ * names the group (setsid), cannot be anyone else's. */
+static void kill_exec(struct health *h)
+{
+    if (h->exec.host)
+        kill(-h->exec.pid, SIGKILL);
+    ctr_signal(&h->exec, SIGKILL);
+    h->exec.pid = -1;
+    ctr_release(&h->exec, false);
+}
+
 enum health_event health_on_timeout(struct health *h, uint64_t now)
 {
     char why[64], d[32];
@@ -299,9 +314,7 @@ enum health_event health_on_timeout(struct health *h, uint64_t now)
         /* reaped later as an orphan of ours; forget it here. SIGKILL to
          * the process outside the container takes the one inside with
          * it (its parent-death signal). */
-        ctr_signal(&h->exec, SIGKILL);
-        h->exec.pid = -1;
-        ctr_release(&h->exec, false);
+        kill_exec(h);
     }
     return finish(h, false, why, now);
 }
@@ -312,11 +325,8 @@ void health_cancel(struct health *h)
         close(h->fd);
     h->fd = -1;
     close_output(h);
-    if (h->exec.pid > 0) {
-        ctr_signal(&h->exec, SIGKILL);
-        h->exec.pid = -1;
-        ctr_release(&h->exec, false);
-    }
+    if (h->exec.pid > 0)
+        kill_exec(h);
     h->busy = false;
     h->next = UINT64_MAX;
 }

@@ -2,9 +2,11 @@
  *
  * `http` and `tcp` checks start no process: the socket is made inside the
  * container's network namespace (setns there and back; a socket keeps the
- * namespace it was made in), connected without blocking, and watched by
- * the loop. `exec` checks run the command in the container through
- * ctr_exec(); the loop reaps it like any child. Docker's meaning of the
+ * namespace it was made in; a host service's: rtinit's own), connected
+ * without blocking, and watched by the loop. `exec` checks run the
+ * command in the container through ctr_exec() (a host service's: on the
+ * host, as the service runs, ctr_host_exec_spawn()); the loop reaps it
+ * like any child. Docker's meaning of the
  * settings: a probe every `interval`, failed after `timeout`; `retries`
  * failures in a row make the service unhealthy; failures within
  * `start_period` do not count while it has never been healthy. The first
@@ -69,6 +71,9 @@ struct health_target {
     int netns, ownns;
     int devnull;                   /* exec probes' stdin */
     const char *state_dir, *run_dir, *name;
+    const struct ctr_spec *host;   /* a host service: exec probes run on the host as it does, in main's
+                                      cgroup (ctr_host_exec_spawn), not through ctr_exec; NULL: a container */
+    const struct ctr *main;
 };
 
 void health_init(struct health *h, const struct healthcheck *hc, char *const *exec_argv, uint64_t now);

@@ -83,13 +83,15 @@ static void start(struct sup *s, struct svc *v)
     struct rt_err err;
     uint64_t now = now_ms();
     struct store st;
+    /* A host service has no image: it never needs the store. */
+    bool host = v->ps->svc->host;
     /* LOCK_NB: rtctl image gc holds the store's lock for its whole run,
      * and PID 1 never waits for it. A service that ran before restarts
      * anyway when its container still pins every layer it needs (gc read
      * those pins under its lock, and keeps them); any other start is
      * tried again shortly. */
     bool unlocked = false;
-    if (store_open(&st, s->paths, false, LOCK_SH | LOCK_NB, &err) < 0) {
+    if (!host && store_open(&st, s->paths, false, LOCK_SH | LOCK_NB, &err) < 0) {
         if (err.errnum == EWOULDBLOCK && v->desc && store_open(&st, s->paths, false, 0, &err) == 0) {
             unlocked = true;
         } else if (err.errnum == EWOULDBLOCK) {
@@ -110,7 +112,8 @@ static void start(struct sup *s, struct svc *v)
     jmp_buf jb;
     if (ARENA_TRY(&v->a, jb)) {
         v->a.oom = NULL;
-        store_close(&st);
+        if (!host)
+            store_close(&st);
         char why[128];
         snprintf(why, sizeof(why), "%s: out of memory preparing the start", v->name);
         not_started(s, v, why);
@@ -121,7 +124,7 @@ static void start(struct sup *s, struct svc *v)
     v->start_failed = false;
     struct svcspec_ctx x = {.conf = s->p->conf,
                             .paths = s->paths,
-                            .store = &st,
+                            .store = host ? NULL : &st,
                             .secrets = s->have_secrets ? &s->secrets : NULL,
                             .hosts = s->hosts,
                             .resolv = s->resolv};
@@ -144,7 +147,8 @@ static void start(struct sup *s, struct svc *v)
     /* jb ends with this function: a later allocation from v->a (the
      * checks, in probes_begin) arms its own */
     v->a.oom = NULL;
-    store_close(&st);
+    if (!host)
+        store_close(&st);
     if (r < 0) {
         not_started(s, v, err.msg);
         return;
@@ -219,7 +223,7 @@ void lc_on_sync(struct sup *s, struct svc *v)
     }
     enter(s, v, RUNNING, NULL);
     probes_begin(s, v, v->spec);
-    say(s, LOG_INFO, "%s: started (pid %d)", v->name, (int)v->c.pid);
+    say(s, LOG_INFO, "%s: started%s (pid %d)", v->name, v->c.host ? " on the host" : "", (int)v->c.pid);
     if (v->c.missing[0])
         say(s, LOG_WARN, "%s runs without %s", v->name, v->c.missing);
 }
@@ -273,6 +277,10 @@ void lc_exited(struct sup *s, struct svc *v, int status)
             say(s, LOG_ERR, "%s: the kernel's OOM killer ended %llu process%s (memory limit reached)", v->name,
                 (unsigned long long)ooms, ooms == 1 ? "" : "es");
         v->c.pid = -1;
+        /* kill_mode = process keeps what the service left (sshd's
+         * sessions), but not past the service's own removal */
+        if (v->c.keep_children && !v->ps && v->c.has_cgroup)
+            cg_kill(&v->c.cg);
         ctr_release(&v->c, false);
         v->has_ctr = false;
     }
@@ -400,9 +408,13 @@ void lc_overdue(struct sup *s)
             v->deadline = UINT64_MAX;
         }
         if (v->phase == STOPPING && now >= v->deadline) {
-            say(s, LOG_WARN, "%s: did not stop in time; killing every process in it", v->name);
-            if (v->c.has_cgroup)
-                cg_kill(&v->c.cg);
+            if (v->c.keep_children) {
+                say(s, LOG_WARN, "%s: did not stop in time; killing its main process (kill_mode = process)", v->name);
+            } else {
+                say(s, LOG_WARN, "%s: did not stop in time; killing every process in it", v->name);
+                if (v->c.has_cgroup)
+                    cg_kill(&v->c.cg);
+            }
             ctr_signal(&v->c, SIGKILL);
             v->deadline = UINT64_MAX;
         }

@@ -7,12 +7,15 @@
 #include <fcntl.h>
 #include <libkmod.h>
 #include <linux/magic.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -70,6 +73,24 @@ static void console(void)
                 strerror(errno));
 }
 
+/* The host's loopback: the kernel leaves lo down (the kernel gives it
+ * 127.0.0.1 once it is up). What listens on 127.0.0.1, the checks of
+ * host services (sshd's tcp = 22 is localhost:22), and ports published
+ * on 127.0.0.1 need it. */
+static void loopback_up(const struct logger *lg)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ||
+        (!(ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) < 0)))
+        log_msg(lg, LOG_ERR, "bringing up lo: %s; nothing on 127.0.0.1 can be reached", strerror(errno));
+    else
+        log_msg(lg, LOG_INFO, "lo is up (127.0.0.1)");
+    if (s >= 0)
+        close(s);
+}
+
 void pid1_early(const struct logger *lg)
 {
     const unsigned long nosuid = MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -105,6 +126,7 @@ void pid1_early(const struct logger *lg)
     /* Ctrl-Alt-Del: a SIGINT to us, not an immediate reboot. */
     if (reboot(RB_DISABLE_CAD) < 0)
         log_msg(lg, LOG_WARN, "reboot(RB_DISABLE_CAD): %s", strerror(errno));
+    loopback_up(lg);
 }
 
 /* libkmod is opened for the boot and closed after: it pulls in the shared

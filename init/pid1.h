@@ -26,7 +26,7 @@ void pid1_early(const struct logger *lg);
  * be NULL when conf.d could not be read: then only hidepid, which is on
  * by default). */
 void pid1_system(const struct conf *c, const struct logger *lg);
-/* lo up, and droplet.conf's [uplink] (uplink.c). */
+/* droplet.conf's [uplink] (uplink.c). */
 void pid1_uplink(const struct droplet_conf *d, const struct logger *lg);
 
 enum pid1_end { PID1_POWEROFF, PID1_REBOOT, PID1_HALT };

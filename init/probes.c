@@ -42,6 +42,22 @@ void probes_begin(struct sup *s, struct svc *v, const struct ctr_spec *spec)
         hc->path = from->path ? arena_strdup(&v->a, from->path) : NULL;
         hc->exec = (struct argv){0};
     }
+    v->hspec = NULL;
+    if (hc && hc->kind == HC_EXEC && spec->host) {
+        /* what the check runs as, in the start's arena: a reload may
+         * free the conf the spec points into while the service runs on */
+        struct ctr_spec *h = arena_alloc(&v->a, sizeof(*h));
+        *h = *spec;
+        h->name = arena_strdup(&v->a, v->name);
+        h->user = spec->user ? arena_strdup(&v->a, spec->user) : NULL;
+        h->cwd = arena_strdup(&v->a, spec->cwd ? spec->cwd : "/");
+        struct ulimit *rl = arena_alloc(&v->a, (spec->nrlimits + 1) * sizeof(*rl));
+        memcpy(rl, spec->rlimits ? spec->rlimits : rl, spec->nrlimits * sizeof(*rl));
+        h->rlimits = rl;
+        h->argv = NULL;
+        h->stdio[0] = h->stdio[1] = h->stdio[2] = -1;
+        v->hspec = h; /* env and the rest were built into v->a already */
+    }
     if (hc && hc->kind == HC_EXEC) {
         argv = svcspec_expand_argv(&v->a, &from->exec, s->have_secrets ? &s->secrets : NULL, &why);
         for (size_t i = 0; argv && i < from->exec.n; i++)
@@ -77,6 +93,7 @@ void probes_end(struct sup *s, struct svc *v)
         sup_unwatch(s, v->h.outfd);
     health_cancel(&v->h);
     v->h.hc = NULL;
+    v->hspec = NULL; /* in the start's arena, with the checks */
     if (v->netns >= 0)
         close(v->netns);
     v->netns = -1;
@@ -116,7 +133,9 @@ void probes_run(struct sup *s)
                                       .devnull = s->devnull,
                                       .state_dir = s->paths->state_dir,
                                       .run_dir = s->paths->run_dir,
-                                      .name = v->name};
+                                      .name = v->name,
+                                      .host = v->hspec,
+                                      .main = &v->c};
             enum health_event ev;
             v->checks++;
             int fd = health_start(&v->h, &t, now, &ev);

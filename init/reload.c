@@ -157,9 +157,10 @@ static int describe_all(struct sup *s, const struct plan *p, struct store *st, c
         struct svcspec_ctx x = {.conf = p->conf, .paths = s->paths, .store = st, .secrets = secrets};
         struct ctr_spec spec;
         struct rt_err err;
-        if (!st) /* no store, so no image: the plan said so already */
+        bool host = ps->svc->host; /* no image: no store needed */
+        if (!st && !host) /* no store, so no image: the plan said so already */
             rt_error(&err, ENOENT, "%s: no image store", ps->svc->name);
-        if (!st || svcspec_build(&x, a, ps, &spec, &err) < 0) {
+        if ((!st && !host) || svcspec_build(&x, a, ps, &spec, &err) < 0) {
             fprintf(ef, "%s: %s\n", ps->svc->file, err.msg);
             (*nbad)++;
             continue;

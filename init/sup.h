@@ -63,6 +63,8 @@ struct svc {
     struct health h;            /* its checks, while it runs; a copy, not the conf's */
     uint64_t checks;            /* probes made, over rtinit's life */
     int netns;                  /* its network namespace, for the probes; -1: the host's */
+    struct ctr_spec *hspec;     /* a host service's exec checks run as it does: its user, environment,
+                                   working directory and rlimits, copied into a (NULL: none) */
     bool unhealthy;             /* being stopped for failing its checks: restart it */
     bool again;                 /* being stopped to start again (a dependency was restarted,
                                    its conf.d changed, rtctl restart) */

@@ -525,6 +525,15 @@ int supervise(const struct plan *p, const struct rt_paths *paths, const struct l
         }
     }
     say(&s, LOG_INFO, "every service is stopped");
+    /* A host service's cgroup outlives its process: what kill_mode =
+     * process kept there (sshd's sessions), or what a stop killed and
+     * that had not quite gone. rtinit leaves none behind. */
+    for (size_t i = 0; i < s.n; i++) {
+        struct svc *v = &s.v[i];
+        if (v->c.host && v->c.cg.path[0] && cg_kill_remove(v->c.cg.path, 2000) < 0)
+            say(&s, LOG_WARN, "%s: its cgroup %s: %s", v->name, v->c.cg.path,
+                errno == EBUSY ? "its processes did not end within 2 s" : strerror(errno));
+    }
     for (size_t i = 0; i < s.n; i++) {
         struct svc *v = &s.v[i];
         if (v->pipe >= 0) /* the last lines */

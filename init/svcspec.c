@@ -25,7 +25,7 @@ char **svcspec_expand_argv(struct arena *a, const struct argv *in, const struct 
 
 /* The environment: the image's, then env files in order, then
  * `environment` (compose's order of precedence); PATH and HOSTNAME when
- * missing. */
+ * missing (no HOSTNAME with hostname NULL: a host service's). */
 static char **build_env(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps,
                         const struct image *img, const char *hostname, struct rt_err *err)
 {
@@ -86,11 +86,53 @@ static struct ctr_device *build_devices(struct arena *a, const struct svc_conf *
     return d;
 }
 
+/* A host service (host = true): no image, so nothing from a store; the
+ * command, environment (env files, `environment`, PATH when missing),
+ * user, working directory, rlimits and cgroup limits of conf.d, run on
+ * the host by runtime/hostproc.c. */
+static int build_host(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps, struct ctr_spec *out,
+                      struct rt_err *err)
+{
+    const struct svc_conf *s = ps->svc;
+    if (ps->argv.n == 0)
+        return rt_error(err, EINVAL, "%s: nothing to run (no command)", s->name);
+    const char *why = NULL;
+    char **argv = svcspec_expand_argv(a, &ps->argv, x->secrets, &why);
+    if (!argv)
+        return rt_error(err, EINVAL, "%s: command: %s", s->name, why);
+    const struct image *none = arena_alloc(a, sizeof(*none)); /* zeroed: no image environment */
+    char **env = build_env(x, a, ps, none, NULL, err);
+    if (!env)
+        return -1;
+    *out = (struct ctr_spec){
+        .name = s->name,
+        .state_dir = x->paths->state_dir,
+        .run_dir = x->paths->run_dir,
+        .argv = argv,
+        .env = env,
+        .cwd = ps->workdir ? ps->workdir : "/",
+        .user = ps->user,
+        .network = NET_HOST,
+        .rlimits = s->ulimits,
+        .nrlimits = s->nulimits,
+        .limits = {.memory_max = s->memory_max,
+                   .cpus_milli = s->cpus_milli,
+                   .pids_max = s->pids_max,
+                   .io_weight = s->io_weight},
+        .stdio = {-1, -1, -1},
+        .host = true,
+        .keep_children = s->kill_process,
+    };
+    return 0;
+}
+
 int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct plan_svc *ps, struct ctr_spec *out,
                   struct rt_err *err)
 {
     const struct svc_conf *s = ps->svc;
     memset(out, 0, sizeof(*out));
+    if (s->host)
+        return build_host(x, a, ps, out, err);
     if (!s->image)
         return rt_error(err, EINVAL, "%s: no image", s->name);
     struct image *img = arena_alloc(a, sizeof(*img));

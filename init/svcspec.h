@@ -17,7 +17,7 @@
 struct svcspec_ctx {
     const struct conf *conf;
     const struct rt_paths *paths;
-    struct store *store;         /* open, for the images' layers */
+    struct store *store;         /* open, for the images' layers (NULL will do for a host service) */
     const struct envfile *secrets; /* NULL: no secrets file */
     const struct ctr_net *net;   /* network = bridge: its place there (NULL: only lo) */
     const char *hosts;           /* /etc/hosts for the bridge's services (NULL: the default) */

@@ -2,9 +2,9 @@
  *
  * A droplet booted with rtinit as init has nothing else to bring its
  * links up: no ifupdown, no systemd-networkd, no cloud-init. PID 1 sets
- * lo up always, and the [uplink] of droplet.conf when it names an
- * address: the address on the interface, the interface up, the default
- * route. Over rtnetlink (netns/link.c), like the bridge; no `ip` runs. */
+ * lo up (pid1.c, at the start) and the [uplink] of droplet.conf when it
+ * names an address: the address on the interface, the interface up, the
+ * default route. Over rtnetlink (netns/link.c), like the bridge; no `ip` runs. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,15 +55,14 @@ static int wait_for_link(struct nl *n, const char *name, struct rt_err *err)
 
 void pid1_uplink(const struct droplet_conf *d, const struct logger *lg)
 {
+    if (!d->uplink.address)
+        return;
     struct nl n;
     struct rt_err err;
     if (nl_open(&n, -1, &err) < 0) {
-        log_msg(lg, LOG_ERR, "network: %s; lo and the uplink stay down", err.msg);
+        log_msg(lg, LOG_ERR, "uplink: %s; the droplet may be unreachable", err.msg);
         return;
     }
-    int lo = nl_link_index(&n, "lo", &err);
-    if (lo <= 0 || nl_link_up(&n, lo, 0, &err) < 0)
-        log_msg(lg, LOG_ERR, "bringing lo up: %s", lo == 0 ? "no such interface" : err.msg);
     if (d->uplink.address) {
         char a[16], g[16] = "";
         format_ipv4(d->uplink.address, a, sizeof(a));

@@ -24,6 +24,30 @@ static const char *account_of(struct arena *a, const char *passwd, unsigned long
     return NULL;
 }
 
+/* Is there a line "name:..." in the passwd text? */
+static bool has_account(const char *passwd, const char *name, size_t n)
+{
+    for (const char *l = passwd; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (!strncmp(l, name, n) && l[n] == ':')
+            return true;
+    return false;
+}
+
+/* A host service's user is a host account by design (it runs on the
+ * host): not a shared uid, but one that must exist where it starts. A
+ * warning only: the check may run elsewhere than the droplet. */
+static void check_host_user(struct conf *c, const struct svc_conf *s, const char *passwd, const char *passwd_path)
+{
+    if (!s->user || !*s->user)
+        return;
+    size_t n = strcspn(s->user, ":");
+    if (strspn(s->user, "0123456789") >= n) /* a uid need not have an entry */
+        return;
+    if (!has_account(passwd, s->user, n))
+        diag_warn(&c->diags, s->set[K_USER], "user", "'%.*s' is not a user in %s here; %s cannot start where it is missing",
+                  (int)n, s->user, passwd_path, s->name);
+}
+
 /* A service that runs as a uid a host account has shares it with that
  * account, which can then read the service's /proc/PID/environ (its
  * secrets) and write its files through /proc/PID/root: hidepid hides
@@ -40,6 +64,10 @@ static void check_host_accounts(struct conf *c, const struct plan *p, const char
     for (size_t i = 0; i < p->n; i++) {
         const struct plan_svc *ps = &p->svcs[i];
         const struct svc_conf *s = ps->svc;
+        if (s->host) {
+            check_host_user(c, s, passwd, passwd_path);
+            continue;
+        }
         const char *user = ps->user ? ps->user : s->user; /* the image's, if looked up */
         if (!user || !*user)
             continue;

@@ -503,6 +503,13 @@ static void k_name(struct pctx *p, const char *v)
     p->svc->name = arena_strdup(A(p), v);
 }
 
+static void k_host(struct pctx *p, const char *v)
+{
+    const char *why;
+    if (parse_bool(v, &p->svc->host, &why) < 0)
+        bad(p, "%s", why);
+}
+
 static void k_image(struct pctx *p, const char *v)
 {
     const char *why = image_ref_check(v);
@@ -1295,6 +1302,17 @@ static void k_stop_timeout(struct pctx *p, const char *v)
         bad(p, "%s", why);
 }
 
+static void k_kill_mode(struct pctx *p, const char *v)
+{
+    /* systemd's words, which administrators know from sshd's unit */
+    if (streq(v, "process"))
+        p->svc->kill_process = true;
+    else if (streq(v, "control-group"))
+        p->svc->kill_process = false;
+    else
+        bad(p, "'%s': expected control-group (every process of the service) or process (its main process only)", v);
+}
+
 static void k_memory_max(struct pctx *p, const char *v)
 {
     if (streq(v, "max")) {
@@ -1595,6 +1613,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_U_GATEWAY] = {"gateway", SEC_UPLINK, 0, k_u_gateway},
 
     [K_NAME] = {"name", SEC_SERVICE, 0, k_name},
+    [K_HOST] = {"host", SEC_SERVICE, 0, k_host},
     [K_IMAGE] = {"image", SEC_SERVICE, 0, k_image},
     [K_ENTRYPOINT] = {"entrypoint", SEC_SERVICE, KF_ARGV | KF_EMPTY | KF_INTERP, k_entrypoint},
     [K_COMMAND] = {"command", SEC_SERVICE, KF_ARGV | KF_EMPTY | KF_INTERP, k_command},
@@ -1621,6 +1640,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_RESTART_BACKOFF_MAX] = {"restart_backoff_max", SEC_SERVICE, 0, k_restart_backoff_max},
     [K_RESTART_DEPENDENTS] = {"restart_dependents", SEC_SERVICE, 0, k_restart_dependents},
     [K_STOP_TIMEOUT] = {"stop_timeout", SEC_SERVICE, 0, k_stop_timeout},
+    [K_KILL_MODE] = {"kill_mode", SEC_SERVICE, 0, k_kill_mode},
     [K_MEMORY_MAX] = {"memory_max", SEC_SERVICE, 0, k_memory_max},
     [K_CPUS] = {"cpus", SEC_SERVICE, 0, k_cpus},
     [K_PIDS_MAX] = {"pids_max", SEC_SERVICE, 0, k_pids_max},
@@ -2196,6 +2216,53 @@ static struct svc_conf *svc_new(struct conf *c, const char *file, const char *na
     return s;
 }
 
+/* A host service (host = true) is a process of the host, in no container:
+ * every key that shapes a container is refused at its line, saying why,
+ * and the command must be written out (there is no image to give one). */
+static void check_host_service(struct conf *c, struct svc_conf *s, struct src top)
+{
+    static const struct {
+        enum conf_key k;
+        const char *why;
+    } container_only[] = {
+        {K_IMAGE, "a host service runs a program of the host, not an image"},
+        {K_ENTRYPOINT, "a host service has no image whose entrypoint this would replace; write the whole command "
+                       "line in command"},
+        {K_HOSTNAME, "a host service has the host's hostname ([droplet] hostname)"},
+        {K_PORTS, "a host service is on the host's network and listens on the host's addresses itself; there is "
+                  "nothing to publish"},
+        {K_IPV4, "a host service has no address on the bridge: it is on the host's network"},
+        {K_VOLUMES, "a host service sees the host's file systems as they are; there is no container root to mount "
+                    "into"},
+        {K_TMPFS, "a host service sees the host's file systems as they are; there is no container root to mount "
+                  "into"},
+        {K_READ_ONLY, "a host service's root is the host's own"},
+        {K_DEVICES, "a host service has every device of the host"},
+        {K_CAP_ADD, "a host service has its user's own privileges on the host (as root, all of them); there is no "
+                    "capability set to change"},
+        {K_CAP_DROP, "a host service has its user's own privileges on the host (as root, all of them); there is no "
+                     "capability set to change"},
+        {K_SECCOMP, "a host service runs without a seccomp filter"},
+        {K_INIT, "a host service has no PID namespace of its own: rtinit reaps what it leaves"},
+    };
+    int hl = s->set[K_HOST].line;
+    for (size_t i = 0; i < ARRAY_SIZE(container_only); i++)
+        if (s->set[container_only[i].k].line)
+            diag_error(&c->diags, s->set[container_only[i].k], conf_key_name(container_only[i].k),
+                       "only for containers: %s (host = true, line %d)", container_only[i].why, hl);
+    if (s->set[K_NETWORK].line && s->network != NET_HOST)
+        diag_error(&c->diags, s->set[K_NETWORK], "network",
+                   "only for containers: a host service is on the host's network, so only network = host fits "
+                   "(host = true, line %d)",
+                   hl);
+    s->network = NET_HOST;
+    if (!s->set[K_COMMAND].line)
+        diag_error(&c->diags, top, "command",
+                   "missing: a host service needs the command to run (there is no image to take one from)");
+    else if (s->command.n == 0)
+        diag_error(&c->diags, s->set[K_COMMAND], "command", "a host service needs a command to run; this one is empty");
+}
+
 int conf_parse_service(struct conf *c, const char *file, const char *name, const char *buf, size_t len)
 {
     jmp_buf jb, *saved = c->arena.oom;
@@ -2213,9 +2280,16 @@ int conf_parse_service(struct conf *c, const char *file, const char *name, const
     struct src top = s->header.line ? s->header : (struct src){f, 1};
     if (!p.sec_at[SEC_SERVICE].line) {
         diag_error(&c->diags, (struct src){f, 1}, NULL, "no [service] section");
+    } else if (s->host) {
+        check_host_service(c, s, top);
     } else if (!s->set[K_IMAGE].line) {
-        diag_error(&c->diags, top, "image", "missing: every service needs an image");
+        diag_error(&c->diags, top, "image",
+                   "missing: every service needs an image (or host = true, to run a program of the host)");
     }
+    if (!s->host && s->set[K_KILL_MODE].line)
+        diag_error(&c->diags, s->set[K_KILL_MODE], "kill_mode",
+                   "only for host services (host = true): every process of a container ends with it, when its PID "
+                   "namespace does");
     if (!s->set[K_NAME].line) {
         const char *why = check_label(name, 63);
         if (why)
@@ -2249,7 +2323,7 @@ int conf_parse_service(struct conf *c, const char *file, const char *name, const
                   "%s has no depends_on, so there is nothing to follow", s->name);
     if (!s->hostname)
         s->hostname = s->name;
-    if (s->nports && s->network != NET_BRIDGE)
+    if (s->nports && s->network != NET_BRIDGE && !s->host)
         diag_error(&c->diags, s->set[K_PORTS], "ports",
                    "publishing ports needs network = bridge (with network = %s there is nothing to forward to)",
                    net_mode_name(s->network));
@@ -2268,7 +2342,7 @@ int conf_parse_service(struct conf *c, const char *file, const char *name, const
                 diag_error(&c->diags, s->devices[i].at, "devices", "%s is also a tmpfs (line %d)", s->devices[i].ctr,
                            s->tmpfs[j].at.line);
     }
-    if (!c->droplet.volume.device) {
+    if (!c->droplet.volume.device && !s->host) {
         for (size_t j = 0; j < s->nvolumes; j++) {
             if (s->volumes[j].src[0] != '/') {
                 diag_warn(&c->diags, s->volumes[j].at, "volumes",

@@ -27,10 +27,10 @@ enum conf_key {
     K_L_DIR, K_L_MAX_SIZE, K_L_MAX_FILES,
     K_U_INTERFACE, K_U_ADDRESS, K_U_GATEWAY,
     /* NAME.conf [service] */
-    K_NAME, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
+    K_NAME, K_HOST, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
     K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_DEVICES, K_READ_ONLY, K_INIT, K_CAP_ADD,
     K_CAP_DROP, K_SECCOMP, K_NETWORK, K_IPV4, K_DEPENDS_ON, K_RESTART, K_RESTART_BACKOFF, K_RESTART_BACKOFF_MAX, K_RESTART_DEPENDENTS, K_STOP_SIGNAL,
-    K_STOP_TIMEOUT, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_IO_WEIGHT, K_ULIMITS,
+    K_STOP_TIMEOUT, K_KILL_MODE, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_IO_WEIGHT, K_ULIMITS,
     /* NAME.conf [healthcheck] */
     K_HC_HTTP, K_HC_TCP, K_HC_EXEC, K_HC_INTERVAL, K_HC_TIMEOUT, K_HC_RETRIES,
     K_HC_START_PERIOD,
@@ -139,6 +139,9 @@ struct svc_conf {
     struct src header;               /* the [service] line */
     struct src set[K_COUNT];
 
+    bool host;                       /* a host service: runs on the host, in no container (host = true) */
+    bool kill_process;               /* kill_mode = process (host services): a stop ends the main process
+                                        only; what it started runs on */
     const char *image;
     struct argv entrypoint;          /* meaningful when set[K_ENTRYPOINT] */
     struct argv command;             /* meaningful when set[K_COMMAND] */

@@ -282,7 +282,7 @@ void env_finish(struct arena *a, char **env, size_t *n, const char *hostname)
     }
     if (!path)
         env[(*n)++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    if (!host)
+    if (!host && hostname)
         env[(*n)++] = arena_printf(a, "HOSTNAME=%s", hostname);
     env[*n] = NULL;
 }

@@ -56,7 +56,8 @@ const char *envfile_lookup(void *ud, const char *name);
 /* Building a process's environment, "NAME=value" strings with each NAME
  * once: env_put replaces an earlier NAME; env_finish adds Docker's PATH
  * and HOSTNAME=hostname where missing (env needs room for two more) and
- * the NULL at the end. */
+ * the NULL at the end; no HOSTNAME with hostname NULL (a host service has
+ * the host's). */
 void env_put(struct arena *a, char **env, size_t *n, const char *name, size_t nlen, const char *value);
 void env_finish(struct arena *a, char **env, size_t *n, const char *hostname);
 

@@ -616,6 +616,19 @@ static void apply_image(struct builder *b, struct plan_svc *ps)
         }
 }
 
+/* A host service has no image: what it runs, as whom, where, and its
+ * check are conf.d's alone, known with or without an image store. */
+static void apply_host(struct builder *b, struct plan_svc *ps)
+{
+    const struct svc_conf *s = ps->svc;
+    static const struct argv none = {0};
+    ps->argv = join_argv(AR(b), &none, &s->command);
+    ps->user = s->user;
+    ps->workdir = s->working_dir ? s->working_dir : "/";
+    ps->stop_signal = s->stop_signal;
+    ps->hc = s->hc.kind != HC_NONE ? &s->hc : NULL;
+}
+
 /* "api depends on redis:healthy" needs a health check on redis: its own,
  * or its image's. Without images we can only warn. */
 static void check_health_deps(struct builder *b)
@@ -631,6 +644,13 @@ static void check_health_deps(struct builder *b)
             const struct svc_conf *t = c->svcs[j];
             if (t->hc.kind != HC_NONE)
                 continue;
+            if (t->host) {
+                diag_error(&c->diags, dep->at, "depends_on",
+                           "%s:healthy can never happen: %s is a host service without a [healthcheck]; add one to %s "
+                           "or wait for %s:started",
+                           dep->name, dep->name, t->file, dep->name);
+                continue;
+            }
             const struct plan_svc *pt = NULL;
             for (size_t k = 0; b->p->ordered && k < b->p->n; k++)
                 if (b->p->svcs[k].svc == t)
@@ -678,8 +698,12 @@ struct plan *plan_build_flags(struct conf *c, image_lookup_fn lookup, void *ud, 
     check_argv_secrets(&b, &sec);
     if (p->ordered)
         order(&b);
-    for (size_t i = 0; (lookup || need) && i < p->n; i++)
-        apply_image(&b, &p->svcs[i]);
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->svcs[i].svc->host)
+            apply_host(&b, &p->svcs[i]);
+        else if (lookup || need)
+            apply_image(&b, &p->svcs[i]);
+    }
     check_health_deps(&b);
     diag_sort(&c->diags);
     c->arena.oom = saved;

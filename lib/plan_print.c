@@ -129,12 +129,63 @@ static void print_caps(FILE *f, const char *k, uint64_t mask, bool all)
     fputc('\n', f);
 }
 
+static void print_env(const struct svc_conf *s, FILE *f)
+{
+    for (size_t i = 0; i < s->nenv; i++) {
+        const struct env_var *e = &s->env[i];
+        fputs("environment = ", f);
+        if (conf_env_is_secret(e)) {
+            fprintf(f, "%s=<redacted>\n", e->name);
+            continue;
+        }
+        char name[256];
+        snprintf(name, sizeof(name), "%s=", e->name);
+        print_shell_word2(f, name, e->value);
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < s->nenv_files; i++) {
+        fputs("# values hidden\n", f);
+        kv_str(f, "env_file", s->env_files[i].path);
+    }
+}
+
+static void print_tail(const struct plan_svc *ps, FILE *f);
+
+/* A host service: no image, no container; what it is is said first, for
+ * whoever reads the plan (docs/security.md). */
+static void print_host_service(const struct plan_svc *ps, FILE *f)
+{
+    const struct svc_conf *s = ps->svc;
+    const char *u = s->user;
+    bool root = !u || streq(u, "root") || streq(u, "0") || startswith(u, "root:") || startswith(u, "0:");
+    if (root)
+        fputs("# host service: in no container; runs on the host as root, with all of root's privileges\n", f);
+    else
+        fprintf(f, "# host service: in no container; runs on the host as %s, in the host's namespaces\n", u);
+    fputs("[service]\n", f);
+    kv_str(f, "name", s->name);
+    kv_str(f, "host", "true");
+    kv_argv(f, "command", &s->command);
+    print_env(s, f);
+    if (s->user)
+        kv_str(f, "user", s->user);
+    else
+        fputs("# user: none, so root\n", f);
+    kv_str(f, "working_dir", s->working_dir ? s->working_dir : "/");
+    kv_str(f, "network", "host");
+    print_tail(ps, f);
+}
+
 void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
 {
     const struct svc_conf *s = ps->svc;
     char buf[64];
     if (header)
         fprintf(f, "\n# %s (stage %u)\n", s->file, ps->stage);
+    if (s->host) {
+        print_host_service(ps, f);
+        return;
+    }
     fputs("[service]\n", f);
     kv_str(f, "name", s->name);
     kv_str(f, "image", s->image ? s->image : "");
@@ -161,22 +212,7 @@ void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
     }
     for (size_t i = 0; img && i < img->nenv; i++)
         fprintf(f, "# environment from the image: %s\n", img->env[i]);
-    for (size_t i = 0; i < s->nenv; i++) {
-        const struct env_var *e = &s->env[i];
-        fputs("environment = ", f);
-        if (conf_env_is_secret(e)) {
-            fprintf(f, "%s=<redacted>\n", e->name);
-            continue;
-        }
-        char name[256];
-        snprintf(name, sizeof(name), "%s=", e->name);
-        print_shell_word2(f, name, e->value);
-        fputc('\n', f);
-    }
-    for (size_t i = 0; i < s->nenv_files; i++) {
-        fputs("# values hidden\n", f);
-        kv_str(f, "env_file", s->env_files[i].path);
-    }
+    print_env(s, f);
     if (s->user) {
         kv_str(f, "user", s->user);
     } else if (img && img->user) {
@@ -252,6 +288,15 @@ void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
         format_ipv4(s->ipv4, buf, sizeof(buf));
         kv_str(f, "ipv4", buf);
     }
+    print_tail(ps, f);
+}
+
+/* From depends_on on: what host services and containers share. */
+static void print_tail(const struct plan_svc *ps, FILE *f)
+{
+    const struct svc_conf *s = ps->svc;
+    const struct image_defaults *img = ps->image;
+    char buf[64];
     for (size_t i = 0; i < s->ndeps; i++)
         fprintf(f, "depends_on = %s:%s\n", s->deps[i].name, dep_cond_name(s->deps[i].cond));
     if (s->restart == RESTART_ON_FAILURE && s->restart_max)
@@ -270,6 +315,8 @@ void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
     }
     if (s->restart_dependents)
         kv_str(f, "restart_dependents", "true");
+    if (s->host)
+        kv_str(f, "kill_mode", s->kill_process ? "process" : "control-group");
     kv_dur(f, "stop_timeout", s->stop_timeout_ms);
     if (s->memory_max) {
         fputs("memory_max = ", f);

@@ -22,12 +22,13 @@ _Static_assert(sizeof(struct plan_svc) == 104, "struct plan_svc changed: describ
 /* svc_conf without set[], which grows with every key of the language: a
  * key reaches a container through ctr_spec (svcspec_build), or is a policy
  * field described here. */
-_Static_assert(sizeof(struct svc_conf) - sizeof(((struct svc_conf *)0)->set) == 536,
+_Static_assert(sizeof(struct svc_conf) - sizeof(((struct svc_conf *)0)->set) == 544,
                "struct svc_conf changed: describe the new field in svcdesc_build (or in ctr_spec)");
 #endif
 
 enum dkey {
-    D_LAYERS, D_COMMAND, D_ENV, D_WORKDIR, D_USER, D_HOSTNAME, D_READ_ONLY, D_INIT, D_NETWORK, D_CAPS, D_SECCOMP,
+    D_HOST, D_LAYERS, D_COMMAND, D_ENV, D_WORKDIR, D_USER, D_HOSTNAME, D_READ_ONLY, D_INIT, D_KILL_MODE, D_NETWORK,
+    D_CAPS, D_SECCOMP,
     D_ULIMITS, D_VOLUMES, D_TMPFS, D_DEVICES, D_MEMORY, D_CPUS, D_PIDS, D_IO, D_PORTS, D_IPV4, D_DEPS,
     D_RESTART, D_BACKOFF, D_BACKOFF_MAX, D_DEPENDENTS, D_STOP_SIGNAL, D_STOP_TIMEOUT, D_HEALTHCHECK,
     D_COUNT
@@ -35,7 +36,8 @@ enum dkey {
 
 /* The conf.d key names where there is one: the diff shows these. */
 static const char *const dkey_names[D_COUNT] = {
-    "image_layers", "command", "environment", "working_dir", "user", "hostname", "read_only", "init", "network",
+    "host", "image_layers", "command", "environment", "working_dir", "user", "hostname", "read_only", "init",
+    "kill_mode", "network",
     "capabilities", "seccomp", "ulimits", "volumes", "tmpfs", "devices", "memory_max", "cpus", "pids_max",
     "io_weight", "ports", "ipv4", "depends_on", "restart", "restart_backoff", "restart_backoff_max",
     "restart_dependents", "stop_signal", "stop_timeout", "healthcheck",
@@ -109,6 +111,9 @@ static int cmp_dep(const void *a, const void *b)
 
 static void describe_spec(FILE *f, struct arena *a, const struct ctr_spec *sp)
 {
+    /* a host service and a container of the same settings are not the
+     * same thing to run */
+    line_num(f, D_HOST, sp->host);
     for (size_t i = 0; i < sp->nlayers; i++) {
         char d[DIGEST_STR_LEN + 1];
         digest_str(&sp->layers[i], d);
@@ -132,6 +137,7 @@ static void describe_spec(FILE *f, struct arena *a, const struct ctr_spec *sp)
     line_str(f, D_HOSTNAME, sp->hostname);
     line_num(f, D_READ_ONLY, sp->read_only);
     line_num(f, D_INIT, sp->init);
+    line_num(f, D_KILL_MODE, sp->keep_children);
     /* sp->fresh_layer: every service's start has it (svcspec_build); the
      * image's VOLUMEs (plan_svc.imgvols) reach the container as mounts,
      * described with the volumes below. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/util.h"
@@ -97,6 +98,12 @@ static void note(char *missing, size_t mlen, const char *what, const char *ctl)
 int cg_create(struct cgroup *cg, const char *parent, const char *name, const struct cg_limits *lim, char *missing, size_t mlen,
               struct rt_err *err)
 {
+    return cg_create_flags(cg, parent, name, lim, 0, missing, mlen, err);
+}
+
+int cg_create_flags(struct cgroup *cg, const char *parent, const char *name, const struct cg_limits *lim, unsigned flags,
+                    char *missing, size_t mlen, struct rt_err *err)
+{
     cg->fd = -1;
     missing[0] = '\0';
     char mnt[PATH_MAX];
@@ -113,7 +120,7 @@ int cg_create(struct cgroup *cg, const char *parent, const char *name, const str
     /* A container ending at the same moment may remove the parent
      * (cg_destroy) between our mkdir of it and of our cgroup: then again. */
     int rt = -1, r = -1;
-    bool mem = false, cpu = false, pids = false, io = false;
+    bool mem = false, cpu = false, pids = false, io = false, joined = false;
     for (int attempt = 0; attempt < 4; attempt++) {
         if (rt >= 0)
             close(rt);
@@ -137,6 +144,11 @@ int cg_create(struct cgroup *cg, const char *parent, const char *name, const str
             break;
         /* Left by a container that is gone: take it over if it is empty. */
         if (unlinkat(rt, name, AT_REMOVEDIR) < 0) {
+            if (errno == EBUSY && (flags & CG_JOIN)) {
+                joined = true;
+                r = 0;
+                break;
+            }
             if (errno == EBUSY) {
                 close(rt);
                 return rt_error(err, EBUSY, "%s still has processes: is the container running?", cg->path);
@@ -155,6 +167,18 @@ int cg_create(struct cgroup *cg, const char *parent, const char *name, const str
         return rt_syserror(err, "creating %s", cg->path);
     }
     char v[64];
+    if (joined) {
+        /* limits an earlier start set and this one does not: gone (a
+         * controller that is not enabled has no file: nothing to undo) */
+        if (!lim->memory_max)
+            cg_write(cg->fd, "memory.max", "max");
+        if (!lim->cpus_milli)
+            cg_write(cg->fd, "cpu.max", "max");
+        if (!lim->pids_max)
+            cg_write(cg->fd, "pids.max", "max");
+        if (!lim->io_weight)
+            cg_write(cg->fd, "io.weight", "default 100");
+    }
     if (lim->memory_max) {
         snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_max);
         /* No swap beyond the limit: memory_max is what the service gets. */
@@ -245,5 +269,29 @@ int cg_enter(const struct cgroup *cg, pid_t pid, struct rt_err *err)
     snprintf(v, sizeof(v), "%d", (int)pid);
     if (cg_write(cg->fd, "cgroup.procs", v) < 0)
         return rt_syserror(err, "moving %d into %s", (int)pid, cg->path);
+    return 0;
+}
+
+int cg_kill_remove(const char *path, int timeout_ms)
+{
+    struct cgroup cg = {.fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (cg.fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    cg_kill(&cg);
+    close(cg.fd);
+    for (int waited = 0;; waited += 10) {
+        if (rmdir(path) == 0 || errno == ENOENT)
+            break;
+        if (errno != EBUSY || waited >= timeout_ms)
+            return -1;
+        nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+    }
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof(parent), "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(parent); /* EBUSY while other cgroups are in it */
+    }
     return 0;
 }

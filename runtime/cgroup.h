@@ -36,6 +36,12 @@ int cg_mountpoint(char *out, size_t len, struct rt_err *err);
  * applied for want of a controller ("" when all were). */
 int cg_create(struct cgroup *cg, const char *parent, const char *name, const struct cg_limits *lim, char *missing, size_t mlen,
               struct rt_err *err);
+/* cg_create with flags: CG_JOIN takes over the cgroup even while it has
+ * processes (a host service whose sessions outlived it: hostproc.c),
+ * setting every limit again, those not given back to none. */
+#define CG_JOIN 1u
+int cg_create_flags(struct cgroup *cg, const char *parent, const char *name, const struct cg_limits *lim, unsigned flags,
+                    char *missing, size_t mlen, struct rt_err *err);
 
 /* Kill every process in it (cgroup.kill, or one by one on older kernels). */
 int cg_kill(const struct cgroup *cg);
@@ -44,6 +50,10 @@ uint64_t cg_oom_kills(const struct cgroup *cg);
 /* Remove it (it must be empty) and its parent if that is empty too, and
  * close the fd. */
 void cg_destroy(struct cgroup *cg);
+/* Kill what is in the cgroup at path and remove it (and its parent, if
+ * empty), waiting up to timeout_ms for its processes to be gone: for the
+ * end of rtinit, never its loop. 0 when it is gone. */
+int cg_kill_remove(const char *path, int timeout_ms);
 /* Move pid into it (for `exec`). */
 int cg_enter(const struct cgroup *cg, pid_t pid, struct rt_err *err);
 /* Open an existing cgroup by its absolute path (as cg_create made it). */

@@ -88,6 +88,9 @@ void reset_signals(void);
 /* ---- in the parent (container.c), shared with exec.c ---- */
 
 void ctr_init(struct ctr *c, const char *name);
+/* The cgroup parent of the containers (and host services) of state_dir:
+ * "rt", or "rt-DEV-INO" for a state directory other than the system's. */
+void ctr_cgroup_parent(const char *state_dir, char *out, size_t len);
 void child_free(struct child *ch);
 cap_t make_caps(uint64_t permitted, uint64_t inheritable);
 int compile_seccomp(const char *state_dir, enum seccomp_mode mode, const char *profile, uint64_t caps,
@@ -98,6 +101,9 @@ unsigned long long proc_starttime(pid_t pid);
  * source was opened as, into the record unless it is there already. */
 int volumes_guards(const struct ctr_spec *s, struct child *ch, struct rt_err *err);
 void volumes_record(struct child *ch, int fd, const char *src);
+/* hostproc.c: ctr_spawn and ctr_spawned for a spec with host set. */
+int host_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err);
+int host_spawned(const struct ctr_spec *s, struct ctr *c, struct rt_err *err);
 /* ctrinit_fd.c: a new sealed memfd holding the containers' init (CLOEXEC). */
 int ctrinit_memfd(struct rt_err *err);
 

@@ -563,11 +563,24 @@ void ctr_init(struct ctr *c, const char *name)
     snprintf(c->name, sizeof(c->name), "%s", name);
 }
 
+void ctr_cgroup_parent(const char *state_dir, char *out, size_t len)
+{
+    /* Containers of another state directory (rtctl --root, tests) get
+     * their own parent, so that equal names never share a cgroup. */
+    snprintf(out, len, "rt");
+    struct stat sd, def;
+    if (stat(state_dir, &sd) == 0 &&
+        !(stat(RT_DEFAULT_STATE_DIR, &def) == 0 && sd.st_ino == def.st_ino && sd.st_dev == def.st_dev))
+        snprintf(out, len, "rt-%llx-%llx", (unsigned long long)sd.st_dev, (unsigned long long)sd.st_ino);
+}
+
 int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
 {
     ctr_init(c, s->name);
     if (!ctr_name_ok(s->name))
         return rt_error(err, EINVAL, "'%s' is not a valid container name (a DNS label)", s->name);
+    if (s->host) /* no container at all: hostproc.c */
+        return host_spawn(s, c, err);
     struct child *ch = calloc(1, sizeof(*ch));
     if (!ch)
         return rt_error(err, ENOMEM, "out of memory");
@@ -616,13 +629,8 @@ int ctr_spawn(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     }
 
     struct rt_err cgerr;
-    /* Containers of another state directory (rtctl --root, tests) get
-     * their own parent, so that equal names never share a cgroup. */
-    char parent[64] = "rt";
-    struct stat sd, def;
-    if (stat(s->state_dir, &sd) == 0 && !(stat(RT_DEFAULT_STATE_DIR, &def) == 0 && sd.st_ino == def.st_ino &&
-                                            sd.st_dev == def.st_dev))
-        snprintf(parent, sizeof(parent), "rt-%llx-%llx", (unsigned long long)sd.st_dev, (unsigned long long)sd.st_ino);
+    char parent[64];
+    ctr_cgroup_parent(s->state_dir, parent, sizeof(parent));
     if (cg_create(&c->cg, parent, s->name, &s->limits, c->missing, sizeof(c->missing), &cgerr) == 0) {
         c->has_cgroup = true;
     } else if (cgerr.errnum == ENOENT) {
@@ -706,6 +714,8 @@ out:
 
 int ctr_spawned(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
 {
+    if (s->host)
+        return host_spawned(s, c, err);
     char msg[MSG_MAX + 1];
     ssize_t n = read(c->sync, msg, MSG_MAX);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -789,7 +799,8 @@ void ctr_release(struct ctr *c, bool remove)
          * kernel ends a PID namespace with its first process. No waiting
          * here: a cgroup still busy is left, and the next start of the
          * container takes it over once it is empty. */
-        cg_kill(&c->cg);
+        if (!c->keep_children) /* kill_mode = process: what it left runs on (hostproc.c) */
+            cg_kill(&c->cg);
         cg_destroy(&c->cg);
         c->has_cgroup = false;
     }

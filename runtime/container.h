@@ -85,6 +85,11 @@ struct ctr_spec {
     const char *resolv_conf;     /* contents of /etc/resolv.conf, NULL: the host's */
     bool fresh_layer;            /* a new empty writable layer, the previous one removed (rtinit's
                                     services); false: kept across runs of the name (rtctl run) */
+    bool host;                   /* not a container: a process of the host, in its namespaces and
+                                    root, as user, with argv, env, cwd, rlimits, limits and stdio;
+                                    nothing else of the spec applies (hostproc.c) */
+    bool keep_children;          /* host: what the process leaves running is not killed when it
+                                    ends (kill_mode = process); it stays in the cgroup */
 };
 
 struct ctr {
@@ -102,6 +107,8 @@ struct ctr {
     bool init;                   /* started with spec init: its pid is ctrinit's */
     char bridge[16];             /* when attached: the bridge's name, */
     uint32_t addr;               /* and its address on it */
+    bool host;                   /* a host process (spec host): no namespaces, no run directory */
+    bool keep_children;          /* spec keep_children: ctr_release leaves its cgroup's other processes */
     char missing[512];           /* limits not applied for want of a controller */
 };
 
@@ -171,6 +178,17 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
 int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
                    const int *stdio, struct ctr *c, int *sync, struct rt_err *err);
 int ctr_exec_spawned(struct ctr *c, int sync, struct rt_err *err);
+
+/* A command run as the host service whose process main holds would be
+ * (spec: its user, environment, working directory and rlimits), on the
+ * host, in main's cgroup: rtinit's exec health checks of a host service,
+ * which ctr_exec cannot enter (there is no container). The halves work
+ * as ctr_exec_spawn's: *sync becomes readable with news, and
+ * ctr_host_exec_spawned says 0 (it runs), 1 (not yet) or -1 (it failed:
+ * err; it ends by itself, to be reaped). The caller closes *sync. */
+int ctr_host_exec_spawn(const struct ctr_spec *s, const struct ctr *main, char *const *argv, const int *stdio,
+                        struct ctr *c, int *sync, struct rt_err *err);
+int ctr_host_exec_spawned(struct ctr *c, int sync, struct rt_err *err);
 
 /* Run this program from a sealed in-memory copy of its binary, so that a
  * process entering a container never has the runtime's binary, writable,

@@ -101,6 +101,12 @@ static bool add_member_groups(const char *p, const char *end, void *ud)
 int user_resolve(const char *spec, const char *passwd, const char *group, struct user_ids *out, char *msg,
                  size_t mlen)
 {
+    return user_resolve_in(spec, passwd, group, "the image's", out, msg, mlen);
+}
+
+int user_resolve_in(const char *spec, const char *passwd, const char *group, const char *whose, struct user_ids *out,
+                    char *msg, size_t mlen)
+{
     memset(out, 0, sizeof(*out));
     char u[256] = "0", g[256] = "";
     if (spec && *spec) {
@@ -130,11 +136,11 @@ int user_resolve(const char *spec, const char *passwd, const char *group, struct
         f.name = u;
         known = each_line(passwd, match, &f) != NULL;
         if (!known) {
-            snprintf(msg, mlen, "user '%s' is not in the image's /etc/passwd", u);
+            snprintf(msg, mlen, "user '%s' is not in %s /etc/passwd", u, whose);
             return -1;
         }
         if (!numeric(f.f[2], &v)) {
-            snprintf(msg, mlen, "user '%s' has no numeric uid in the image's /etc/passwd", u);
+            snprintf(msg, mlen, "user '%s' has no numeric uid in %s /etc/passwd", u, whose);
             return -1;
         }
         out->uid = (uid_t)v;
@@ -152,11 +158,11 @@ int user_resolve(const char *spec, const char *passwd, const char *group, struct
         } else {
             struct find gf = {.name = g};
             if (!each_line(group, match, &gf)) {
-                snprintf(msg, mlen, "group '%s' is not in the image's /etc/group", g);
+                snprintf(msg, mlen, "group '%s' is not in %s /etc/group", g, whose);
                 return -1;
             }
             if (!numeric(gf.f[2], &v)) {
-                snprintf(msg, mlen, "group '%s' has no numeric gid in the image's /etc/group", g);
+                snprintf(msg, mlen, "group '%s' has no numeric gid in %s /etc/group", g, whose);
                 return -1;
             }
             out->gid = (gid_t)v;

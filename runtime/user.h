@@ -1,6 +1,7 @@
 /* user.h - resolving a service's user in the image's own /etc/passwd and
- * /etc/group, as docker does. Pure and allocation-free: it runs in the
- * container's process after pivot_root, on the files of the image. */
+ * /etc/group, as docker does (a host service's: the host's). Pure and
+ * allocation-free: it runs in the container's process after pivot_root,
+ * on the files of the image. */
 #ifndef RT_USER_H
 #define RT_USER_H
 
@@ -23,5 +24,9 @@ struct user_ids {
  * passwd and group are the files' text (NUL-terminated, may be NULL). */
 int user_resolve(const char *spec, const char *passwd, const char *group, struct user_ids *out, char *msg,
                  size_t mlen);
+/* The same, where the files are not an image's: whose names them in
+ * messages ("the host's": a host service, runtime/hostproc.c). */
+int user_resolve_in(const char *spec, const char *passwd, const char *group, const char *whose, struct user_ids *out,
+                    char *msg, size_t mlen);
 
 #endif

@@ -23,6 +23,11 @@ packages=(
     bc crun runc curl util-linux
     # network tests: nft and ip to look at what rtinit made
     nftables iproute2
+    # sshd as a host service (tests/cli/hostsvc.sh runs Debian's sshd under
+    # rtinit in a network namespace, on port 2222), and the client. On a
+    # machine with systemd, installing openssh-server also starts its own
+    # ssh.service on port 22, as any install of it does; the tests never use it.
+    openssh-server openssh-client
 )
 
 missing=()

@@ -118,17 +118,22 @@ int cmd_status(struct rtctl *ctl, int argc, char **argv)
     json_t *o;
     json_array_foreach(arr, k, o) {
         const char *name = "?", *state = "?", *health = "", *waiting = "", *last = NULL, *why = NULL, *out = NULL;
-        int pid = 0, restarts = 0, held = 0, removed = 0, fails = 0, retries = 0;
+        int pid = 0, restarts = 0, held = 0, removed = 0, fails = 0, retries = 0, host = 0;
         json_int_t dropped = 0;
-        json_unpack(o, "{s?s, s?s, s?s, s?i, s?i, s?s, s?s, s?b, s?b, s?I, s?s, s?s, s?i, s?i}", "name", &name, "state",
-                    &state, "health", &health, "pid", &pid, "restarts", &restarts, "waiting_for", &waiting,
+        json_unpack(o, "{s?s, s?s, s?s, s?i, s?i, s?s, s?s, s?b, s?b, s?I, s?s, s?s, s?i, s?i, s?b}", "name", &name,
+                    "state", &state, "health", &health, "pid", &pid, "restarts", &restarts, "waiting_for", &waiting,
                     "last_check", &last, "held", &held, "removed", &removed, "log_dropped", &dropped, "note", &why,
-                    "last_output", &out, "fails", &fails, "retries", &retries);
+                    "last_output", &out, "fails", &fails, "retries", &retries, "host", &host);
+
         char pids[16] = "-";
         if (pid)
             snprintf(pids, sizeof(pids), "%d", pid);
         char note[400] = "";
         size_t nn = 0;
+        /* a host service is in no container, with its user's privileges
+         * on the host (root's, most often): said first, every time */
+        if (host)
+            nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "on the host, in no container; ");
         if (removed)
             nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "removed from conf.d; ");
         if (held)

@@ -5,8 +5,24 @@ test_shipped_stack_checks_in_dependency_order() {
     assert_rc 0
     assert_in "$out" "#   2. api"
     # gateway starts beside the API, as in the Docker setup
-    assert_in "$out" "#   1. gateway mq redis search"
-    assert_in "$err" "conf.d: OK, 5 services"
+    assert_in "$out" "#   1. gateway mq redis search sshd"
+    assert_in "$err" "conf.d: OK, 6 services"
+}
+
+test_shipped_sshd_is_a_key_only_host_service() {
+    # the way into the droplet: on the host, as root, said so; key-only
+    # whatever the droplet's sshd_config says; sessions kept at a restart
+    run "$RTCTL" config check --conf "$SHIPPED"
+    assert_rc 0
+    local sshd
+    sshd=$(sed -n '/^# .*sshd.conf (stage 1)$/,/^start_period/p' <<<"$out")
+    assert_in "$sshd" "# host service: in no container; runs on the host as root, with all of root's privileges"
+    assert_in "$sshd" "host = true"
+    for o in PasswordAuthentication=no KbdInteractiveAuthentication=no PermitRootLogin=prohibit-password; do
+        assert_in "$sshd" "-o $o"
+    done
+    assert_in "$sshd" "kill_mode = process"
+    assert_in "$sshd" "tcp = localhost:22"
 }
 
 test_shipped_stack_keeps_internal_ports_private() {
@@ -28,7 +44,7 @@ test_shipped_stack_keeps_secrets_off_command_lines() {
     sed -i 's|^secrets = .*|secrets = secrets.env|' conf.d/droplet.conf
     run "$RTCTL" config check --conf conf.d
     assert_rc 0
-    assert_in "$err" "conf.d: OK, 5 services, 0 warnings"
+    assert_in "$err" "conf.d: OK, 6 services, 0 warnings"
     assert_not_in "$err" "process's arguments"
     assert_not_in "$out" "requirepass\","
     assert_not_in "$out" "v4lue-not-printed"
@@ -52,7 +68,7 @@ test_quiet_prints_only_problems() {
     run "$RTCTL" config check --quiet --conf "$SHIPPED"
     assert_rc 0
     [ -z "$out" ] || { say "stdout not empty"; return 1; }
-    assert_in "$err" "OK, 5 services"
+    assert_in "$err" "OK, 6 services"
 }
 
 test_rtinit_check_matches_rtctl_but_needs_the_images() {
@@ -69,7 +85,7 @@ test_rtinit_check_matches_rtctl_but_needs_the_images() {
     assert_in "$err" "$SHIPPED/redis.conf:7: image: redis:7-alpine is not in the image store; import it with rtctl image import"
     assert_in "$err" "$SHIPPED: 5 errors, 1 warning"
     # the same problems otherwise
-    [ "$(grep -v ': image: ' <<<"$err" | grep -v '^/.*: [0-9]* errors')" = "$(grep -v 'OK, 5 services' <<<"$b")" ] ||
+    [ "$(grep -v ': image: ' <<<"$err" | grep -v '^/.*: [0-9]* errors')" = "$(grep -v 'OK, 6 services' <<<"$b")" ] ||
         { say "config check: $b"; say "rtinit --check: $err"; return 1; }
     [ -n "$a" ]
 }
@@ -192,5 +208,5 @@ test_non_root_check_without_store_access() {
     rm -rf "$d"
     assert_rc 0
     assert_in "$err" "Permission denied; images are not checked (run as root to check them)"
-    assert_in "$err" "OK, 5 services"
+    assert_in "$err" "OK, 6 services"
 }

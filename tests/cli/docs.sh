@@ -28,8 +28,14 @@ test_every_documented_example_is_valid() {
                 printf '[%s]\n%s\n' "$section" "$example" >conf.d/droplet.conf
                 printf '[service]\nimage = x\n' >conf.d/svc.conf ;;
             service)
-                printf '[service]\n%s\n' "$example" >conf.d/svc.conf
-                [ "$key" = image ] || printf 'image = x\n' >>conf.d/svc.conf ;;
+                case "$key" in
+                    # a host service has no image, and a command
+                    host) printf '[service]\n%s\ncommand = /bin/true\n' "$example" >conf.d/svc.conf ;;
+                    kill_mode) printf '[service]\nhost = true\ncommand = /bin/true\n%s\n' "$example" >conf.d/svc.conf ;;
+                    *)
+                        printf '[service]\n%s\n' "$example" >conf.d/svc.conf
+                        [ "$key" = image ] || printf 'image = x\n' >>conf.d/svc.conf ;;
+                esac ;;
             healthcheck)
                 printf '[service]\nimage = x\n[healthcheck]\n%s\n' "$example" >conf.d/svc.conf
                 case "$key" in http|tcp|exec) ;; *) printf 'tcp = 1\n' >>conf.d/svc.conf ;; esac ;;

@@ -11,6 +11,10 @@ test_rtinit_boots_as_pid1_runs_the_stack_and_reboots_cleanly() {
     assert_in "$out" "rtinit: block volume LABEL=rtvol (/dev/vdb) mounted on /mnt/vol"
     # /proc hides other users' processes ([droplet] proc_hidepid, on by default)
     assert_in "$out" "rtinit: /proc mounted with hidepid=invisible"
+    # the droplet's loopback, and a host service checked on it
+    assert_in "$out" "rtinit: lo is up (127.0.0.1)"
+    assert_in "$out" "rtinit: hostd: started on the host (pid "
+    assert_in "$out" "rtinit: hostd is healthy (port 8022 accepts connections)"
     # [uplink]: PID 1 configured QEMU's user-mode network, and web's
     # published port answered the host through QEMU's forwarding
     assert_in "$out" "rtinit: uplink ens3: 10.0.2.15/24 via 10.0.2.2"
@@ -39,7 +43,10 @@ test_rtinit_boots_as_pid1_runs_the_stack_and_reboots_cleanly() {
     debugfs -R 'stat /data' vol.img 2>/dev/null | grep -q 'User:  1000   Group:  1000' ||
         { say "$(debugfs -R 'stat /data' vol.img 2>/dev/null | head -3)"; return 1; }
     debugfs -R 'cat /log/api.log' vol.img 2>/dev/null | grep -q 'Z api-bye$'
-    debugfs -R 'cat /log/rtinit.log' vol.img 2>/dev/null | grep -q 'supervising 3 services'
+    debugfs -R 'cat /log/rtinit.log' vol.img 2>/dev/null | grep -q 'supervising 4 services'
+    # the host service ran on the droplet, as root: PID 1 is rtinit there
+    debugfs -R 'cat /log/hostd.log' vol.img 2>/dev/null | grep -q 'Z HOSTD lo=unknown uid=0 pid1=rtinit$' ||
+        { say "hostd.log: $(debugfs -R 'cat /log/hostd.log' vol.img 2>/dev/null)"; return 1; }
     # peek, user app, sees the droplet's /proc with hidepid: itself, not PID 1
     local peek
     peek=$(debugfs -R 'cat /log/peek.log' vol.img 2>/dev/null)

@@ -1027,3 +1027,94 @@ TEST(droplet_proc_hidepid)
     CHECK(c->diags.errors == 1);
     conf_free(c);
 }
+
+TEST(host_services)
+{
+    struct conf *c = t_svc("[service]\nhost = true\ncommand = /usr/sbin/sshd -D -e\nuser = root\nenvironment = A=1\n"
+                           "network = host\nkill_mode = process\nmemory_max = 64M\nulimits = nofile=1024\n"
+                           "[healthcheck]\ntcp = 22\n");
+    const struct svc_conf *s = c->svcs[0];
+    CHECK_STR(t_diags(c), "");
+    CHECK(s->host);
+    CHECK(s->kill_process);
+    CHECK_INT(s->network, NET_HOST);
+    CHECK(s->image == NULL);
+    struct plan *p = plan_build(c, NULL, NULL);
+    /* what it runs is known without an image store */
+    CHECK_INT(p->svcs[0].argv.n, 3);
+    CHECK_STR(p->svcs[0].argv.v[0], "/usr/sbin/sshd");
+    CHECK_STR(p->svcs[0].user, "root");
+    CHECK_STR(p->svcs[0].workdir, "/");
+    CHECK(p->svcs[0].hc == &s->hc);
+    CHECK_INT(p->svcs[0].stop_signal, 15);
+    char *text = t_plan_print(p);
+    CHECK_CONTAINS(text, "# host service: in no container; runs on the host as root, with all of root's privileges\n"
+                         "[service]\nname = svc\nhost = true\ncommand = [\"/usr/sbin/sshd\", \"-D\", \"-e\"]\n");
+    CHECK_CONTAINS(text, "kill_mode = process\n");
+    CHECK(strstr(text, "image =") == NULL && strstr(text, "read_only") == NULL && strstr(text, "seccomp") == NULL);
+    free(text);
+    conf_free(c);
+
+    /* root without saying so; the default kill_mode */
+    c = t_svc("[service]\nhost = yes\ncommand = sleep 1\n");
+    CHECK_STR(t_diags(c), "");
+    CHECK(!c->svcs[0]->kill_process);
+    text = t_plan_text(c);
+    CHECK_CONTAINS(text, "# host service: in no container; runs on the host as root, with all of root's privileges\n");
+    CHECK_CONTAINS(text, "kill_mode = control-group\n");
+    free(text);
+    conf_free(c);
+
+    /* every container-only key, at its line, saying why */
+    c = t_svc("[service]\nhost = true\nimage = a:1\nentrypoint = x\ncommand = y\nhostname = h\nports = 80:80\n"
+              "ipv4 = 10.88.0.5\nvolumes = /a:/b\ntmpfs = /t\nread_only = true\ndevices = /dev/null\ncap_add = NET_ADMIN\n"
+              "cap_drop = ALL\nseccomp = unconfined\ninit = true\nnetwork = bridge\n");
+    const char *d = t_diags(c);
+    CHECK_INT(c->diags.errors, 14);
+    CHECK_CONTAINS(d, "conf.d/svc.conf:3: image: only for containers: a host service runs a program of the host, not "
+                      "an image (host = true, line 2)");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:4: entrypoint: only for containers: a host service has no image whose "
+                      "entrypoint this would replace; write the whole command line in command");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:6: hostname: only for containers");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:7: ports: only for containers: a host service is on the host's network");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:8: ipv4: only for containers");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:9: volumes: only for containers");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:10: tmpfs: only for containers");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:11: read_only: only for containers");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:12: devices: only for containers: a host service has every device of the host");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:13: cap_add: only for containers");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:14: cap_drop: only for containers");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:15: seccomp: only for containers: a host service runs without a seccomp filter");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:16: init: only for containers");
+    CHECK_CONTAINS(d, "conf.d/svc.conf:17: network: only for containers: a host service is on the host's network, so "
+                      "only network = host fits (host = true, line 2)");
+    CHECK(strstr(d, "publishing ports needs") == NULL); /* said once, as a host service's */
+    conf_free(c);
+
+    /* the command is what it runs: required, not empty */
+    c = t_svc("[service]\nhost = true\nuser = nobody\n");
+    CHECK_STR(t_diags(c), "conf.d/svc.conf:1: command: missing: a host service needs the command to run (there is no "
+                          "image to take one from)\n");
+    conf_free(c);
+    c = t_svc("[service]\nhost = true\ncommand =\n");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:3: command: a host service needs a command to run; this one is empty");
+    conf_free(c);
+
+    /* kill_mode: its values, and only for host services */
+    c = t_svc("[service]\nhost = true\ncommand = x\nkill_mode = mixed\n");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:4: kill_mode: 'mixed': expected control-group (every process of the "
+                               "service) or process (its main process only)");
+    conf_free(c);
+    c = t_svc("[service]\nimage = a\nkill_mode = process\n");
+    CHECK_STR(t_diags(c), "conf.d/svc.conf:3: kill_mode: only for host services (host = true): every process of a "
+                          "container ends with it, when its PID namespace does\n");
+    conf_free(c);
+    c = t_svc("[service]\nhost = maybe\ncommand = x\n");
+    CHECK_CONTAINS(t_diags(c), "conf.d/svc.conf:2: host: ");
+    conf_free(c);
+    /* host = false is a container, which needs its image */
+    c = t_svc("[service]\nhost = false\ncommand = x\n");
+    CHECK_CONTAINS(t_diags(c), "image: missing: every service needs an image (or host = true, to run a program of "
+                               "the host)");
+    conf_free(c);
+}

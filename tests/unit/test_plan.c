@@ -514,3 +514,24 @@ TEST(images_required_where_conf_d_runs)
     CHECK_INT(c->diags.errors + c->diags.warnings, 0);
     conf_free(c);
 }
+
+TEST(host_services_in_the_plan)
+{
+    /* no [healthcheck] on a host service: no image can bring one */
+    struct conf *c = t_load(NULL, "api", "[service]\nimage = x\ndepends_on = sshd:healthy\n", "sshd",
+                            "[service]\nhost = true\ncommand = sshd -D\n", NULL);
+    plan_build(c, NULL, NULL);
+    CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:3: depends_on: sshd:healthy can never happen: sshd is a host service "
+                               "without a [healthcheck]; add one to conf.d/sshd.conf or wait for sshd:started");
+    conf_free(c);
+    /* with one, and with the images required (rtinit --check, a reload):
+     * a host service needs none */
+    c = t_load(NULL, "api", "[service]\nimage = x\ndepends_on = sshd:healthy\n", "sshd",
+               "[service]\nhost = true\ncommand = sshd -D\n[healthcheck]\ntcp = 22\n", NULL);
+    struct plan *p = plan_build_flags(c, NULL, NULL, PLAN_NEED_IMAGES);
+    CHECK_STR(order_of(p), "sshd/1 api/2");
+    CHECK_CONTAINS(t_diags(c), "conf.d/api.conf:2: image: x is not in the image store");
+    CHECK(strstr(t_diags(c), "sshd.conf") == NULL);
+    CHECK_STR(p->svcs[0].argv.v[1], "-D");
+    conf_free(c);
+}

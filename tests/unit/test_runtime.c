@@ -61,6 +61,11 @@ TEST(user_forms)
     CHECK_STR(msg, "user 'nosuch' is not in the image's /etc/passwd");
     CHECK(user_resolve("app:nosuch", passwd, group, &u, msg, sizeof(msg)) < 0);
     CHECK_STR(msg, "group 'nosuch' is not in the image's /etc/group");
+    /* a host service's files are the host's, and say so */
+    CHECK(user_resolve_in("nosuch", passwd, group, "the host's", &u, msg, sizeof(msg)) < 0);
+    CHECK_STR(msg, "user 'nosuch' is not in the host's /etc/passwd");
+    CHECK(user_resolve_in("app:nosuch", passwd, group, "the host's", &u, msg, sizeof(msg)) < 0);
+    CHECK_STR(msg, "group 'nosuch' is not in the host's /etc/group");
     CHECK(user_resolve("broken", passwd, group, &u, msg, sizeof(msg)) < 0);
     CHECK_CONTAINS(msg, "no numeric uid");
     /* the comment line is no user */

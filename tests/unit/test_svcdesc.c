@@ -245,6 +245,8 @@ TEST(svcdesc_every_container_field_counts)
     CHANGES("cpus", f.sp.limits.cpus_milli = 1500);
     CHANGES("pids_max", f.sp.limits.pids_max = 200);
     CHANGES("io_weight", f.sp.limits.io_weight = 100);
+    CHANGES("host", f.sp.host = true);
+    CHANGES("kill_mode", f.sp.keep_children = true);
     teardown(&t);
 }
 
