@@ -15,35 +15,33 @@
 #include <unistd.h>
 
 #include "../lib/fileio.h"
+#include "../lib/rmtree.h"
 #include "../lib/util.h"
 #include "../lib/value.h"
 
 int rm_tree_at(int dfd, const char *name)
 {
-    /* Try the cheap cases first: a file, a symlink, an empty directory. */
-    if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
-        return 0;
-    if (errno != EISDIR && errno != EPERM)
-        return -1;
-    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
+    /* A layer is a crafted image's tree: lib/rmtree never follows a link,
+     * and needs two fds whatever its depth (a recursive walk ran out of
+     * fds or stack on a deep enough one). */
+    const char *slash = strrchr(name, '/');
+    if (!slash && dfd != AT_FDCWD)
+        return rmtree_at(dfd, name, 0);
+    /* a path: rmtree works from the directory that holds the last name */
+    char parent[PATH_MAX];
+    if (!slash)
+        snprintf(parent, sizeof(parent), ".");
+    else if ((size_t)(slash - name) >= sizeof(parent) || !slash[1])
+        return errno = EINVAL, -1;
+    else
+        snprintf(parent, sizeof(parent), "%.*s", slash == name ? 1 : (int)(slash - name), name);
+    int pfd = openat(dfd, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0)
         return errno == ENOENT ? 0 : -1;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -1;
-    }
-    int r = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-            continue;
-        if (rm_tree_at(dirfd(d), de->d_name) < 0)
-            r = -1;
-    }
-    closedir(d);
-    if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-        r = -1;
+    int r = rmtree_at(pfd, slash ? slash + 1 : name, 0);
+    int e = errno;
+    close(pfd);
+    errno = e;
     return r;
 }
 
