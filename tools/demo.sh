@@ -54,6 +54,8 @@ for l in lines[4:]:
         t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
     except ValueError:
         continue
+    if t < boot_wall:  # the volume keeps earlier boots' lines
+        continue
     row(kernel + t - boot_wall, msg.removeprefix("rtinit: "))
 row(healthy - started, "every service healthy, as seen from the host over SSH")
 PY
