@@ -34,6 +34,7 @@ printf '%s\n' "$status"
 echo
 echo "== boot timeline (seconds since QEMU started; guest times from /proc/uptime and rtinit.log)"
 t_ssh0=$EPOCHREALTIME
+# shellcheck disable=SC2016 # expanded on the droplet
 guest=$(droplet_ssh "$OUT" 'cat /proc/uptime; date +%s.%N; getconf CLK_TCK; cut -d" " -f22 /proc/1/stat; dir=$(sed -n "s/^dir *= *//p" /etc/rt/conf.d/droplet.conf); grep -E " (supervising|[a-z0-9_-]+ is healthy|[a-z0-9_-]+ exited with status 0|[a-z0-9_-]+: started|block volume|uplink)" "${dir:-/var/log/rt}/rtinit.log"')
 t_ssh1=$EPOCHREALTIME
 GUEST=$guest python3 - "$STARTED" "$t_ssh0" "$t_ssh1" "$t_healthy" <<'PY'

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tools/droplet/lib.sh - what run.sh, stop.sh, tools/demo.sh and the test
 # share about a booted demo droplet (sourced). OUT is the droplet's build
 # directory (build/droplet); OUT/state is written by run.sh:
