@@ -80,6 +80,9 @@ test_debian_droplet_ssh_with_the_build_key_only_published_port_clean_poweroff() 
     assert_in "$st" "api                  running    healthy"
     assert_in "$st" "sshd                 running"
     # rtinit booted as /sbin/init; the image came in at boot from the root disk
+    # [volume] options = defaults,noatime: the flag given to mount(2)
+    run droplet_ssh "$d" 'grep " /mnt/vol " /proc/mounts'
+    assert_in "$out" "nosuid,nodev,noatime"
     run droplet_ssh "$d" 'rtctl image ls; cat /var/log/rt/import.log /mnt/vol/log/import.log 2>/dev/null'
     assert_in "$(tr -d '\r' <"$d/serial.log")" "rtinit: supervising 4 services from /etc/rt/conf.d"
     assert_in "$out" "bb:1"
