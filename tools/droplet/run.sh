@@ -8,6 +8,7 @@
 # Writes OUT/state (lib.sh) for stop.sh and tools/demo.sh.
 #   RT_DROPLET_MEM (MiB, default 2048), RT_DROPLET_CPUS (2),
 #   RT_DROPLET_SSH_PORT, RT_DROPLET_HTTP_PORT (host ports; default: free ones)
+#   RT_DROPLET_CMDLINE (kernel arguments in place of "quiet", e.g. "printk.time=1")
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(realpath -m "${1:-$TOP/build/droplet}")
@@ -32,7 +33,7 @@ started=$EPOCHREALTIME
 qemu-system-x86_64 -accel tcg -m "${RT_DROPLET_MEM:-2048}" -smp "${RT_DROPLET_CPUS:-2}" \
     -display none -no-reboot -daemonize -pidfile "$OUT/qemu.pid" \
     -kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
-    -append "root=LABEL=rtroot rw console=ttyS0 quiet panic=-1" \
+    -append "root=LABEL=rtroot rw console=ttyS0 ${RT_DROPLET_CMDLINE:-quiet} panic=-1" \
     -drive "file=$OUT/root.img,format=raw,if=virtio" -drive "file=$OUT/vol.img,format=raw,if=virtio" \
     -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$ssh_port-:22,hostfwd=tcp:127.0.0.1:$http_port-:$GUEST_PORT" \
     -serial "file:$OUT/serial.log" -monitor "unix:$OUT/monitor.sock,server,nowait"
