@@ -52,6 +52,12 @@ done | sort -u)
 packages=("${libpkgs[@]}" libkmod2 kmod openssh-server e2fsprogs iproute2 procps less)
 [ -f "$CONF/droplet.conf" ] || { echo "droplet: $CONF/droplet.conf missing" >&2; exit 1; }
 command -v mmdebstrap >/dev/null || { echo "droplet: mmdebstrap missing (tools/deps.sh)" >&2; exit 1; }
+# shellcheck source=tools/droplet/lib.sh
+source "$TOP/tools/droplet/lib.sh"
+if [ -f "$OUT/state" ] && droplet_state "$OUT" && droplet_alive; then
+    echo "droplet: $OUT is running (QEMU pid $QEMU_PID): stop it first (tools/droplet/stop.sh, make demo-stop)" >&2
+    exit 1
+fi
 mkdir -p "$OUT" "$CACHE"
 
 # 1. Debian's root, from the cache when its inputs are the same
