@@ -13,13 +13,22 @@
 #   OUT/keys/      tools/sshkeys.sh: the host key and the operator's key
 #                  (id_ed25519, for ssh -i), made once and kept
 #
-# The stack is a parameter (docs/demo.md, "Another stack"):
-#   RT_DROPLET_CONF    a conf.d directory (default tools/droplet/conf.d, a
-#                      busybox stack); symlinks in it are followed
+# /etc/rt/conf.d is the droplet's own files, tools/droplet/base
+# (droplet.conf: the VM's modules, [uplink], [volume] label, logs;
+# import.conf; sshd.conf, a link to the shipped one), and the stack's
+# service files, each that runs an image given depends_on =
+# import:completed. The stack is a parameter (docs/demo.md, "Another
+# stack"):
+#   RT_DROPLET_STACK   a conf.d directory (default tools/droplet/stack, a
+#                      busybox stand-in); its droplet.conf, if any, is not
+#                      used; its secrets.keys or secrets.env.example names
+#                      the secrets to make
 #   RT_DROPLET_IMAGES  a directory of images to import at first boot: each
-#                      entry is an OCI layout directory or an archive
-#                      (OCI or docker-save), named NAME:TAG or NAME:TAG.tar;
-#                      default: the busybox test image as bb:1
+#                      entry an OCI layout directory or an archive (OCI or
+#                      docker-save), or a link to one; one named NAME:TAG
+#                      or NAME:TAG.tar is imported as NAME:TAG, another
+#                      under the name it gives itself; default: the
+#                      busybox test image as bb:1
 #
 # The Debian root (mmdebstrap's tarball) is cached in RT_DROPLET_CACHE
 # (default ~/.cache/rt-droplet), keyed by the suite, variant, package list
@@ -28,7 +37,8 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(realpath -m "${1:-$TOP/build/droplet}")
 BUILD=${BUILD:-build}
-CONF=${RT_DROPLET_CONF:-$TOP/tools/droplet/conf.d}
+BASE=$TOP/tools/droplet/base
+STACK=${RT_DROPLET_STACK:-$TOP/tools/droplet/stack}
 IMAGES=${RT_DROPLET_IMAGES:-}
 CACHE=${RT_DROPLET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rt-droplet}
 ROOT_SIZE=${RT_DROPLET_ROOT_SIZE:-2G}
@@ -50,7 +60,8 @@ mapfile -t libpkgs < <(for lib in $(ldd "$TOP/$BUILD/rtinit" "$TOP/$BUILD/rtctl"
     dpkg -S "*/$(basename "$lib")" 2>/dev/null | head -n 1 | cut -d: -f1
 done | sort -u)
 packages=("${libpkgs[@]}" libkmod2 kmod openssh-server e2fsprogs iproute2 procps less)
-[ -f "$CONF/droplet.conf" ] || { echo "droplet: $CONF/droplet.conf missing" >&2; exit 1; }
+[ -d "$STACK" ] || { echo "droplet: $STACK: no such directory" >&2; exit 1; }
+CONF=$BASE
 command -v mmdebstrap >/dev/null || { echo "droplet: mmdebstrap missing (tools/deps.sh)" >&2; exit 1; }
 # shellcheck source=tools/droplet/lib.sh
 source "$TOP/tools/droplet/lib.sh"
@@ -95,17 +106,28 @@ vm_modules "$root" $modules
 depmod -b "$root" "$VM_KVER"
 
 # 4. the stack: conf.d, secrets, the droplet's name
-mkdir -p "$root/etc/rt"
-cp -rL "$CONF" "$root/etc/rt/conf.d"
-rm -f "$root/etc/rt/conf.d/secrets.keys"
-# secrets.env: one random value for each name in the stack's
-# secrets.keys (if any), made at each build, never printed
+mkdir -p "$root/etc/rt/conf.d"
+cp -L "$BASE"/*.conf "$root/etc/rt/conf.d/"
+for f in "$STACK"/*.conf; do
+    [ "$(basename "$f")" != droplet.conf ] || continue
+    # every service that runs an image waits for the import (import.conf)
+    if grep -q '^[[:space:]]*image[[:space:]]*=' "$f"; then
+        sed '0,/^\[service\]/s//[service]\n# added by tools\/droplet\/build.sh: the image is imported at boot\ndepends_on = import:completed/' "$f"
+    else
+        cat "$f"
+    fi >"$root/etc/rt/conf.d/$(basename "$f")"
+done
+keys=
+for k in "$STACK/secrets.keys" "$STACK/secrets.env.example" "$STACK/../secrets.env.example"; do
+    [ -f "$k" ] && { keys=$k; break; }
+done
 umask 077
 {
     echo "# made by tools/droplet/build.sh at $(date -u +%FT%TZ)"
-    if [ -f "$CONF/secrets.keys" ]; then
-        grep -v '^[[:space:]]*\(#\|$\)' "$CONF/secrets.keys" | while read -r k; do
-            printf '%s=%s\n' "$k" "$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')"
+    # letters and digits: they go into URLs and quoted strings
+    if [ -n "$keys" ]; then
+        sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)\(=.*\)\{0,1\}[[:space:]]*$/\1/p' "$keys" | while read -r k; do
+            printf '%s=%s\n' "$k" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
         done
     fi
 } >"$root/etc/rt/secrets.env"
@@ -142,7 +164,7 @@ if [ "${RT_DROPLET_FRESH:-0}" = 1 ] || [ ! -f "$OUT/vol.img" ]; then
 fi
 # what run.sh forwards: the stack's first published port (ports =
 # [IP:]HOST:CONTAINER[/tcp]: its HOST part), or RT_DROPLET_PORT
-ports=$(cat "$CONF"/*.conf | sed -n 's/^[[:space:]]*ports[[:space:]]*=[[:space:]]*//p' | head -n 1 | awk '{print $1}')
+ports=$(cat "$root"/etc/rt/conf.d/*.conf | sed -n 's/^[[:space:]]*ports[[:space:]]*=[[:space:]]*//p' | head -n 1 | awk '{print $1}')
 ports=${ports%/*}
 IFS=: read -r -a parts <<<"$ports"
 guest=${parts[${#parts[@]} - 2]:-}
