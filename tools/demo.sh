@@ -16,6 +16,22 @@ source tools/droplet/lib.sh
 
 echo "== rtctl config check --conf conf.d (the shipped CodeCave stack)"
 "./$BUILD/rtctl" config check --conf conf.d >/dev/null
+# The stack: the real one (images/demo: redis, rabbitmq, the NestJS api,
+# the nginx gateway; docs/demo.md) when it is in the tree, else the
+# busybox stand-in of tools/droplet/stack. RT_DEMO_STACK=busybox forces
+# the stand-in; RT_DROPLET_STACK and RT_DROPLET_IMAGES choose another.
+if [ -z "${RT_DROPLET_STACK:-}" ] && [ "${RT_DEMO_STACK:-real}" = real ] && [ -x images/demo/build.sh ]; then
+    echo
+    echo "== building the real stack's images (images/demo/build.sh; cached once built)"
+    bash images/demo/build.sh all "$TOP/$BUILD/demo-images"
+    # only the images, not the .packages lists beside them
+    rm -rf "$TOP/$BUILD/demo-import" && mkdir -p "$TOP/$BUILD/demo-import"
+    for img in "$TOP/$BUILD/demo-images"/*; do
+        [ -e "$img/index.json" ] && ln -s "$(readlink -f "$img")" "$TOP/$BUILD/demo-import/$(basename "$img")"
+    done
+    export RT_DROPLET_STACK=$TOP/images/demo/conf.d RT_DROPLET_IMAGES=$TOP/$BUILD/demo-import
+    export RT_DROPLET_ROOT_SIZE=${RT_DROPLET_ROOT_SIZE:-4G}
+fi
 echo
 echo "== building the demo droplet ($OUT)"
 bash tools/droplet/build.sh "$OUT"
