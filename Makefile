@@ -6,7 +6,9 @@
 #   make fuzz       run the fuzzers (conf, image JSON) for FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks against umoci, tar, crun, runc, as ratios
 #   make deps       install the Debian packages the build, tests and demo need
-#   make demo       the main job: check the shipped stack, boot the demo droplet in QEMU
+#   make demo       the main job: build and boot the demo droplet in QEMU (docs/demo.md)
+#   make demo-stop  power the demo droplet off cleanly
+#   make droplet    build the demo droplet's disks in build/droplet
 #   make install PREFIX=/usr DESTDIR=...
 
 PREFIX     ?= /usr/local
@@ -56,7 +58,7 @@ RTINIT_OBJ:= $(call obj,$(RTINIT_SRC))
 # the unit tests link the supervisor's pure decisions too (init/decide.c)
 UNIT_OBJ  := $(call obj,$(UNIT_SRC)) $(call obj,init/decide.c)
 
-.PHONY: all check asan fuzz deps demo install clean unit bench
+.PHONY: all check asan fuzz deps demo demo-stop droplet install clean unit bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rtinit $(BUILD)/rtctl
@@ -142,6 +144,12 @@ deps:
 
 demo: all
 	bash tools/demo.sh
+
+demo-stop:
+	bash tools/droplet/stop.sh $(CURDIR)/$(BUILD)/droplet
+
+droplet: all
+	bash tools/droplet/build.sh $(CURDIR)/$(BUILD)/droplet
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/rt/conf.d

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/mountopts.h"
 #include "../lib/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -272,8 +273,17 @@ static void mount_volume(const struct droplet_conf *d, const struct logger *lg)
     }
     if (mkdir(d->volume.mountpoint, 0755) < 0 && errno != EEXIST)
         log_msg(lg, LOG_ERR, "creating %s: %s", d->volume.mountpoint, strerror(errno));
-    const char *opts = d->volume.options && strcmp(d->volume.options, "defaults") ? d->volume.options : NULL;
-    if (mount(dev, d->volume.mountpoint, d->volume.fstype ? d->volume.fstype : "ext4", MS_NOSUID | MS_NODEV, opts) < 0)
+    /* fstab's words (defaults, noatime...) are flags for mount(2), not
+     * the file system's: ext4 refuses them as data (mountopts.h). The
+     * volume holds data, never programs or devices for the host: nosuid
+     * and nodev whatever the options say. */
+    unsigned long flags = 0;
+    char data[512];
+    const char *why = NULL;
+    if (mountopts_split(d->volume.options, &flags, data, sizeof(data), &why) < 0)
+        log_msg(lg, LOG_ERR, "block volume %s: options: %s; not mounted", d->volume.device, why);
+    else if (mount(dev, d->volume.mountpoint, d->volume.fstype ? d->volume.fstype : "ext4",
+              flags | MS_NOSUID | MS_NODEV, data[0] ? data : NULL) < 0)
         log_msg(lg, LOG_ERR, "mounting the block volume %s (%s) on %s: %s", d->volume.device, dev,
                 d->volume.mountpoint, strerror(errno));
     else

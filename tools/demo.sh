@@ -1,24 +1,95 @@
 #!/usr/bin/env bash
-# tools/demo.sh - the main job: check the shipped CodeCave stack in conf.d,
-# then boot a demo droplet: Debian's kernel in QEMU with rtinit as PID 1,
-# a block volume, and a small stack from the busybox test image (web with
-# an HTTP health check, api waiting for it to be healthy and writing to the
-# volume). Ctrl-Alt-Del is pressed once the stack is up, and rtinit takes
-# the machine down cleanly. The real stack's images (Kong, the NestJS API,
-# Meilisearch, RabbitMQ, Redis) cannot be fetched on this machine; the
-# check shows how rtinit would run them.
+# tools/demo.sh - `make demo` (docs/demo.md): build the demo droplet's
+# disks (tools/droplet/build.sh), boot it under QEMU (tools/droplet/run.sh),
+# wait until every service is healthy, print `rtctl status` over SSH, the
+# boot timeline and the gateway's answers to requests from the host; then
+# leave it running. Ctrl-C (or `make demo-stop` from another terminal)
+# powers it off cleanly. RT_DEMO_DETACH=1 returns at once instead of
+# waiting, leaving the droplet to `make demo-stop`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TOP=$PWD
 BUILD=${BUILD:-build}
-echo "== rtctl config check --conf conf.d (the shipped stack)"
-"./$BUILD/rtctl" config check --conf conf.d
-work=$(mktemp -d /tmp/rt-demo.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+OUT=$TOP/$BUILD/droplet
+# shellcheck source=tools/droplet/lib.sh
+source tools/droplet/lib.sh
+
+echo "== rtctl config check --conf conf.d (the shipped CodeCave stack)"
+"./$BUILD/rtctl" config check --conf conf.d >/dev/null
+# The stack: the real one (images/demo: redis, rabbitmq, the NestJS api,
+# the nginx gateway; docs/demo.md) when it is in the tree, else the
+# busybox stand-in of tools/droplet/stack. RT_DEMO_STACK=busybox forces
+# the stand-in; RT_DROPLET_STACK and RT_DROPLET_IMAGES choose another.
+if [ -z "${RT_DROPLET_STACK:-}" ] && [ "${RT_DEMO_STACK:-real}" = real ] && [ -x images/demo/build.sh ]; then
+    echo
+    echo "== building the real stack's images (images/demo/build.sh; cached once built)"
+    bash images/demo/build.sh all "$TOP/$BUILD/demo-images"
+    # only the images, not the .packages lists beside them
+    rm -rf "$TOP/$BUILD/demo-import" && mkdir -p "$TOP/$BUILD/demo-import"
+    for img in "$TOP/$BUILD/demo-images"/*; do
+        [ -e "$img/index.json" ] && ln -s "$(readlink -f "$img")" "$TOP/$BUILD/demo-import/$(basename "$img")"
+    done
+    export RT_DROPLET_STACK=$TOP/images/demo/conf.d RT_DROPLET_IMAGES=$TOP/$BUILD/demo-import
+    export RT_DROPLET_ROOT_SIZE=${RT_DROPLET_ROOT_SIZE:-4G}
+fi
 echo
-echo "== booting the demo droplet (QEMU, software emulation: about 40 s)"
-bash tests/vm/droplet.sh "$work" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^c\(rtinit\)/\1/' | grep -v '^\[\|SeaBIOS\|Booting from ROM\|^c$' || true
+echo "== building the demo droplet ($OUT)"
+bash tools/droplet/build.sh "$OUT"
 echo
-echo "== what the droplet left on its block volume"
-echo "data/hello: $(debugfs -R 'cat /data/hello' "$work/vol.img" 2>/dev/null)"
-debugfs -R 'cat /log/api.log' "$work/vol.img" 2>/dev/null | sed 's/^/log\/api.log: /'
-if e2fsck -fn "$work/vol.img" >/dev/null 2>&1; then echo "the volume was unmounted cleanly"; else echo "the volume is NOT clean"; exit 1; fi
+echo "== booting it (QEMU, software emulation: about a minute)"
+bash tools/droplet/run.sh "$OUT"
+droplet_state "$OUT"
+stop() { trap - INT TERM; echo; bash tools/droplet/stop.sh "$OUT"; exit 0; }
+trap stop INT TERM
+status=$(droplet_wait_healthy "$OUT" "${RT_DEMO_TIMEOUT:-400}") || { bash tools/droplet/stop.sh "$OUT" || true; exit 1; }
+t_healthy=$EPOCHREALTIME
+echo
+echo "== ssh root@127.0.0.1 -p $SSH_PORT rtctl status"
+printf '%s\n' "$status"
+
+echo
+echo "== boot timeline (seconds since QEMU started; guest times from /proc/uptime and rtinit.log)"
+t_ssh0=$EPOCHREALTIME
+# shellcheck disable=SC2016 # expanded on the droplet
+guest=$(droplet_ssh "$OUT" 'cat /proc/uptime; date +%s.%N; getconf CLK_TCK; cut -d" " -f22 /proc/1/stat; dir=$(sed -n "s/^dir *= *//p" /etc/rt/conf.d/droplet.conf); grep -E " (supervising|[a-z0-9_-]+ is healthy|[a-z0-9_-]+ exited with status 0|[a-z0-9_-]+: started|block volume|uplink)" "${dir:-/var/log/rt}/rtinit.log"')
+t_ssh1=$EPOCHREALTIME
+GUEST=$guest python3 - "$STARTED" "$t_ssh0" "$t_ssh1" "$t_healthy" <<'PY'
+import datetime, os, sys
+started, s0, s1, healthy = map(float, sys.argv[1:5])
+lines = os.environ["GUEST"].splitlines()
+uptime = float(lines[0].split()[0]); now = float(lines[1]); hz = int(lines[2]); pid1 = int(lines[3]) / hz
+# the kernel's start on the host's clock: half-way through the SSH call, less the uptime
+kernel = (s0 + s1) / 2 - uptime - started
+boot_wall = now - uptime          # the kernel's start on the guest's clock
+def row(t, what): print(f"{t:7.1f}  {what}")
+row(0, "QEMU started")
+row(kernel, "kernel started")
+row(kernel + pid1, "initrd started (PID 1, which execs rtinit once the root is mounted)")
+for l in lines[4:]:
+    ts, _, msg = l.partition(" ")
+    try:
+        t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+    except ValueError:
+        continue
+    if t < boot_wall:  # the volume keeps earlier boots' lines
+        continue
+    row(kernel + t - boot_wall, msg.removeprefix("rtinit: "))
+row(healthy - started, "every service healthy, as seen from the host over SSH")
+PY
+
+echo
+echo "== requests through the gateway's published port (127.0.0.1:$HTTP_PORT -> the droplet's $GUEST_PORT)"
+url=http://127.0.0.1:$HTTP_PORT
+echo "POST /api/events -> $(curl -sS -m 10 -X POST -H 'content-type: application/json' -d '{"type":"demo"}' \
+    -w ' [HTTP %{http_code}]' "$url/api/events" 2>&1 || true)"
+echo "GET /api/events/count -> $(curl -sS -m 10 -w ' [HTTP %{http_code}]' "$url/api/events/count" 2>&1 || true)"
+
+echo
+echo "The droplet runs. Log in:"
+echo "  ssh -p $SSH_PORT -i $OUT/keys/id_ed25519 -o UserKnownHostsFile=$OUT/keys/known_hosts root@127.0.0.1"
+echo "Its console: $OUT/serial.log. Stop it (a clean poweroff): make demo-stop"
+if [ "${RT_DEMO_DETACH:-0}" = 1 ]; then trap - INT TERM; exit 0; fi
+echo "or Ctrl-C here."
+while droplet_alive; do sleep 1; done
+trap - INT TERM
+echo "droplet: QEMU has exited"

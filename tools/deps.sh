@@ -18,7 +18,8 @@ packages=(
     # busybox for the test image, file(1) to check it is static
     python3 umoci skopeo zstd attr busybox-static file
     # tests under a full cgroup v2 hierarchy: Debian's kernel booted in QEMU
-    linux-image-amd64 qemu-system-x86 e2fsprogs
+    # and the demo droplet (tools/droplet): its Debian root by mmdebstrap
+    linux-image-amd64 qemu-system-x86 e2fsprogs mmdebstrap
     # benchmarks: the runtimes we compare with
     bc crun runc curl util-linux
     # network tests: nft and ip to look at what rtinit made

@@ -55,3 +55,54 @@ test_rtinit_boots_as_pid1_runs_the_stack_and_reboots_cleanly() {
     assert_in "$peek" "PEEK self-visible"
     e2fsck -fn disk.img >/dev/null 2>&1 || { say "the root disk is not clean"; return 1; }
 }
+
+# The demo droplet (tools/droplet, docs/demo.md): a Debian root made with
+# mmdebstrap (its tarball cached in ~/.cache/rt-droplet across runs),
+# rtinit as /sbin/init, sshd as a host service, the busybox stack's image
+# imported at boot. From the host's loopback: SSH with the key made at
+# build time, never a password, and the published port; then a poweroff
+# over SSH that leaves both disks clean.
+test_debian_droplet_ssh_with_the_build_key_only_published_port_clean_poweroff() {
+    local d=$PWD/droplet st
+    run bash "$TOP/tools/droplet/build.sh" "$d"
+    assert_rc 0
+    run bash "$TOP/tools/droplet/run.sh" "$d"
+    assert_rc 0
+    # shellcheck source=tools/droplet/lib.sh
+    source "$TOP/tools/droplet/lib.sh"
+    droplet_state "$d"
+    # whatever fails below, QEMU does not outlive the test
+    trap 'droplet_alive && kill "$QEMU_PID"' EXIT
+    st=$(droplet_wait_healthy "$d" 300) || { say "serial: $(tail -n 20 "$d/serial.log")"; return 1; }
+    assert_in "$st" "import               exited"
+    assert_in "$st" "exited with status 0"
+    assert_in "$st" "gateway              running    healthy"
+    assert_in "$st" "api                  running    healthy"
+    assert_in "$st" "sshd                 running"
+    # rtinit booted as /sbin/init; the image came in at boot from the root disk
+    # [volume] options = defaults,noatime: the flag given to mount(2)
+    run droplet_ssh "$d" 'grep " /mnt/vol " /proc/mounts'
+    assert_in "$out" "nosuid,nodev,noatime"
+    run droplet_ssh "$d" 'rtctl image ls; cat /var/log/rt/import.log /mnt/vol/log/import.log 2>/dev/null'
+    assert_in "$(tr -d '\r' <"$d/serial.log")" "rtinit: supervising 4 services from /etc/rt/conf.d"
+    assert_in "$out" "bb:1"
+    assert_in "$out" "import: bb:1 imported"
+    # a password is refused: sshd offers public keys only
+    run ssh -p "$SSH_PORT" -o UserKnownHostsFile="$d/keys/known_hosts" -o StrictHostKeyChecking=yes \
+        -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \
+        -o BatchMode=yes -o ConnectTimeout=10 root@127.0.0.1 true
+    assert_rc 255
+    assert_in "$err" "Permission denied (publickey)"
+    # the gateway's published port, forwarded from the host's loopback
+    run curl -sS -m 10 "http://127.0.0.1:$HTTP_PORT/"
+    assert_in "$out" "served-by-the-gateway"
+    # a clean poweroff: SIGTERM to PID 1 over SSH, the volume checked
+    run bash "$TOP/tools/droplet/stop.sh" "$d"
+    assert_rc 0
+    assert_in "$out" "the volume is clean"
+    droplet_alive && { say "QEMU still runs"; return 1; }
+    assert_in "$(tr -d '\r' <"$d/serial.log")" "rtinit: powering off"
+    e2fsck -fn "$d/root.img" >/dev/null 2>&1 || { say "the root disk is not clean"; return 1; }
+    [ "$(debugfs -R 'cat /data/hello' "$d/vol.img" 2>/dev/null)" = served-by-the-gateway ] ||
+        { say "data/hello: $(debugfs -R 'cat /data/hello' "$d/vol.img" 2>&1)"; return 1; }
+}

@@ -36,7 +36,7 @@ vm_bin() {
     # rtinit opens libkmod with dlopen at boot (init/pid1.c): ldd does not see it
     if [ "$(basename "$bin")" = rtinit ]; then
         local kmod
-        kmod=$(ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ { print $NF; exit }')
+        kmod=$(ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ && !found { print $NF; found = 1 }')
         for lib in "$kmod" $(ldd "$kmod" | grep -o '/[^ ]*'); do
             mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
         done
