@@ -143,7 +143,8 @@ int nl_bridge_add(struct nl *n, const char *name, unsigned mtu, struct rt_err *e
     return 0;
 }
 
-int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns, unsigned mtu, struct rt_err *err)
+int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns, const uint8_t peer_mac[6],
+                unsigned mtu, struct rt_err *err)
 {
     char buf[MNL_SOCKET_BUFFER_SIZE];
     struct nlattr *li;
@@ -156,6 +157,8 @@ int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns
     mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
     if (mtu)
         mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+    if (peer_mac)
+        mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
     if (peer_netns >= 0)
         mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns);
     mnl_attr_nest_end(nlh, p);

@@ -28,8 +28,10 @@ int nl_link_index(struct nl *n, const char *name, struct rt_err *err);
 /* A bridge; an existing link of that name is left as it is (1). */
 int nl_bridge_add(struct nl *n, const char *name, unsigned mtu, struct rt_err *err);
 /* A veth pair: name here, peer created directly in the namespace
- * peer_netns (so it may be called eth0 there). */
-int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns, unsigned mtu, struct rt_err *err);
+ * peer_netns (so it may be called eth0 there), with the MAC address
+ * peer_mac (NULL: one the kernel picks at random). */
+int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns, const uint8_t peer_mac[6],
+                unsigned mtu, struct rt_err *err);
 /* Up (and, with master > 0, enslaved to that bridge). */
 int nl_link_up(struct nl *n, int index, int master, struct rt_err *err);
 int nl_link_del(struct nl *n, int index, struct rt_err *err);

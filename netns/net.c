@@ -176,10 +176,22 @@ void net_veth_name(const char *container, char out[16])
     snprintf(out, 16, NET_VETH_PREFIX "%08x", h);
 }
 
+void net_mac_of(uint32_t addr, uint8_t mac[6])
+{
+    mac[0] = 0x02;
+    mac[1] = 0x42;
+    mac[2] = (uint8_t)(addr >> 24);
+    mac[3] = (uint8_t)(addr >> 16);
+    mac[4] = (uint8_t)(addr >> 8);
+    mac[5] = (uint8_t)addr;
+}
+
 int net_attach(const struct net_bridge *b, const char *container, int netns, uint32_t addr, struct rt_err *err)
 {
     char veth[16];
     net_veth_name(container, veth);
+    uint8_t mac[6];
+    net_mac_of(addr, mac);
     struct nl host, inside = {0};
     if (nl_open(&host, -1, err) < 0)
         return -1;
@@ -194,7 +206,7 @@ int net_attach(const struct net_bridge *b, const char *container, int netns, uin
     /* one left by a run that crashed, with the same name */
     if ((old = nl_link_index(&host, veth, err)) < 0 || (old > 0 && nl_link_del(&host, old, err) < 0))
         goto out;
-    if (nl_veth_add(&host, veth, "eth0", netns, b->mtu, err) < 0 || (idx = nl_link_index(&host, veth, err)) <= 0 ||
+    if (nl_veth_add(&host, veth, "eth0", netns, mac, b->mtu, err) < 0 || (idx = nl_link_index(&host, veth, err)) <= 0 ||
         nl_link_up(&host, idx, br, err) < 0)
         goto out;
     if (nl_open(&inside, netns, err) < 0 || (eth0 = nl_link_index(&inside, "eth0", err)) <= 0 ||

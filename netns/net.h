@@ -36,8 +36,17 @@ int net_bridge_up(const struct net_bridge *b, struct rt_err *err);
 int net_localnet(const char *bridge, bool on, const char *state_dir, struct rt_err *err);
 /* The host end's name for a container: NET_VETH_PREFIX + 8 hex digits. */
 void net_veth_name(const char *container, char out[16]);
+/* eth0's MAC address for a container at addr (host byte order): 02:42
+ * and the address's four bytes, as Docker makes it. A service keeps its
+ * address across restarts (ipam.h), and so its MAC: the neighbours'
+ * ARP entries for it stay right, where a new random MAC each start left
+ * every peer sending to the old one until its entry went stale (about
+ * 30 s to a minute of timeouts after each restart). 02: locally
+ * administered, unicast. */
+void net_mac_of(uint32_t addr, uint8_t mac[6]);
 /* Attach the container whose network namespace is netns: a veth (a left
- * over one of the same name is replaced), eth0 with addr, the route. */
+ * over one of the same name is replaced), eth0 with addr and its MAC
+ * (net_mac_of), the route. */
 int net_attach(const struct net_bridge *b, const char *container, int netns, uint32_t addr, struct rt_err *err);
 /* Remove its veth (it also goes with the namespace). */
 void net_detach(const char *container);

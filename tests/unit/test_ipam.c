@@ -5,6 +5,7 @@
 
 #include "../../lib/value.h"
 #include "../../netns/ipam.h"
+#include "../../netns/net.h"
 #include "t.h"
 
 #define NET 0x0a580000u /* 10.88.0.0 */
@@ -101,4 +102,20 @@ TEST(ipam_a_full_subnet_reuses_the_address_of_a_gone_service)
     CHECK_CONTAINS(err.msg, "no free address");
     ipam_close(&m);
     cleanup(dir);
+}
+
+/* A service's MAC follows its address (net.h): the same after a restart,
+ * different for each address, locally administered and unicast. */
+TEST(net_mac_follows_the_address)
+{
+    uint8_t m[6], again[6], other[6];
+    net_mac_of(NET | 5, m); /* 10.88.0.5 */
+    char s[18];
+    snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    CHECK_STR(s, "02:42:0a:58:00:05");
+    net_mac_of(NET | 5, again);
+    CHECK(!memcmp(m, again, 6));
+    net_mac_of(NET | 6, other);
+    CHECK(memcmp(m, other, 6) != 0);
+    CHECK_INT(m[0] & 0x03, 0x02); /* locally administered (bit 1), not multicast (bit 0) */
 }
