@@ -7,6 +7,7 @@
 #   make bench      benchmarks against umoci, tar, crun, runc, as ratios
 #   make deps       install the Debian packages the build, tests and demo need
 #   make demo       the main job: check the shipped stack, boot the demo droplet in QEMU
+#   make demo-images  build the real stack's images from Debian packages and npm (docs/demo.md)
 #   make install PREFIX=/usr DESTDIR=...
 
 PREFIX     ?= /usr/local
@@ -56,7 +57,7 @@ RTINIT_OBJ:= $(call obj,$(RTINIT_SRC))
 # the unit tests link the supervisor's pure decisions too (init/decide.c)
 UNIT_OBJ  := $(call obj,$(UNIT_SRC)) $(call obj,init/decide.c)
 
-.PHONY: all check asan fuzz deps demo install clean unit bench
+.PHONY: all check asan fuzz deps demo demo-images install clean unit bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rtinit $(BUILD)/rtctl
@@ -142,6 +143,11 @@ deps:
 
 demo: all
 	bash tools/demo.sh
+
+# The demo stack's images, cached by their inputs (images/demo/build.sh):
+# OCI layouts linked from $(BUILD)/demo-images, for `rtctl image import`.
+demo-images:
+	bash images/demo/build.sh all $(BUILD)/demo-images
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/rt/conf.d

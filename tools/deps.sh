@@ -23,6 +23,9 @@ packages=(
     bc crun runc curl util-linux
     # network tests: nft and ip to look at what rtinit made
     nftables iproute2
+    # the demo's images (images/demo/build.sh): Debian root file systems
+    # made by mmdebstrap, which checks the archive's signatures with gpg
+    mmdebstrap gpg debian-archive-keyring
 )
 
 missing=()
@@ -31,6 +34,11 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
+
+# npm builds the demo's API (images/demo/api). Any npm will do, and one
+# may come with a nodejs package other than Debian's (which then conflicts
+# with Debian's npm): only a missing command asks for Debian's.
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all ${#packages[@]} packages present"
