@@ -9,6 +9,7 @@
 #   make demo       the main job: build and boot the demo droplet in QEMU (docs/demo.md)
 #   make demo-stop  power the demo droplet off cleanly
 #   make droplet    build the demo droplet's disks in build/droplet
+#   make demo-images  build the real stack's images from Debian packages and npm (docs/demo.md)
 #   make install PREFIX=/usr DESTDIR=...
 
 PREFIX     ?= /usr/local
@@ -58,7 +59,7 @@ RTINIT_OBJ:= $(call obj,$(RTINIT_SRC))
 # the unit tests link the supervisor's pure decisions too (init/decide.c)
 UNIT_OBJ  := $(call obj,$(UNIT_SRC)) $(call obj,init/decide.c)
 
-.PHONY: all check asan fuzz deps demo demo-stop droplet install clean unit bench
+.PHONY: all check asan fuzz deps demo demo-stop droplet demo-images install clean unit bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rtinit $(BUILD)/rtctl
@@ -150,6 +151,11 @@ demo-stop:
 
 droplet: all
 	bash tools/droplet/build.sh $(CURDIR)/$(BUILD)/droplet
+
+# The demo stack's images, cached by their inputs (images/demo/build.sh):
+# OCI layouts linked from $(BUILD)/demo-images, for `rtctl image import`.
+demo-images:
+	bash images/demo/build.sh all $(BUILD)/demo-images
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/rt/conf.d

@@ -159,26 +159,35 @@ static void own_volumes(struct child *ch, const struct user_ids *ids)
 }
 
 /* Say which limit the kernel refused and what bounds it: root may raise
- * a hard limit, but never nofile past fs.nr_open. */
+ * a hard limit, but never nofile past fs.nr_open, and only with
+ * CAP_SYS_RESOURCE, which a root in a sandbox or a container may lack
+ * (then the hard limit we were started with is the most there is). */
 static __attribute__((noreturn)) void rlimit_failed(struct child *ch, const struct ulimit *u)
 {
     int e = errno;
     const char *name = ulimit_name(u->resource);
-    char bound[128] = "";
+    char bound[160] = "";
     struct rlimit host;
+    bool have_host = getrlimit(u->resource, &host) == 0 && host.rlim_max != RLIM_INFINITY;
+    char nr_open[32] = "";
     if (u->resource == RLIMIT_NOFILE) {
-        char buf[32] = "";
         int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        ssize_t n = fd >= 0 ? read(fd, nr_open, sizeof(nr_open) - 1) : -1;
         if (fd >= 0)
             close(fd);
-        buf[n > 0 ? n : 0] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        if (*buf)
-            snprintf(bound, sizeof(bound), "; the kernel allows at most %s (fs.nr_open)", buf);
-    } else if (getrlimit(u->resource, &host) == 0 && host.rlim_max != RLIM_INFINITY) {
-        snprintf(bound, sizeof(bound), "; the host's hard limit is %llu", (unsigned long long)host.rlim_max);
+        nr_open[n > 0 ? n : 0] = '\0';
+        nr_open[strcspn(nr_open, "\n")] = '\0';
     }
+    bool past_nr_open = *nr_open && (u->hard == UNLIMITED || u->hard > strtoull(nr_open, NULL, 10));
+    if (e == EPERM && !past_nr_open && have_host && (u->hard == UNLIMITED || u->hard > host.rlim_max) &&
+        prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) != 1)
+        snprintf(bound, sizeof(bound),
+                 "; raising the hard limit past %llu needs CAP_SYS_RESOURCE, which this process does not have",
+                 (unsigned long long)host.rlim_max);
+    else if (*nr_open)
+        snprintf(bound, sizeof(bound), "; the kernel allows at most %s (fs.nr_open)", nr_open);
+    else if (have_host)
+        snprintf(bound, sizeof(bound), "; the host's hard limit is %llu", (unsigned long long)host.rlim_max);
     char soft[32], hard[32];
     snprintf(soft, sizeof(soft), u->soft == UNLIMITED ? "unlimited" : "%llu", (unsigned long long)u->soft);
     snprintf(hard, sizeof(hard), u->hard == UNLIMITED ? "unlimited" : "%llu", (unsigned long long)u->hard);

@@ -29,6 +29,9 @@ packages=(
     # machine with systemd, installing openssh-server also starts its own
     # ssh.service on port 22, as any install of it does; the tests never use it.
     openssh-server openssh-client
+    # the demo's images (images/demo/build.sh): Debian root file systems
+    # made by mmdebstrap, which checks the archive's signatures with gpg
+    mmdebstrap gpg debian-archive-keyring
 )
 
 missing=()
@@ -37,6 +40,11 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
+
+# npm builds the demo's API (images/demo/api). Any npm will do, and one
+# may come with a nodejs package other than Debian's (which then conflicts
+# with Debian's npm): only a missing command asks for Debian's.
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all ${#packages[@]} packages present"

@@ -8,15 +8,6 @@ source "$TOP/tests/cli/stack.bash"
 
 LOOP="trap \"exit 0\" TERM; while :; do sleep 0.1; done"
 
-# netns: a network namespace for this test, removed when it ends
-netns() {
-    NS=rt-test-$$-$RANDOM
-    ip netns add "$NS"
-    WRAP=(nsenter "--net=/run/netns/$NS")
-    at_exit "ip netns del $NS"
-}
-# in_ns CMD...: run CMD in the test's namespace
-in_ns() { nsenter "--net=/run/netns/$NS" "$@"; }
 bridge_stack() {
     stack "$@"
     printf '[network]\nbridge = rtt0\nsubnet = 10.99.0.0/24\n' >>conf.d/droplet.conf
@@ -116,21 +107,6 @@ test_a_fixed_ipv4_is_used_and_taken_back_from_a_lease() {
     bg_stop
 }
 
-# outside: a second namespace on a veth to the test's "droplet" namespace,
-# 192.168.77.2 there and 192.168.77.1 on the droplet side; it plays both a
-# client on the LAN and a server on the internet
-outside() {
-    OUT=$NS-out
-    ip netns add "$OUT"
-    at_exit "ip netns del $OUT"
-    in_ns ip link add rt-lan type veth peer name eth0 netns "$OUT"
-    in_ns ip addr add 192.168.77.1/24 dev rt-lan
-    in_ns ip link set rt-lan up
-    in_ns ip link set lo up
-    ip netns exec "$OUT" ip addr add 192.168.77.2/24 dev eth0
-    ip netns exec "$OUT" ip link set eth0 up
-    ip netns exec "$OUT" ip link set lo up
-}
 out_get() { nsenter "--net=/run/netns/$OUT" timeout 3 busybox wget -q -O - "$1" 2>&1; }
 ns_get() { in_ns timeout 3 busybox wget -q -O - "$1" 2>&1; }
 # gets GETTER URL: the answer is web's page

@@ -77,3 +77,30 @@ wait_until() {
 is_state() { [ "$(field "$1" 2)" = "$2" ]; }
 pid_not() { local p; p=$(field "$1" 4); [ "$p" != "$2" ] && [ "$p" != - ] && [ -n "$p" ]; }
 
+# --- network namespaces (network.sh, realstack.sh): rtinit never touches
+# the host's own network ---
+
+# netns: a network namespace for this test, removed when it ends
+netns() {
+    NS=rt-test-$$-$RANDOM
+    ip netns add "$NS"
+    WRAP=(nsenter "--net=/run/netns/$NS")
+    at_exit "ip netns del $NS"
+}
+# in_ns CMD...: run CMD in the test's namespace
+in_ns() { nsenter "--net=/run/netns/$NS" "$@"; }
+# outside: a second namespace on a veth to the test's "droplet" namespace,
+# 192.168.77.2 there and 192.168.77.1 on the droplet side; it plays both a
+# client on the LAN and a server on the internet
+outside() {
+    OUT=$NS-out
+    ip netns add "$OUT"
+    at_exit "ip netns del $OUT"
+    in_ns ip link add rt-lan type veth peer name eth0 netns "$OUT"
+    in_ns ip addr add 192.168.77.1/24 dev rt-lan
+    in_ns ip link set rt-lan up
+    in_ns ip link set lo up
+    ip netns exec "$OUT" ip addr add 192.168.77.2/24 dev eth0
+    ip netns exec "$OUT" ip link set eth0 up
+    ip netns exec "$OUT" ip link set lo up
+}

@@ -816,6 +816,22 @@ command = true"
     assert_in "$out" "(fs.nr_open)"
 }
 
+# A root without CAP_SYS_RESOURCE (a sandbox, a container) cannot raise a
+# hard limit past the one it was started with: said so, rather than
+# blaming fs.nr_open. (RabbitMQ's nofile=65536 on such a machine.)
+test_a_hard_limit_past_ours_without_cap_sys_resource_is_named() {
+    local hard
+    hard=$(ulimit -Hn)
+    stack lim "restart = no
+ulimits = nofile=$((hard + 1)):$((hard + 1))
+command = true"
+    WRAP=(setpriv --bounding-set=-sys_resource)
+    bg_start
+    wait_until 10 grep -q 'lim could not start' out.txt
+    bg_stop
+    assert_in "$out" "setting the nofile limit to $((hard + 1)):$((hard + 1)): Operation not permitted; raising the hard limit past $hard needs CAP_SYS_RESOURCE, which this process does not have"
+}
+
 # The issue's attack on named volumes: with volumes `shared` and
 # `shared/inner`, the service holding `shared` replaces `inner` with a
 # symlink to /; the next start of the one holding `shared/inner` is refused

@@ -13,6 +13,7 @@ SPEC is a JSON object:
   layers       list of {"compress": "gzip"|"zstd"|"none",
                         "entries": [ENTRY...]} or {"raw": "layer.tar"}
   config       extra keys for the config's "config" object (Entrypoint...)
+  created      the config's "created" time (default 2026-01-01T00:00:00Z)
   platform     {"os":..., "architecture":...} for the config (default linux/amd64)
   index        "multi": wrap the manifest in a multi-platform index with an
                arm64 decoy
@@ -135,7 +136,7 @@ def build(spec):
         layer_raws.append(raw)
     plat = spec.get("platform", {"os": "linux", "architecture": "amd64"})
     cfg = dict(plat)
-    cfg.update({"created": "2026-01-01T00:00:00Z", "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    cfg.update({"created": spec.get("created", "2026-01-01T00:00:00Z"), "rootfs": {"type": "layers", "diff_ids": diff_ids},
                 "config": spec.get("config", {})})
     cfg_bytes = json.dumps(cfg).encode()
     if "config_json" in corrupt:
