@@ -189,6 +189,15 @@ static json_t *status_json(struct sup *s)
             json_object_set_new(o, "removed", json_true());
         json_array_append_new(arr, o);
     }
+    for (size_t i = 0; i < s->nskipped; i++) {
+        const struct skipped_svc *k = &s->skipped[i];
+        char note[sizeof(k->why) + 64];
+        snprintf(note, sizeof(note), "not started: %s", k->why);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:b}", "name", k->name, "state", "failed", "health",
+                              "", "pid", 0, "restarts", 0, "waiting_for", "", "note", note, "conf_error", 1);
+        if (o)
+            json_array_append_new(arr, o);
+    }
     return arr;
 }
 
@@ -252,6 +261,9 @@ static struct svc *find(struct sup *s, const char *name)
 static char *act(struct sup *s, const char *verb, const char *name)
 {
     struct svc *v = find(s, name);
+    for (size_t i = 0; !v && i < s->nskipped; i++)
+        if (!strcmp(s->skipped[i].name, name))
+            return strfmt("error: %s was left out at boot: %s; fix it, then rtctl reload", name, s->skipped[i].why);
     if (!v)
         return s->shutdown ? strdup("error: rtinit is shutting down")
                            : strfmt("error: no service '%s' in %s", name, s->p->conf->dir);

@@ -300,6 +300,8 @@ static void apply(struct sup *s, struct plan *p, const struct verdicts *vd, stru
     if (s->owned)
         conf_free((struct conf *)s->owned->conf);
     s->owned = p;
+    s->skipped = NULL; /* this conf.d has no error: whatever boot left out is in it, or gone */
+    s->nskipped = 0;
     s->p = p;
     if (!s->net_on)
         bridge_open(s); /* the first bridge service */

@@ -61,8 +61,96 @@ static enum pid1_end end_for(int sig)
     return sig == SIGINT || sig == SIGUSR2 ? PID1_REBOOT : sig == SIGUSR1 ? PID1_HALT : PID1_POWEROFF;
 }
 
-/* Supervise: load and plan conf.d (an invalid one is refused whole,
- * with every problem), then run it. As PID 1, the system comes up first
+/* A service file with errors leaves out its service, and the others
+ * start: at boot nothing runs yet, and refusing everything for one typo
+ * would leave the droplet with no service at all, sshd included. Rounds,
+ * since leaving one out can break what depends on it (its depends_on
+ * line is then the error). An error that belongs to no service file
+ * (droplet.conf, a secrets file) still refuses everything. */
+#define BOOT_ROUNDS 8
+
+static bool in_list(char *const *v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i], s))
+            return true;
+    return false;
+}
+
+/* The service files with errors in c, added to skip (with why); false
+ * when an error is not in a service file, or none is new. */
+static bool skip_broken(const struct conf *c, char **skip, size_t *nskip, struct skipped_svc *sk, size_t *nsk,
+                        const struct logger *lg)
+{
+    bool added = false;
+    for (size_t i = 0; i < c->diags.n; i++) {
+        const struct diag *g = &c->diags.v[i];
+        if (g->level != DIAG_ERROR)
+            continue;
+        const char *f = g->at.file;
+        size_t dl = strlen(c->dir);
+        if (!f || strncmp(f, c->dir, dl) || f[dl] != '/' || strchr(f + dl + 1, '/') || !strcmp(f, c->droplet.file) ||
+            strlen(f) < 6 || strcmp(f + strlen(f) - 5, ".conf"))
+            return false;
+        if (in_list(skip, *nskip, f))
+            continue;
+        if (*nskip >= MAX_SKIPPED || !(skip[*nskip] = strdup(f)))
+            return false;
+        struct skipped_svc *k = &sk[(*nsk)++];
+        const char *base = f + dl + 1;
+        snprintf(k->name, sizeof(k->name), "%.*s", (int)(strlen(base) - 5), base);
+        diag_format(g, k->why, sizeof(k->why));
+        log_msg(lg, LOG_ERR, "%s: not started: %s (the others start; fix it, then rtctl reload)", k->name, k->why);
+        (*nskip)++;
+        added = true;
+    }
+    return added;
+}
+
+/* conf.d at boot, planned, with broken service files left out (sk). */
+static struct plan *boot_plan(const struct rt_paths *paths, struct image_lookup *lk, struct conf **cp,
+                              struct skipped_svc *sk, size_t *nsk, const struct logger *lg)
+{
+    char *skip[MAX_SKIPPED];
+    size_t nskip = 0;
+    struct plan *p = NULL;
+    for (int round = 0; round < BOOT_ROUNDS; round++) {
+        if (round) {
+            struct rt_err err;
+            conf_free(*cp);
+            *cp = conf_load_skipping(paths, (const char *const *)skip, nskip, &err);
+            if (!*cp) {
+                log_msg(lg, LOG_ERR, "%s", err.msg);
+                break;
+            }
+        }
+        struct conf *c = *cp;
+        p = plan_build(c, lk ? image_lookup : NULL, lk);
+        if (!p) {
+            log_msg(lg, LOG_ERR, "out of memory");
+            break;
+        }
+        if (round == 0)
+            diag_print(&c->diags, stderr); /* every problem, warnings too, once */
+        if (!c->diags.errors)
+            break;
+        if (!skip_broken(c, skip, &nskip, sk, nsk, lg)) {
+            if (round)
+                diag_print(&c->diags, stderr);
+            log_msg(lg, LOG_ERR, "%s: %zu error%s; nothing was started", c->dir, c->diags.errors,
+                    c->diags.errors == 1 ? "" : "s");
+            p = NULL;
+            break;
+        }
+        p = NULL;
+    }
+    for (size_t i = 0; i < nskip; i++)
+        free(skip[i]);
+    return p;
+}
+
+/* Supervise: load and plan conf.d (a service file with errors is left
+ * out, see boot_plan), then run it. As PID 1, the system comes up first
  * (hostname, modules, the block volume), and goes down at the end. */
 static int run(const struct logger *lg, const struct rt_paths *paths, struct image_lookup *lk, bool pid1)
 {
@@ -78,21 +166,18 @@ static int run(const struct logger *lg, const struct rt_paths *paths, struct ima
         log_msg(lg, LOG_ERR, "%s", err.msg);
     if (pid1)
         pid1_system(c, lg);
-    struct plan *p = c ? plan_build(c, lk ? image_lookup : NULL, lk) : NULL;
+    struct skipped_svc *sk = calloc(MAX_SKIPPED, sizeof(*sk));
+    size_t nsk = 0;
+    if (!sk)
+        log_msg(lg, LOG_ERR, "out of memory");
+    struct plan *p = c && sk ? boot_plan(paths, lk, &c, sk, &nsk, lg) : NULL;
     /* The plan holds what it needs of the images; the store's lock file
      * (open for writing) would keep / from going read-only at the end. */
     if (lk)
         image_lookup_close(lk);
-    if (c && !p)
-        log_msg(lg, LOG_ERR, "out of memory");
-    if (c)
-        diag_print(&c->diags, stderr);
     int end = SIGTERM, r = 1;
-    if (p && c->diags.errors)
-        log_msg(lg, LOG_ERR, "%s: %zu error%s; nothing was started", c->dir, c->diags.errors,
-                c->diags.errors == 1 ? "" : "s");
-    else if (p)
-        r = supervise(p, paths, lg, &end);
+    if (p)
+        r = supervise(p, sk, nsk, paths, lg, &end);
     if (pid1) {
         if (r != 0) {
             log_msg(lg, LOG_ERR, "no service is running; waiting for a poweroff (SIGTERM) or reboot (SIGINT)");
@@ -102,6 +187,7 @@ static int run(const struct logger *lg, const struct rt_paths *paths, struct ima
     }
     if (c)
         conf_free(c);
+    free(sk);
     return r;
 }
 

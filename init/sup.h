@@ -30,6 +30,7 @@
 #include "../netns/net.h"
 #include "decide.h"
 #include "health.h"
+#include "supervisor.h"
 #include "svclog.h"
 
 /* A line of a service's output longer than this is logged in parts. */
@@ -99,6 +100,8 @@ struct sup {
     struct ipam ipam;           /* the bridge services' addresses */
     char *hosts;                /* their /etc/hosts */
     char *resolv;               /* their /etc/resolv.conf, from [network] dns (NULL: the host's) */
+    const struct skipped_svc *skipped; /* left out at boot (their files have errors), until a reload */
+    size_t nskipped;
     struct arena sa;            /* the secrets */
     struct envfile secrets;
     bool have_secrets;

@@ -385,10 +385,13 @@ bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, stru
 
 /* ---------- the loop ---------- */
 
-int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end)
+int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t nskipped, const struct rt_paths *paths,
+              const struct logger *lg, int *end)
 {
     *end = SIGTERM;
     struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ctl = -1};
+    s.skipped = skipped; /* the caller's; a reload that succeeds forgets them */
+    s.nskipped = nskipped;
     s.lw.pid = -1;
     s.lw.fd = -1;
     s.ownns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

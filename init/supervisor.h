@@ -19,10 +19,22 @@
 #include "../lib/paths.h"
 #include "../lib/plan.h"
 
+#include <stddef.h>
+
+/* A service rtinit left out at boot, its file having errors: rtctl
+ * status lists it, failed, with the first error, until a reload takes a
+ * conf.d with none. */
+#define MAX_SKIPPED 64
+struct skipped_svc {
+    char name[64];
+    char why[1024];
+};
+
 /* Run plan's services until SIGTERM, SIGINT, SIGUSR1 or SIGUSR2, then
  * stop them all and return 0 with that signal in *end (or 1 when the loop
  * could not be set up). p stays the caller's: a reload plans anew and
  * frees its own plans; p must outlive the call. */
-int supervise(const struct plan *p, const struct rt_paths *paths, const struct logger *lg, int *end);
+int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t nskipped, const struct rt_paths *paths,
+              const struct logger *lg, int *end);
 
 #endif

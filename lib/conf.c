@@ -2475,6 +2475,20 @@ static char *read_conf_file(struct conf *c, const char *path, size_t *len)
 
 struct conf *conf_load(const struct rt_paths *paths, struct rt_err *err)
 {
+    return conf_load_skipping(paths, NULL, 0, err);
+}
+
+static bool skipped(const char *path, const char *const *skip, size_t nskip)
+{
+    for (size_t i = 0; i < nskip; i++)
+        if (streq(path, skip[i]))
+            return true;
+    return false;
+}
+
+struct conf *conf_load_skipping(const struct rt_paths *paths, const char *const *skip, size_t nskip,
+                                struct rt_err *err)
+{
     struct conf *c = conf_new(paths, err);
     if (!c)
         return NULL;
@@ -2532,6 +2546,8 @@ struct conf *conf_load(const struct rt_paths *paths, struct rt_err *err)
         if (streq(names[i], "droplet.conf"))
             continue;
         const char *path = arena_printf(&c->arena, "%s/%s", c->dir, names[i]);
+        if (skipped(path, skip, nskip))
+            continue;
         const char *stem = arena_strndup(&c->arena, names[i], strlen(names[i]) - 5);
         size_t len;
         c->nfiles++;

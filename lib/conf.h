@@ -238,6 +238,11 @@ struct conf {
  * the directory itself cannot be read or memory runs out; problems inside
  * files are in conf->diags (check conf->diags.errors). */
 struct conf *conf_load(const struct rt_paths *paths, struct rt_err *err);
+/* The same, leaving out the service files named in skip (paths as the
+ * diagnostics give them, "DIR/NAME.conf"): rtinit at boot starts what is
+ * valid and reports the rest. */
+struct conf *conf_load_skipping(const struct rt_paths *paths, const char *const *skip, size_t nskip,
+                                struct rt_err *err);
 void conf_free(struct conf *c);
 
 /* Building blocks of conf_load, also used by the fuzz target and tests:

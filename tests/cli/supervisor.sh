@@ -151,11 +151,40 @@ command = true" \
     assert_not_in "$(cat root/log/*.log)" "s3cret"
 }
 
-test_invalid_conf_is_refused_whole() {
-    stack ok "command = true" bad "restart = sometimes"
+test_a_broken_service_file_at_boot_leaves_out_only_its_service() {
+    # bad has an error; needsbad depends on it; ok and other are fine
+    stack ok "command = sh -c 'echo ok-ran; $LOOP'" bad "restart = sometimes" \
+        needsbad "depends_on = bad
+command = true" other "depends_on = ok
+command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state other running
+    is_state ok running
+    assert_in "$(cat out.txt)" "conf.d/bad.conf:5: restart: 'sometimes'"
+    assert_in "$(cat out.txt)" "bad: not started: conf.d/bad.conf:5: restart:"
+    assert_in "$(cat out.txt)" "needsbad: not started: conf.d/needsbad.conf:5: depends_on:"
+    local st
+    st=$("$RTCTL" --root "$PWD/root" status)
+    grep -qE "^bad +failed +- +- +0  not started: conf.d/bad.conf:5: restart: " <<<"$st" || { say "$st"; return 1; }
+    grep -qE "^needsbad +failed .* not started: conf.d/needsbad.conf:5: depends_on: " <<<"$st" || { say "$st"; return 1; }
+    run "$RTCTL" --root "$PWD/root" start bad
+    assert_rc 1
+    assert_in "$err" "bad was left out at boot: conf.d/bad.conf:5: restart:"
+    # fixed and reloaded: both start, and the status forgets the errors
+    sed -i 's/^restart = sometimes$/restart = no/' conf.d/bad.conf
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 0
+    wait_until 10 grep -q "needsbad: started" out.txt
+    ! "$RTCTL" --root "$PWD/root" status | grep -q "not started" || { "$RTCTL" --root "$PWD/root" status >&2; return 1; }
+    bg_stop
+}
+
+test_a_broken_droplet_conf_is_refused_whole() {
+    stack ok "command = true"
+    printf '[volume]\ntimeout = soon\n' >>conf.d/droplet.conf
     run "$RTINIT" --conf conf.d --root "$PWD/root"
     assert_rc 1
-    assert_in "$err" "conf.d/bad.conf:5: restart: 'sometimes'"
+    assert_in "$err" "conf.d/droplet.conf:4: timeout:"
     assert_in "$err" "nothing was started"
     [ ! -e root/log/ok.log ]
 }
