@@ -125,7 +125,11 @@ static struct plan *boot_plan(const struct rt_paths *paths, struct image_lookup 
             }
         }
         struct conf *c = *cp;
-        p = plan_build(c, lk ? image_lookup : NULL, lk);
+        /* An image missing from the store is an error here, as at a
+         * reload: the service is left out with that reason (import it,
+         * then rtctl reload), instead of failing every start with a plan
+         * that lacks the image's command and user. */
+        p = plan_build_flags(c, lk ? image_lookup : NULL, lk, PLAN_NEED_IMAGES);
         if (!p) {
             log_msg(lg, LOG_ERR, "out of memory");
             break;
