@@ -368,3 +368,17 @@ void reset_signals(void)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+void child_begin(struct child *ch, const int *stdio)
+{
+    char go;
+    if (read(ch->sock, &go, 1) != 1)
+        _exit(127); /* the parent gave up */
+    reset_signals();
+    if (setsid() < 0)
+        die(ch, "setsid:");
+    umask(022);
+    for (int i = 0; stdio && i < 3; i++)
+        if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
+            die(ch, "setting up fd %d:", i);
+}

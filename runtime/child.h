@@ -84,6 +84,13 @@ void close_fds_but(int a, int b);
 /* Is prog a file we may execute, looked up as execvp would (in $PATH)? */
 bool find_in_path(const char *prog);
 void reset_signals(void);
+/* The first steps of a new process, in the container or on the host:
+ * wait for the parent's go (exit 127 when it gave up), default signals,
+ * a session of its own with no controlling terminal (a container's
+ * /dev/tty would otherwise be the terminal of whoever ran rtctl, and
+ * TIOCSTI would type into it; a stop signals the service, never whoever
+ * started rtinit), umask 022, stdio (NULL: as inherited). */
+void child_begin(struct child *ch, const int *stdio);
 
 /* ---- in the parent (container.c), shared with exec.c ---- */
 

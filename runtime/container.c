@@ -84,19 +84,7 @@ static void lo_up(struct child *ch)
 static __attribute__((noreturn)) void child_main(struct child *ch)
 {
     const struct ctr_spec *s = ch->s;
-    char go;
-    if (read(ch->sock, &go, 1) != 1)
-        _exit(127); /* the parent gave up */
-    reset_signals();
-    /* A session of its own, with no controlling terminal: otherwise
-     * /dev/tty in the container would be the terminal of whoever ran
-     * rtctl, and TIOCSTI would type into the administrator's root shell. */
-    if (setsid() < 0)
-        die(ch, "setsid:");
-    umask(022);
-    for (int i = 0; i < 3; i++)
-        if (s->stdio[i] >= 0 && s->stdio[i] != i && dup2(s->stdio[i], i) < 0)
-            die(ch, "setting up fd %d:", i);
+    child_begin(ch, s->stdio);
 
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         die(ch, "making mounts private:");

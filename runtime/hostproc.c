@@ -123,18 +123,7 @@ static void own_stdio(struct child *ch, const struct user_ids *ids)
 static __attribute__((noreturn)) void host_child(struct child *ch, const struct ctr_spec *s, const struct hostproc *hp,
                                                  char *const *argv, const int *stdio, pid_t parent)
 {
-    char go;
-    if (read(ch->sock, &go, 1) != 1)
-        _exit(127); /* the parent gave up */
-    reset_signals();
-    /* a session and process group of its own, no controlling terminal:
-     * a stop signals the service, never whoever started rtinit */
-    if (setsid() < 0)
-        die(ch, "setsid:");
-    umask(022);
-    for (int i = 0; stdio && i < 3; i++)
-        if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
-            die(ch, "setting up fd %d:", i);
+    child_begin(ch, stdio);
     close_fds_but(ch->sock, -1);
     for (size_t i = 0; i < s->nrlimits; i++) {
         const struct ulimit *u = &s->rlimits[i];
