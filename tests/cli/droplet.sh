@@ -73,7 +73,7 @@ test_debian_droplet_ssh_with_the_build_key_only_published_port_clean_poweroff() 
     droplet_state "$d"
     # whatever fails below, QEMU does not outlive the test
     trap 'droplet_alive && kill "$QEMU_PID"' EXIT
-    st=$(droplet_wait_healthy "$d" 300) || { say "serial: $(tail -n 20 "$d/serial.log")"; return 1; }
+    st=$(droplet_wait_healthy "$d" 300) || { say "console: $(droplet_console "$d")"; return 1; }
     assert_in "$st" "import               exited"
     assert_in "$st" "exited with status 0"
     assert_in "$st" "gateway              running    healthy"

@@ -96,6 +96,17 @@ tar -C "$root" -xpf "$tarball" --numeric-owner
 install -D -m 0755 "$TOP/$BUILD/rtinit" "$root/usr/sbin/rtinit"
 install -D -m 0755 "$TOP/$BUILD/rtctl" "$root/usr/sbin/rtctl"
 rm -f "$root/sbin/init" && ln -s /usr/sbin/rtinit "$root/sbin/init"
+# rtinit was linked here, against this machine's libraries: the root's
+# must satisfy it, or the kernel's first exec fails (ld.so exits 127) and
+# the droplet panics at boot with nothing on the console to say why.
+# ldd in the root (ld.so --list) needs no /proc and runs nothing of ours.
+for f in rtinit rtctl; do
+    if ! linked=$(chroot "$root" /usr/bin/ldd "/usr/sbin/$f" 2>&1) || grep -q 'not found' <<<"$linked"; then
+        echo "droplet: $BUILD/$f cannot run in the Debian root (its libraries there):" >&2
+        printf '%s\n' "$linked" | grep -v '=> /' >&2
+        exit 1
+    fi
+done
 
 # 3. the host kernel's modules that [droplet] modules names, with what
 # they depend on (the same kernel boots: /boot's, tests/vm/lib.sh)

@@ -46,6 +46,15 @@ droplet_wait_healthy() {
     return 1
 }
 
+# droplet_console OUT: what to read first when a boot went wrong: the
+# lines of the serial console from the initramfs's hand-over, rtinit's own,
+# errors, and the panic's reason, without the stack dump that follows it.
+droplet_console() {
+    tr -d '\r' <"$1/serial.log" |
+        grep -E -i 'Run /|run-init|/sbin/init|rtinit|error|not found|cannot|failed|panic|Attempted to kill|exitcode' |
+        grep -v -E '^\[ *[0-9.]+\] +(\?|[A-Z0-9]{2,3}:|Code:|Call Trace|<)' | head -n 40
+}
+
 droplet_free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
