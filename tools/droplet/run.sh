@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/droplet/run.sh [OUT] - boot the demo droplet that build.sh made in
 # OUT (default build/droplet) under QEMU, in the background, and return:
-# Debian's kernel and initrd from /boot, rtinit as PID 1 (root=LABEL=rtroot),
+# Debian's kernel and initrd from /boot, rtinit as PID 1 (root=/dev/vda),
 # OUT/vol.img as the block volume, the serial console in OUT/serial.log.
 # QEMU's user-mode network forwards two free ports of the host's loopback:
 # one to the droplet's SSH (22), one to the stack's first published port.
@@ -28,12 +28,16 @@ ssh_port=${RT_DROPLET_SSH_PORT:-$(droplet_free_port)}
 http_port=${RT_DROPLET_HTTP_PORT:-$(droplet_free_port)}
 rm -f "$OUT/state" "$OUT/qemu.pid" "$OUT/serial.log" "$OUT/monitor.sock"
 started=$EPOCHREALTIME
+# root=/dev/vda, not LABEL=rtroot: a label is found by the initrd's udev
+# and blkid, which an initrd made on a machine without udev lacks, and
+# then it gives up on the root and panics; the root disk is always QEMU's
+# first drive. (rtinit finds the volume's label itself, with libblkid.)
 # -no-reboot: a reboot (rtinit's answer to Ctrl-Alt-Del) ends QEMU as a
 # poweroff does, so that either leaves the disks closed and clean
 qemu-system-x86_64 -accel tcg -m "${RT_DROPLET_MEM:-2048}" -smp "${RT_DROPLET_CPUS:-2}" \
     -display none -no-reboot -daemonize -pidfile "$OUT/qemu.pid" \
     -kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
-    -append "root=LABEL=rtroot rw console=ttyS0 ${RT_DROPLET_CMDLINE:-quiet} panic=-1" \
+    -append "root=/dev/vda rw console=ttyS0 ${RT_DROPLET_CMDLINE:-quiet} panic=-1" \
     -drive "file=$OUT/root.img,format=raw,if=virtio" -drive "file=$OUT/vol.img,format=raw,if=virtio" \
     -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$ssh_port-:22,hostfwd=tcp:127.0.0.1:$http_port-:$GUEST_PORT" \
     -serial "file:$OUT/serial.log" -monitor "unix:$OUT/monitor.sock,server,nowait"
