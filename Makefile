@@ -59,7 +59,7 @@ RTINIT_OBJ:= $(call obj,$(RTINIT_SRC))
 # the unit tests link the supervisor's pure decisions too (init/decide.c)
 UNIT_OBJ  := $(call obj,$(UNIT_SRC)) $(call obj,init/decide.c)
 
-.PHONY: all check asan fuzz deps demo demo-stop droplet demo-images install clean unit bench
+.PHONY: all check check-qemu asan fuzz deps demo demo-stop droplet demo-images install clean unit bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rtinit $(BUILD)/rtctl
@@ -109,6 +109,11 @@ $(BUILD)/netbench: $(call obj,bench/netbench.c) $(BUILD)/librt.a
 check: all unit
 	@if [ "$(CHECK_ASAN)" = 1 ]; then $(MAKE) --no-print-directory asan >/dev/null; fi
 	@BUILD=$(BUILD) CHECK_ASAN=$(CHECK_ASAN) FUZZ=$(FUZZ) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run
+
+# The real stack in the droplet under QEMU (tests/qemu/stack.sh): part of
+# `make check`, and alone here.
+check-qemu: all
+	@BUILD=$(BUILD) bash tests/qemu/stack.sh
 
 asan:
 	$(MAKE) BUILD=build/asan CC=gcc \

@@ -271,8 +271,9 @@ void lc_exited(struct sup *s, struct svc *v, int status)
         }
     }
     f.ran = v->has_ctr && !v->start_failed;
+    uint64_t ooms = 0;
     if (v->has_ctr) {
-        uint64_t ooms = v->c.has_cgroup ? cg_oom_kills(&v->c.cg) : 0;
+        ooms = v->c.has_cgroup ? cg_oom_kills(&v->c.cg) : 0;
         if (ooms)
             say(s, LOG_ERR, "%s: the kernel's OOM killer ended %llu process%s (memory limit reached)", v->name,
                 (unsigned long long)ooms, ooms == 1 ? "" : "es");
@@ -285,7 +286,11 @@ void lc_exited(struct sup *s, struct svc *v, int status)
         v->has_ctr = false;
     }
     char what[64], note[sizeof(v->note)];
-    if (f.ran)
+    /* A SIGKILL with an OOM kill counted in its cgroup: the status says
+     * who sent it, so the operator looks at memory_max, not for a killer. */
+    if (f.ran && ooms && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        snprintf(what, sizeof(what), "was killed by the OOM killer (memory_max)");
+    else if (f.ran)
         describe(status, what, sizeof(what));
     else
         snprintf(what, sizeof(what), "could not start");

@@ -83,10 +83,13 @@ static void loopback_up(const struct logger *lg)
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct ifreq ifr = {0};
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ||
-        (!(ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) < 0)))
+    /* Said once: after the re-exec into the sealed copy (rtinit.c) lo is
+     * up already, and so is said nothing about. */
+    bool was_up = false;
+    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 || (!(was_up = ifr.ifr_flags & IFF_UP) &&
+                                                      (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) < 0)))
         log_msg(lg, LOG_ERR, "bringing up lo: %s; nothing on 127.0.0.1 can be reached", strerror(errno));
-    else
+    else if (!was_up)
         log_msg(lg, LOG_INFO, "lo is up (127.0.0.1)");
     if (s >= 0)
         close(s);

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <time.h>
 
 #include "../images/defaults.h"
 #include "../lib/check.h"
@@ -211,6 +212,12 @@ int main(int argc, char **argv)
     struct rt_err serr;
     if (ctr_seal_self(argv, &serr) < 0)
         log_msg(&lg, LOG_ERR, "%s; exec health checks will be refused", serr.msg);
+    /* When the kernel's hand-over came (the initrd's time is before it),
+     * for the boot's timeline (tools/droplet/timeline.sh). */
+    struct timespec up;
+    if (pid1 && clock_gettime(CLOCK_BOOTTIME, &up) == 0)
+        log_msg(&lg, LOG_INFO, "PID 1 (rtinit %s), %ld.%02ld s after the kernel started", RT_VERSION, (long)up.tv_sec,
+                up.tv_nsec / 10000000);
     const char *conf_dir = NULL, *root = NULL;
     bool check = false;
     static const struct option opts[] = {

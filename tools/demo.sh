@@ -48,34 +48,8 @@ echo "== ssh root@127.0.0.1 -p $SSH_PORT rtctl status"
 printf '%s\n' "$status"
 
 echo
-echo "== boot timeline (seconds since QEMU started; guest times from /proc/uptime and rtinit.log)"
-t_ssh0=$EPOCHREALTIME
-# shellcheck disable=SC2016 # expanded on the droplet
-guest=$(droplet_ssh "$OUT" 'cat /proc/uptime; date +%s.%N; getconf CLK_TCK; cut -d" " -f22 /proc/1/stat; dir=$(sed -n "s/^dir *= *//p" /etc/rt/conf.d/droplet.conf); grep -E " (supervising|[a-z0-9_-]+ is healthy|[a-z0-9_-]+ exited with status 0|[a-z0-9_-]+: started|block volume|uplink)" "${dir:-/var/log/rt}/rtinit.log"')
-t_ssh1=$EPOCHREALTIME
-GUEST=$guest python3 - "$STARTED" "$t_ssh0" "$t_ssh1" "$t_healthy" <<'PY'
-import datetime, os, sys
-started, s0, s1, healthy = map(float, sys.argv[1:5])
-lines = os.environ["GUEST"].splitlines()
-uptime = float(lines[0].split()[0]); now = float(lines[1]); hz = int(lines[2]); pid1 = int(lines[3]) / hz
-# the kernel's start on the host's clock: half-way through the SSH call, less the uptime
-kernel = (s0 + s1) / 2 - uptime - started
-boot_wall = now - uptime          # the kernel's start on the guest's clock
-def row(t, what): print(f"{t:7.1f}  {what}")
-row(0, "QEMU started")
-row(kernel, "kernel started")
-row(kernel + pid1, "initrd started (PID 1, which execs rtinit once the root is mounted)")
-for l in lines[4:]:
-    ts, _, msg = l.partition(" ")
-    try:
-        t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
-    except ValueError:
-        continue
-    if t < boot_wall:  # the volume keeps earlier boots' lines
-        continue
-    row(kernel + t - boot_wall, msg.removeprefix("rtinit: "))
-row(healthy - started, "every service healthy, as seen from the host over SSH")
-PY
+echo "== boot timeline (seconds since QEMU started; guest times from /proc/uptime, the console and rtinit.log)"
+bash tools/droplet/timeline.sh "$OUT" "$t_healthy"
 
 echo
 echo "== requests through the gateway's published port (127.0.0.1:$HTTP_PORT -> the droplet's $GUEST_PORT)"

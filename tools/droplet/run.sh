@@ -26,6 +26,17 @@ fi
 source "$OUT/droplet.env"
 ssh_port=${RT_DROPLET_SSH_PORT:-$(droplet_free_port)}
 http_port=${RT_DROPLET_HTTP_PORT:-$(droplet_free_port)}
+# RT_DROPLET_EXTRA_PORTS="6379 5672": more of the droplet's ports, each
+# forwarded from a free port of the host's loopback (as EXTRA_PORTS in
+# OUT/state, GUEST:HOST ...), for tests that check they do NOT answer
+extra=() extra_state=()
+for p in ${RT_DROPLET_EXTRA_PORTS:-}; do
+    h=$(droplet_free_port)
+    extra+=("hostfwd=tcp:127.0.0.1:$h-:$p")
+    extra_state+=("$p:$h")
+done
+nic="user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$ssh_port-:22,hostfwd=tcp:127.0.0.1:$http_port-:$GUEST_PORT"
+[ ${#extra[@]} -eq 0 ] || nic+=$(printf ',%s' "${extra[@]}")
 rm -f "$OUT/state" "$OUT/qemu.pid" "$OUT/serial.log" "$OUT/monitor.sock"
 started=$EPOCHREALTIME
 # root=/dev/vda, not LABEL=rtroot: a label is found by the initrd's udev
@@ -39,7 +50,7 @@ qemu-system-x86_64 -accel tcg -m "${RT_DROPLET_MEM:-2048}" -smp "${RT_DROPLET_CP
     -kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
     -append "root=/dev/vda rw console=ttyS0 ${RT_DROPLET_CMDLINE:-quiet} panic=-1" \
     -drive "file=$OUT/root.img,format=raw,if=virtio" -drive "file=$OUT/vol.img,format=raw,if=virtio" \
-    -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$ssh_port-:22,hostfwd=tcp:127.0.0.1:$http_port-:$GUEST_PORT" \
+    -nic "$nic" \
     -serial "file:$OUT/serial.log" -monitor "unix:$OUT/monitor.sock,server,nowait"
 cat >"$OUT/state" <<STATE
 QEMU_PID=$(cat "$OUT/qemu.pid")
@@ -47,5 +58,6 @@ SSH_PORT=$ssh_port
 HTTP_PORT=$http_port
 GUEST_PORT=$GUEST_PORT
 STARTED=$started
+EXTRA_PORTS="${extra_state[*]}"
 STATE
 echo "droplet: booting (QEMU pid $(cat "$OUT/qemu.pid")); ssh on 127.0.0.1:$ssh_port, port $GUEST_PORT on 127.0.0.1:$http_port; console in $OUT/serial.log"
