@@ -389,6 +389,39 @@ command = true"
     assert_rc 1 && assert_in "$err" "rtinit is not running"
 }
 
+# rtctl poweroff, reboot and halt end the machine only when rtinit is its
+# PID 1 (tests/cli/droplet.sh); here, a plain supervisor, they are refused
+# saying so, and nothing stops. Like every request, root only.
+test_poweroff_reboot_and_halt_are_refused_when_rtinit_is_not_pid_1() {
+    stack db "command = sh -c '$LOOP'" \
+        app "depends_on = db:started
+command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state app running
+    local db app v
+    db=$(field db 4) app=$(field app 4)
+    for v in poweroff reboot halt; do
+        run "$RTCTL" --root "$PWD/root" $v
+        assert_rc 1
+        [ -z "$out" ] || { say "printed: $out"; return 1; }
+        assert_in "$err" "rtctl: error: rtinit is not PID 1 here (pid $bgpid): $v would only stop its services, not the machine; stop them with rtctl stop SERVICE..., or stop rtinit with kill -TERM $bgpid"
+    done
+    run setpriv --reuid 65534 --regid 65534 --clear-groups "$RTCTL" --root "$PWD/root" poweroff
+    assert_rc 1
+    assert_in "$err" "control.sock: Permission denied" # the socket's mode 0600, before SO_PEERCRED
+    run "$RTCTL" --root "$PWD/root" poweroff now
+    assert_rc 2
+    assert_in "$err" "unexpected argument 'now'"
+    # nothing was stopped, nothing restarted, rtinit still answers
+    sleep 0.5
+    [ "$(field db 2) $(field app 2)" = "running running" ] && [ "$(field db 4)" = "$db" ] && [ "$(field app 4)" = "$app" ] ||
+        { say "$("$RTCTL" --root "$PWD/root" status)"; return 1; }
+    kill -0 "$bgpid"
+    ! grep -q "stopping" out.txt || { say "$(cat out.txt)"; return 1; }
+    bg_stop
+    assert_in "$out" "stopping every service (SIGTERM)"
+}
+
 test_reload_restarts_what_changed_starts_new_stops_removed_and_leaves_the_rest() {
     stack keep "command = sh -c '$LOOP'" \
         change "environment = V=1
