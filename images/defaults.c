@@ -54,6 +54,7 @@ void image_defaults_from_config(struct arena *a, const struct image_config *cfg,
     out->hc.interval_ms = cfg->hc.interval_ms ? cfg->hc.interval_ms : 30000;
     out->hc.timeout_ms = cfg->hc.timeout_ms ? cfg->hc.timeout_ms : 30000;
     out->hc.start_period_ms = cfg->hc.start_period_ms;
+    out->hc.start_interval_ms = cfg->hc.start_interval_ms ? cfg->hc.start_interval_ms : 5000;
     out->hc.retries = cfg->hc.retries ? cfg->hc.retries : 3;
 }
 

@@ -312,7 +312,8 @@ static int parse_healthcheck(struct jctx *c, json_t *hc, struct image_config *ou
         out->hc.retries = (unsigned)json_integer_value(r);
     }
     return ns_field(c, hc, "Interval", &out->hc.interval_ms) < 0 || ns_field(c, hc, "Timeout", &out->hc.timeout_ms) < 0 ||
-                   ns_field(c, hc, "StartPeriod", &out->hc.start_period_ms) < 0
+                   ns_field(c, hc, "StartPeriod", &out->hc.start_period_ms) < 0 ||
+                   ns_field(c, hc, "StartInterval", &out->hc.start_interval_ms) < 0
                ? -1
                : 0;
 }

@@ -63,7 +63,7 @@ struct image_config {
         enum image_hc_kind kind;
         char **argv;                 /* CMD: the command; CMD-SHELL: one shell string */
         size_t argc;
-        uint64_t interval_ms, timeout_ms, start_period_ms; /* 0 = not set */
+        uint64_t interval_ms, timeout_ms, start_period_ms, start_interval_ms; /* 0 = not set */
         unsigned retries;            /* 0 = not set */
     } hc;
     struct digest *diff_ids;

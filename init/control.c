@@ -18,10 +18,15 @@
  *   reload dry-run          say what a reload would do; change nothing
  *   confd                   "ok: changed" when conf.d on disk differs from
  *                           what runs (since the last load), else
- *                           "ok: unchanged" (rtctl status) */
+ *                           "ok: unchanged" (rtctl status)
+ *   poweroff, reboot, halt  as PID 1: what SIGTERM, SIGINT and SIGUSR1 do
+ *                           (every service stopped, dependents first, the
+ *                           volume unmounted, reboot(2)), answered first;
+ *                           refused when rtinit is not PID 1 */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +300,48 @@ static char *act(struct sup *s, const char *verb, const char *name)
     return strfmt("ok: starting %s", name);
 }
 
+/* ---------- rtctl poweroff / reboot / halt ---------- */
+
+/* Each request as the signal PID 1 takes for it (rtinit.c's end_for). */
+static const struct {
+    const char *verb, *doing;
+    int sig;
+} ends[] = {
+    {"poweroff", "powering off", SIGTERM},
+    {"reboot", "rebooting", SIGINT},
+    {"halt", "halting", SIGUSR1},
+};
+
+static int end_index(int sig)
+{
+    return sig == SIGINT || sig == SIGUSR2 ? 1 : sig == SIGUSR1 ? 2 : 0;
+}
+
+/* The same path as the signal: the loop stops every service, then
+ * supervise() returns it to rtinit.c, which ends the machine (pid1.c).
+ * The answer goes before any of that happens, so that rtctl can say it
+ * and exit, over SSH too. Not PID 1: rtinit is a supervisor on a host
+ * that has its own init, and the end would only be rtinit's (never the
+ * host's reboot(2)); refused, saying what does what. */
+static char *power(struct sup *s, size_t k)
+{
+    if (!s->pid1) {
+        pid_t me = getpid();
+        return strfmt("error: rtinit is not PID 1 here (pid %d): %s would only stop its services, not the machine; "
+                      "stop them with rtctl stop SERVICE..., or stop rtinit with kill -TERM %d",
+                      (int)me, ends[k].verb, (int)me);
+    }
+    if (s->shutdown) {
+        int now = end_index(s->end);
+        return (size_t)now == k ? strfmt("ok: already %s", ends[k].doing)
+                                : strfmt("error: rtinit is already shutting down for a %s", ends[now].verb);
+    }
+    char by[32];
+    snprintf(by, sizeof(by), "rtctl %s", ends[k].verb);
+    sup_shutdown(s, ends[k].sig, by);
+    return strfmt("ok: %s", ends[k].doing);
+}
+
 void control_request(struct sup *s, int c)
 {
     char req[256];
@@ -328,12 +375,17 @@ void control_request(struct sup *s, int c)
                 text = strfmt("%s %s", r == 0 ? "ok:" : "error:", msg ? msg : "out of memory");
                 free(msg);
             }
+        } else if (!arg && (!strcmp(req, "poweroff") || !strcmp(req, "reboot") || !strcmp(req, "halt"))) {
+            size_t k = 0;
+            while (strcmp(ends[k].verb, req))
+                k++;
+            text = power(s, k);
         } else if (!strcmp(req, "confd") && !arg) {
             int r = confd_changed(s);
             text = r < 0 ? strdup("error: out of memory") : strdup(r ? "ok: changed" : "ok: unchanged");
         } else {
             text = strdup("error: unknown request (known: status, health NAME, stop NAME, start NAME, restart NAME, "
-                          "reload, reload dry-run, confd)");
+                          "reload, reload dry-run, confd, poweroff, reboot, halt)");
         }
         if (text && send(c, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
             say(s, LOG_WARN, "control socket: the answer to '%s' was not sent: %s", req, strerror(errno));

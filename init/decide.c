@@ -135,3 +135,13 @@ enum health_event health_verdict(const struct health_rule *r, enum health_state 
     *state = HEALTH_UNHEALTHY;
     return HE_UNHEALTHY;
 }
+
+uint64_t health_next_ms(const struct health_rule *r, enum health_state state, uint64_t since, uint64_t now)
+{
+    uint64_t step = r->interval_ms;
+    /* 0: not set (the conf never leaves it so; be safe from a busy loop) */
+    if (state == HEALTH_STARTING && now < since + r->start_period_ms && r->start_interval_ms &&
+        r->start_interval_ms < step)
+        step = r->start_interval_ms;
+    return now + step;
+}

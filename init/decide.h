@@ -95,6 +95,8 @@ enum health_event { HE_NONE, HE_HEALTHY, HE_UNHEALTHY };
 struct health_rule {
     unsigned retries;
     uint64_t start_period_ms;
+    uint64_t interval_ms;
+    uint64_t start_interval_ms;    /* during the start period (capped at interval_ms) */
 };
 
 /* A probe found ok (or not) at now, for a service started at since:
@@ -102,5 +104,14 @@ struct health_rule {
  * changed (HE_NONE: nothing to act on). */
 enum health_event health_verdict(const struct health_rule *r, enum health_state *state, unsigned *fails,
                                  uint64_t since, uint64_t now, bool ok);
+
+/* When the next probe runs, for a service started at since whose last
+ * probe ended at now (at its start: now == since) and whose health is now
+ * state. Docker's start_interval: while the service has never been
+ * healthy and its start period lasts, every start_interval (never longer
+ * than interval), so that each link of a depends_on chain is seen healthy
+ * soon after it is, not up to an interval later; otherwise, and with no
+ * start period, every interval. */
+uint64_t health_next_ms(const struct health_rule *r, enum health_state state, uint64_t since, uint64_t now);
 
 #endif

@@ -18,6 +18,14 @@
 
 #include "../lib/value.h"
 
+static struct health_rule rule_of(const struct healthcheck *hc)
+{
+    return (struct health_rule){.retries = hc->retries,
+                                .start_period_ms = hc->start_period_ms,
+                                .interval_ms = hc->interval_ms,
+                                .start_interval_ms = hc->start_interval_ms};
+}
+
 /* Everything but the results, which outlive a restart (they say why the
  * last run was stopped as unhealthy). */
 void health_init(struct health *h, const struct healthcheck *hc, char *const *exec_argv, uint64_t now)
@@ -27,7 +35,12 @@ void health_init(struct health *h, const struct healthcheck *hc, char *const *ex
     h->exec_argv = exec_argv;
     h->state = hc ? HEALTH_STARTING : HEALTH_NONE;
     h->since = now;
-    h->next = hc ? now + hc->interval_ms : UINT64_MAX;
+    if (hc) {
+        struct health_rule rule = rule_of(hc);
+        h->next = health_next_ms(&rule, h->state, now, now);
+    } else {
+        h->next = UINT64_MAX;
+    }
     h->fd = -1;
     h->outfd = -1;
     h->exec.pid = -1;
@@ -95,7 +108,6 @@ static enum health_event finish(struct health *h, bool ok, const char *why, uint
         health_on_output(h);
     close_output(h);
     h->busy = false;
-    h->next = now + h->hc->interval_ms;
     snprintf(h->last, sizeof(h->last), "%s", why);
     struct health_result *r = &h->hist[h->nhist++ % HEALTH_KEEP];
     r->at = h->began_wall;
@@ -105,8 +117,11 @@ static enum health_event finish(struct health *h, bool ok, const char *why, uint
     snprintf(r->summary, sizeof(r->summary), "%s", why);
     r->outlen = h->outlen;
     memcpy(r->out, h->out, h->outlen);
-    struct health_rule rule = {.retries = h->hc->retries, .start_period_ms = h->hc->start_period_ms};
-    return health_verdict(&rule, &h->state, &h->fails, h->since, now, ok);
+    struct health_rule rule = rule_of(h->hc);
+    enum health_event ev = health_verdict(&rule, &h->state, &h->fails, h->since, now, ok);
+    /* after the verdict: a service just found healthy goes to interval */
+    h->next = health_next_ms(&rule, h->state, h->since, now);
+    return ev;
 }
 
 /* A socket in the container's network namespace. */

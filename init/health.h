@@ -9,8 +9,10 @@
  * like any child. Docker's meaning of the
  * settings: a probe every `interval`, failed after `timeout`; `retries`
  * failures in a row make the service unhealthy; failures within
- * `start_period` do not count while it has never been healthy. The first
- * probe runs one `interval` after the start.
+ * `start_period` do not count while it has never been healthy, and in
+ * that time probes run every `start_interval` (5s, at most `interval`;
+ * health_next_ms). Without a start period the first probe runs one
+ * `interval` after the start.
  *
  * The last HEALTH_KEEP results are kept, each with its time, duration,
  * exit status or HTTP code, and up to HEALTH_OUT bytes of what the check

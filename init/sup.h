@@ -89,6 +89,10 @@ struct sup {
     unsigned long epoll_errors; /* epoll_wait failures (said every 600th) */
     int ownns, devnull;         /* our network namespace; /dev/null for probes */
     bool shutdown;
+    int end;                    /* once every service is down, what PID 1 does: the signal that asked
+                                   (SIGTERM poweroff, SIGINT or SIGUSR2 reboot, SIGUSR1 halt), or rtctl's
+                                   request as that signal; supervise() hands it to rtinit.c */
+    bool pid1;                  /* we are PID 1: the end is the machine's (pid1.c), not only ours */
     struct logw lw;             /* the log writer */
     struct logq ownq;           /* rtinit's own lines */
     struct logq **qs;           /* ownq, then each service's queue: what the writer is fed from */
@@ -151,6 +155,10 @@ void probes_end(struct sup *s, struct svc *v);
 void probes_run(struct sup *s);                         /* due ones start, slow ones time out */
 void probes_on_fd(struct sup *s, struct svc *v);        /* EV_PROBE */
 void probes_on_output(struct sup *s, struct svc *v);    /* EV_PROBEOUT: an exec check's output */
+
+/* Stop every service, dependents first, then end as sig says (see end
+ * above); by names who asked, for the log. The first request wins. */
+void sup_shutdown(struct sup *s, int sig, const char *by);
 
 /* A service's entry: set up for ps (a new one), or freed. */
 int svc_init(struct sup *s, struct svc *v, const struct plan_svc *ps);

@@ -385,11 +385,21 @@ bool sup_load_secrets(struct sup *s, const struct conf *c, struct arena *a, stru
 
 /* ---------- the loop ---------- */
 
+void sup_shutdown(struct sup *s, int sig, const char *by)
+{
+    if (s->shutdown)
+        return;
+    say(s, LOG_INFO, "stopping every service (%s)", by);
+    s->end = sig;
+    s->shutdown = true;
+}
+
 int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t nskipped, const struct rt_paths *paths,
               const struct logger *lg, int *end)
 {
     *end = SIGTERM;
-    struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ctl = -1};
+    struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ctl = -1, .end = SIGTERM};
+    s.pid1 = getpid() == 1;
     s.skipped = skipped; /* the caller's; a reload that succeeds forgets them */
     s.nskipped = nskipped;
     s.lw.pid = -1;
@@ -402,7 +412,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
         log_msg(lg, LOG_ERR, "out of memory");
         return 1;
     }
-    if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    if (!s.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
         log_msg(lg, LOG_WARN, "cannot become a child subreaper: %s", strerror(errno));
     sigset_t set;
     sigemptyset(&set);
@@ -489,12 +499,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
                     else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGUSR1 ||
                              si.ssi_signo == SIGUSR2) {
                         char sn[32];
-                        if (!s.shutdown) {
-                            say(&s, LOG_INFO, "stopping every service (%s)",
-                                signal_name((int)si.ssi_signo, sn, sizeof(sn)));
-                            *end = (int)si.ssi_signo;
-                        }
-                        s.shutdown = true;
+                        sup_shutdown(&s, (int)si.ssi_signo, signal_name((int)si.ssi_signo, sn, sizeof(sn)));
                     } else if (si.ssi_signo == SIGHUP && !s.shutdown) {
                         char *msg = NULL;
                         say(&s, LOG_INFO, "SIGHUP: reloading %s", s.p->conf->dir);
@@ -528,6 +533,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
         }
     }
     say(&s, LOG_INFO, "every service is stopped");
+    *end = s.end;
     /* A host service's cgroup outlives its process: what kill_mode =
      * process kept there (sshd's sessions), or what a stop killed and
      * that had not quite gone. rtinit leaves none behind. */

@@ -1578,6 +1578,11 @@ static void k_hc_start_period(struct pctx *p, const char *v)
     hc_duration(p, v, &p->svc->hc.start_period_ms, 0);
 }
 
+static void k_hc_start_interval(struct pctx *p, const char *v)
+{
+    hc_duration(p, v, &p->svc->hc.start_interval_ms, 100); /* interval's floor: a probe is work for PID 1 */
+}
+
 static void k_hc_retries(struct pctx *p, const char *v)
 {
     long long n;
@@ -1654,6 +1659,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_HC_TIMEOUT] = {"timeout", SEC_HEALTHCHECK, 0, k_hc_timeout},
     [K_HC_RETRIES] = {"retries", SEC_HEALTHCHECK, 0, k_hc_retries},
     [K_HC_START_PERIOD] = {"start_period", SEC_HEALTHCHECK, 0, k_hc_start_period},
+    [K_HC_START_INTERVAL] = {"start_interval", SEC_HEALTHCHECK, 0, k_hc_start_interval},
 };
 
 static const char *const section_names[SEC_COUNT] = {
@@ -2213,6 +2219,7 @@ static struct svc_conf *svc_new(struct conf *c, const char *file, const char *na
     s->hc.interval_ms = 30000; /* docker's defaults */
     s->hc.timeout_ms = 30000;
     s->hc.retries = 3;
+    s->hc.start_interval_ms = 5000;
     return s;
 }
 
@@ -2309,6 +2316,17 @@ int conf_parse_service(struct conf *c, const char *file, const char *name, const
         diag_warn(&c->diags, t ? s->set[K_HC_TIMEOUT] : s->set[K_HC_INTERVAL], t ? "timeout" : "interval",
                   "the timeout (%s) is longer than the interval (%s), so checks can overlap%s", tb, ib,
                   t ? "" : "; the timeout defaults to 30s, set it too");
+    }
+    if (s->hc.kind != HC_NONE && s->set[K_HC_START_INTERVAL].line && !s->hc.start_period_ms)
+        diag_warn(&c->diags, s->set[K_HC_START_INTERVAL], "start_interval",
+                  "applies only within start_period, which is not set: checks run every interval");
+    else if (s->hc.kind != HC_NONE && s->set[K_HC_START_INTERVAL].line && s->hc.start_interval_ms > s->hc.interval_ms) {
+        char sb[32], ib[32];
+        format_duration_buf(sb, sizeof(sb), s->hc.start_interval_ms);
+        format_duration_buf(ib, sizeof(ib), s->hc.interval_ms);
+        diag_warn(&c->diags, s->set[K_HC_START_INTERVAL], "start_interval",
+                  "%s is longer than the interval (%s), so checks run every %s in the start period too", sb, ib,
+                  ib);
     }
     if (s->restart_backoff_max_ms < s->restart_backoff_ms) {
         char a[32], b[32];

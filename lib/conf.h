@@ -33,7 +33,7 @@ enum conf_key {
     K_STOP_TIMEOUT, K_KILL_MODE, K_MEMORY_MAX, K_CPUS, K_PIDS_MAX, K_IO_WEIGHT, K_ULIMITS,
     /* NAME.conf [healthcheck] */
     K_HC_HTTP, K_HC_TCP, K_HC_EXEC, K_HC_INTERVAL, K_HC_TIMEOUT, K_HC_RETRIES,
-    K_HC_START_PERIOD,
+    K_HC_START_PERIOD, K_HC_START_INTERVAL,
     K_COUNT
 };
 
@@ -127,6 +127,7 @@ struct healthcheck {
     const char *path;                /* http: request path, "/" by default */
     struct argv exec;                /* exec */
     uint64_t interval_ms, timeout_ms, start_period_ms;
+    uint64_t start_interval_ms;      /* within start_period while never healthy; capped at interval_ms */
     unsigned retries;
     struct src at;                   /* the [healthcheck] line */
 };

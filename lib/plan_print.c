@@ -373,6 +373,7 @@ static void print_tail(const struct plan_svc *ps, FILE *f)
     kv_dur(f, "timeout", hc->timeout_ms);
     fprintf(f, "retries = %u\n", hc->retries);
     kv_dur(f, "start_period", hc->start_period_ms);
+    kv_dur(f, "start_interval", hc->start_interval_ms);
 }
 
 void plan_print(const struct plan *p, FILE *f)

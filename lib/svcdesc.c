@@ -15,14 +15,14 @@ _Static_assert(sizeof(struct ctr_mount) == 56, "struct ctr_mount changed: descri
 _Static_assert(sizeof(struct ctr_device) == 24, "struct ctr_device changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct ulimit) == 40, "struct ulimit changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct cg_limits) == 32, "struct cg_limits changed: describe the new field in svcdesc_build");
-_Static_assert(sizeof(struct healthcheck) == 112, "struct healthcheck changed: describe the new field in svcdesc_build");
+_Static_assert(sizeof(struct healthcheck) == 120, "struct healthcheck changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct port_map) == 32, "struct port_map changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct dep) == 32, "struct dep changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct plan_svc) == 104, "struct plan_svc changed: describe the new field in svcdesc_build");
 /* svc_conf without set[], which grows with every key of the language: a
  * key reaches a container through ctr_spec (svcspec_build), or is a policy
  * field described here. */
-_Static_assert(sizeof(struct svc_conf) - sizeof(((struct svc_conf *)0)->set) == 544,
+_Static_assert(sizeof(struct svc_conf) - sizeof(((struct svc_conf *)0)->set) == 552,
                "struct svc_conf changed: describe the new field in svcdesc_build (or in ctr_spec)");
 #endif
 
@@ -204,6 +204,7 @@ static void describe_hc(FILE *f, const struct healthcheck *hc, char *const *argv
     num(f, hc->interval_ms);
     num(f, hc->timeout_ms);
     num(f, hc->start_period_ms);
+    num(f, hc->start_interval_ms);
     num(f, hc->retries);
     fputc('\n', f);
     if (hc->kind != HC_EXEC)

@@ -37,6 +37,9 @@ static const struct command {
     {"restart", cmd_restart, "restart services"},
     {"health", cmd_health, "a service's last health checks, with what they printed"},
     {"reload", cmd_reload, "read conf.d again: restart what changed, start what is new, stop what is gone"},
+    {"poweroff", cmd_poweroff, "stop every service and power the droplet off (rtinit as PID 1 only)"},
+    {"reboot", cmd_reboot, "stop every service and reboot the droplet (rtinit as PID 1 only)"},
+    {"halt", cmd_halt, "stop every service and halt the droplet, not powering it off (PID 1 only)"},
 };
 
 static void usage(FILE *out)

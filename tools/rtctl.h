@@ -32,6 +32,9 @@ int cmd_start(struct rtctl *ctl, int argc, char **argv);
 int cmd_restart(struct rtctl *ctl, int argc, char **argv);
 int cmd_health(struct rtctl *ctl, int argc, char **argv);
 int cmd_reload(struct rtctl *ctl, int argc, char **argv);
+int cmd_poweroff(struct rtctl *ctl, int argc, char **argv);
+int cmd_reboot(struct rtctl *ctl, int argc, char **argv);
+int cmd_halt(struct rtctl *ctl, int argc, char **argv);
 int cmd_logs(struct rtctl *ctl, int argc, char **argv);
 
 #endif

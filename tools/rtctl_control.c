@@ -1,8 +1,10 @@
-/* rtctl status, stop, start, restart, reload: requests to rtinit over its
- * control socket (init/control.c). rtinit answers at once and never
- * waits; stop, start and restart then follow the service's state here
- * until it has changed, as docker's commands do. reload --dry-run asks
- * what a reload would do. */
+/* rtctl status, stop, start, restart, reload, poweroff, reboot, halt:
+ * requests to rtinit over its control socket (init/control.c). rtinit
+ * answers at once and never waits; stop, start and restart then follow
+ * the service's state here until it has changed, as docker's commands do.
+ * reload --dry-run asks what a reload would do. poweroff, reboot and halt
+ * return once rtinit (PID 1) has taken the request: the services stop and
+ * the machine goes down after. */
 #include <errno.h>
 #include <jansson.h>
 #include <getopt.h>
@@ -24,6 +26,9 @@ static const char usage_stop[] = "rtctl stop [-t SECONDS] SERVICE...";
 static const char usage_start[] = "rtctl start [-t SECONDS] SERVICE...";
 static const char usage_restart[] = "rtctl restart [-t SECONDS] SERVICE...";
 static const char usage_reload[] = "rtctl reload [--dry-run]";
+static const char usage_poweroff[] = "rtctl poweroff";
+static const char usage_reboot[] = "rtctl reboot";
+static const char usage_halt[] = "rtctl halt";
 
 /* Send one request to rtinit and read its one answer (malloc'd); an
  * error answer is said (unless quiet) and gives NULL. */
@@ -328,6 +333,48 @@ int cmd_reload(struct rtctl *ctl, int argc, char **argv)
     printf("%s\n", startswith(ans, "ok: ") ? ans + 4 : ans);
     free(ans);
     return EXIT_OK;
+}
+
+/* ---------- poweroff, reboot, halt ---------- */
+
+/* rtinit says "powering off" (or why not: it is not PID 1, or is already
+ * going down for another end) before it stops anything; that is printed,
+ * and rtctl is done. The stop itself takes as long as the services do
+ * (stop_timeout each at most); the machine's console and rtinit.log
+ * follow it. */
+static int power_verb(struct rtctl *ctl, int argc, char **argv, const char *verb, const char *usage_line)
+{
+    int i = rtctl_getopt(ctl, argc, argv, "", NULL, NULL, NULL, usage_line);
+    if (i < 0)
+        return EXIT_USAGE;
+    if (i < argc) {
+        log_msg(&ctl->log, LOG_ERR, "unexpected argument '%s'\nusage: %s", argv[i], usage_line);
+        return EXIT_USAGE;
+    }
+    struct rt_paths paths;
+    if (paths_for(ctl, &paths) < 0)
+        return EXIT_FAIL;
+    char *ans = ask(ctl, &paths, verb);
+    if (!ans)
+        return EXIT_FAIL;
+    printf("%s\n", startswith(ans, "ok: ") ? ans + 4 : ans);
+    free(ans);
+    return EXIT_OK;
+}
+
+int cmd_poweroff(struct rtctl *ctl, int argc, char **argv)
+{
+    return power_verb(ctl, argc, argv, "poweroff", usage_poweroff);
+}
+
+int cmd_reboot(struct rtctl *ctl, int argc, char **argv)
+{
+    return power_verb(ctl, argc, argv, "reboot", usage_reboot);
+}
+
+int cmd_halt(struct rtctl *ctl, int argc, char **argv)
+{
+    return power_verb(ctl, argc, argv, "halt", usage_halt);
 }
 
 /* ---------- health ---------- */

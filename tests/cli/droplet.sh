@@ -102,11 +102,14 @@ test_debian_droplet_ssh_with_the_build_key_only_published_port_clean_poweroff() 
     # the gateway's published port, forwarded from the host's loopback
     run curl -sS -m 10 "http://127.0.0.1:$HTTP_PORT/"
     assert_in "$out" "served-by-the-gateway"
-    # a clean poweroff: SIGTERM to PID 1 over SSH, the volume checked
+    # a clean poweroff: rtctl poweroff over SSH (not its fallback, kill
+    # -TERM 1), the volume checked
     run bash "$TOP/tools/droplet/stop.sh" "$d"
     assert_rc 0
     assert_in "$out" "the volume is clean"
+    assert_not_in "$out" "rtctl poweroff failed"
     droplet_alive && { say "QEMU still runs"; return 1; }
+    assert_in "$(tr -d '\r' <"$d/serial.log")" "stopping every service (rtctl poweroff)"
     assert_in "$(tr -d '\r' <"$d/serial.log")" "rtinit: powering off"
     e2fsck -fn "$d/root.img" >/dev/null 2>&1 || { say "the root disk is not clean"; return 1; }
     [ "$(debugfs -R 'cat /data/hello' "$d/vol.img" 2>/dev/null)" = served-by-the-gateway ] ||

@@ -253,6 +253,53 @@ command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'"
     before "job is healthy" "app: started"
 }
 
+# start_interval (docs/conf.md): with interval = 30s, a chain of two
+# services that wait for each other's health is healthy in about 2 s, not
+# 60; once healthy, checks go back to every interval; and a service with
+# no start_period keeps the old timing (its first check 30 s after start).
+test_start_interval_checks_often_only_while_starting_in_the_start_period() {
+    local hc="[healthcheck]
+tcp = 6379
+interval = 30s
+timeout = 1s
+start_period = 20s
+start_interval = 1s"
+    stack a "command = sh -c 'exec nc -ll -p 6379 -e true'
+stop_timeout = 1s
+$hc" \
+        b "depends_on = a:healthy
+command = sh -c 'exec nc -ll -p 6379 -e true'
+stop_timeout = 1s
+$hc" \
+        c "depends_on = b:healthy
+command = sh -c '$LOOP'" \
+        plain "command = sh -c 'exec nc -ll -p 6379 -e true'
+stop_timeout = 1s
+${hc/start_period = 20s
+/}"
+    grep -q start_period conf.d/plain.conf && { say "plain has a start_period"; return 1; }
+    local t0
+    t0=$(date +%s%N)
+    bg_start
+    wait_until 10 is_state c running
+    local ms=$((($(date +%s%N) - t0) / 1000000))
+    say "a, b healthy and c started in $ms ms (interval 30s, start_interval 1s)"
+    [ "$ms" -lt 4000 ] || { say "$(cat out.txt)"; return 1; }
+    [ "$(field a 3)" = healthy ] && [ "$(field b 3)" = healthy ]
+    # no start_period: no check yet, the first comes after 30 s
+    [ "$(field plain 3)" = starting ] || { say "$("$RTCTL" --root "$PWD/root" status)"; return 1; }
+    [ "$("$RTCTL" --root "$PWD/root" health plain)" = "plain: starting" ] || { "$RTCTL" --root "$PWD/root" health plain; return 1; }
+    # healthy: the next check is an interval away, not a start_interval
+    sleep 2.5
+    local h
+    h=$("$RTCTL" --root "$PWD/root" health a)
+    [ "$(grep -c ' ok ' <<<"$h")" = 1 ] || { say "$h"; return 1; }
+    [ "$(grep -c 'FAIL' <<<"$h")" = 0 ] || { say "$h"; return 1; }
+    bg_stop
+    before "a is healthy" "b: started"
+    before "b is healthy" "c: started"
+}
+
 test_an_unhealthy_service_is_stopped_and_restarted_by_its_policy() {
     stack sick "restart = always
 command = sh -c 'trap \"exit 0\" TERM; while :; do sleep 0.1; done'
@@ -340,6 +387,39 @@ command = true"
     [ ! -e root/run/control.sock ]
     run "$RTCTL" --root "$PWD/root" status
     assert_rc 1 && assert_in "$err" "rtinit is not running"
+}
+
+# rtctl poweroff, reboot and halt end the machine only when rtinit is its
+# PID 1 (tests/cli/droplet.sh); here, a plain supervisor, they are refused
+# saying so, and nothing stops. Like every request, root only.
+test_poweroff_reboot_and_halt_are_refused_when_rtinit_is_not_pid_1() {
+    stack db "command = sh -c '$LOOP'" \
+        app "depends_on = db:started
+command = sh -c '$LOOP'"
+    bg_start
+    wait_until 10 is_state app running
+    local db app v
+    db=$(field db 4) app=$(field app 4)
+    for v in poweroff reboot halt; do
+        run "$RTCTL" --root "$PWD/root" $v
+        assert_rc 1
+        [ -z "$out" ] || { say "printed: $out"; return 1; }
+        assert_in "$err" "rtctl: error: rtinit is not PID 1 here (pid $bgpid): $v would only stop its services, not the machine; stop them with rtctl stop SERVICE..., or stop rtinit with kill -TERM $bgpid"
+    done
+    run setpriv --reuid 65534 --regid 65534 --clear-groups "$RTCTL" --root "$PWD/root" poweroff
+    assert_rc 1
+    assert_in "$err" "control.sock: Permission denied" # the socket's mode 0600, before SO_PEERCRED
+    run "$RTCTL" --root "$PWD/root" poweroff now
+    assert_rc 2
+    assert_in "$err" "unexpected argument 'now'"
+    # nothing was stopped, nothing restarted, rtinit still answers
+    sleep 0.5
+    [ "$(field db 2) $(field app 2)" = "running running" ] && [ "$(field db 4)" = "$db" ] && [ "$(field app 4)" = "$app" ] ||
+        { say "$("$RTCTL" --root "$PWD/root" status)"; return 1; }
+    kill -0 "$bgpid"
+    ! grep -q "stopping" out.txt || { say "$(cat out.txt)"; return 1; }
+    bg_stop
+    assert_in "$out" "stopping every service (SIGTERM)"
 }
 
 test_reload_restarts_what_changed_starts_new_stops_removed_and_leaves_the_rest() {

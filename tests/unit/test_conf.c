@@ -220,6 +220,7 @@ TEST(service_defaults)
     CHECK_INT(s->hc.timeout_ms, 30000);
     CHECK_INT(s->hc.retries, 3);
     CHECK_INT(s->hc.start_period_ms, 0);
+    CHECK_INT(s->hc.start_interval_ms, 5000);
     conf_free(c);
 }
 
@@ -261,7 +262,8 @@ TEST(service_every_key)
                             "interval = 10s\n"
                             "timeout = 2s\n"
                             "retries = 5\n"
-                            "start_period = 1m\n",
+                            "start_period = 1m\n"
+                            "start_interval = 500ms\n",
                             NULL);
     const struct svc_conf *s = only(c);
     CHECK_STR(t_diags(c), "");
@@ -330,6 +332,7 @@ TEST(service_every_key)
     CHECK_INT(s->hc.timeout_ms, 2000);
     CHECK_INT(s->hc.retries, 5);
     CHECK_INT(s->hc.start_period_ms, 60000);
+    CHECK_INT(s->hc.start_interval_ms, 500);
     CHECK_INT(s->hc.at.line, 30);
     CHECK_INT(s->env[0].at.line, 6);
     conf_free(c);
@@ -584,6 +587,12 @@ TEST(healthcheck_errors)
         {"[healthcheck]\ntcp = 1\ntimeout = 1ms", "timeout: must be at least 10ms"},
         {"[healthcheck]\ntcp = 1\nretries = 0", "retries: number out of range (1 to 1000)"},
         {"[healthcheck]\ntcp = 1\nstart_period = x", "start_period: expected a duration"},
+        {"[healthcheck]\ntcp = 1\nstart_interval = 5", "start_interval: missing unit (ms, s, m or h), e.g. 30s"},
+        {"[healthcheck]\ntcp = 1\nstart_interval = 0", "conf.d/svc.conf:5: start_interval: must be at least 100ms"},
+        {"[healthcheck]\ntcp = 1\nstart_interval = 400d", "start_interval: unknown unit"},
+        {"[healthcheck]\ntcp = 1\nstart_interval = 9000h", "start_interval: duration too large (at most 365 days)"},
+        {"[healthcheck]\ntcp = 1\nstart_interval = 1s", "conf.d/svc.conf:5: start_interval: warning: applies only within start_period, which is not set"},
+        {"[healthcheck]\ntcp = 1\nstart_period = 1m\ninterval = 2s\ntimeout = 1s\nstart_interval = 3s", "conf.d/svc.conf:8: start_interval: warning: 3s is longer than the interval (2s), so checks run every 2s in the start period too"},
         {"[healthcheck]\ntcp = 1\nimage = x", "image: unknown key in [healthcheck]; it belongs in [service]"},
         {"[healthcheck]\ntest = [\"CMD\", \"true\"]", "test: unknown key in [healthcheck]: use http = URL, tcp = PORT or exec = CMD"},
         {"[healthcheck]\ntcp = 1\ntimeout = 1m", "timeout: warning: the timeout (1m) is longer than the interval (30s)"},

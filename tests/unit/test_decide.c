@@ -191,6 +191,27 @@ TEST(health_verdict_start_period_forgives_until_first_healthy)
     CHECK_INT(health_verdict(&r, &st, &fails, 5000, 5200, false), HE_UNHEALTHY);
 }
 
+TEST(health_next_uses_start_interval_only_while_starting_in_the_start_period)
+{
+    /* interval 30s, start_period 20s, start_interval 1s; started at 5000 */
+    struct health_rule r = {.retries = 3, .start_period_ms = 20000, .interval_ms = 30000, .start_interval_ms = 1000};
+    CHECK_INT(health_next_ms(&r, HEALTH_STARTING, 5000, 5000), 6000);     /* the first probe: 1s after the start */
+    CHECK_INT(health_next_ms(&r, HEALTH_STARTING, 5000, 6020), 7020);     /* from the end of the last one */
+    CHECK_INT(health_next_ms(&r, HEALTH_STARTING, 5000, 24999), 25999);   /* still in the period */
+    CHECK_INT(health_next_ms(&r, HEALTH_STARTING, 5000, 25000), 55000);   /* the period is over */
+    CHECK_INT(health_next_ms(&r, HEALTH_HEALTHY, 5000, 7000), 37000);     /* healthy: interval */
+    CHECK_INT(health_next_ms(&r, HEALTH_UNHEALTHY, 5000, 7000), 37000);   /* was healthy once: interval */
+    /* no start period: interval, the first probe too (the old timing) */
+    r.start_period_ms = 0;
+    CHECK_INT(health_next_ms(&r, HEALTH_STARTING, 5000, 5000), 35000);
+    /* never longer than interval */
+    r = (struct health_rule){.start_period_ms = 60000, .interval_ms = 2000, .start_interval_ms = 5000};
+    CHECK_INT(health_next_ms(&r, HEALTH_STARTING, 0, 0), 2000);
+    /* not set (0): interval, never a busy loop */
+    r = (struct health_rule){.start_period_ms = 60000, .interval_ms = 2000, .start_interval_ms = 0};
+    CHECK_INT(health_next_ms(&r, HEALTH_STARTING, 0, 100), 2100);
+}
+
 TEST(phase_table_allows_the_lifecycle_and_nothing_else)
 {
     /* the life of a service */

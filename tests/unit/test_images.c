@@ -114,7 +114,7 @@ TEST(image_configs)
         "\"Cmd\":null,\"Env\":[\"PATH=/usr/bin\",\"REDIS_VERSION=7\"],\"User\":\"redis\",\"WorkingDir\":\"/data\","
         "\"ExposedPorts\":{\"6379/tcp\":{}},\"Volumes\":{\"/data\":{}},\"StopSignal\":\"SIGQUIT\","
         "\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"redis-cli ping\"],\"Interval\":5000000000,\"Timeout\":1000000000,"
-        "\"StartPeriod\":0,\"Retries\":4}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" DG "\"]}}";
+        "\"StartPeriod\":0,\"StartInterval\":2000000000,\"Retries\":4}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" DG "\"]}}";
     struct image_config c;
     CHECK(oci_parse_config(&a, cfg, sizeof(cfg) - 1, &c, &why) == 0);
     CHECK(c.has_entrypoint && c.nentrypoint == 1);
@@ -130,6 +130,7 @@ TEST(image_configs)
     CHECK_STR(c.hc.argv[0], "redis-cli ping");
     CHECK_INT(c.hc.interval_ms, 5000);
     CHECK_INT(c.hc.timeout_ms, 1000);
+    CHECK_INT(c.hc.start_interval_ms, 2000);
     CHECK_INT(c.hc.retries, 4);
     CHECK_INT(c.ndiff_ids, 1);
     static const char empty_user[] = "{\"config\":{\"User\":\"\",\"Cmd\":[]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";

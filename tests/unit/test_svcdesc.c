@@ -285,6 +285,7 @@ TEST(svcdesc_every_policy_field_counts)
     CHANGES("healthcheck", f.s.hc.interval_ms = 1000);
     CHANGES("healthcheck", f.s.hc.timeout_ms = 1000);
     CHANGES("healthcheck", f.s.hc.start_period_ms = 0);
+    CHANGES("healthcheck", f.s.hc.start_interval_ms = 1000);
     CHANGES("healthcheck", f.s.hc.retries = 3);
     CHANGES("healthcheck", (f.ps.hc = NULL, f.s.hc.kind = HC_NONE));
     {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# tools/droplet/stop.sh [OUT] - power the demo droplet off cleanly: a
-# SIGTERM to PID 1 over SSH (rtinit stops every service, dependents first,
-# unmounts the volume and powers off; QEMU then exits). Without SSH, it
+# tools/droplet/stop.sh [OUT] - power the demo droplet off cleanly:
+# `rtctl poweroff` over SSH (rtinit, PID 1, stops every service,
+# dependents first, unmounts the volume and powers off; QEMU then exits),
+# or a SIGTERM to PID 1, which does the same, where that rtctl is older
+# than the request or fails. Without SSH, it
 # presses Ctrl-Alt-Del through QEMU's monitor (rtinit stops everything
 # and reboots, which -no-reboot turns into QEMU's exit); QEMU is killed
 # only if neither ends it in 90 s. Then checks the volume with e2fsck -n.
@@ -17,9 +19,16 @@ wait_gone() {
     return 1
 }
 if droplet_alive; then
-    echo "droplet: powering off (kill -TERM 1 over SSH)"
+    echo "droplet: powering off (rtctl poweroff over SSH)"
     t0=$EPOCHREALTIME
-    if ! droplet_ssh "$OUT" kill -TERM 1 || ! wait_gone 60; then
+    asked=0
+    if droplet_ssh "$OUT" rtctl poweroff; then
+        asked=1
+    else
+        echo "droplet: rtctl poweroff failed; kill -TERM 1 over SSH"
+        droplet_ssh "$OUT" kill -TERM 1 && asked=1
+    fi
+    if [ $asked = 0 ] || ! wait_gone 60; then
         echo "droplet: no poweroff; Ctrl-Alt-Del through QEMU's monitor"
         python3 - "$OUT/monitor.sock" <<'PY' || true
 import socket, sys, time
