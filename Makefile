@@ -43,11 +43,11 @@ LDFLAGS += -pthread $(EXTRA_LDFLAGS)
 LDLIBS  += $(PKG_LIBS)
 DEPFLAGS = -MMD -MP
 
-LIB_SRC   := $(sort $(wildcard lib/*.c images/*.c runtime/*.c netns/*.c))
+LIB_SRC   := $(sort $(wildcard lib/*.c config/*.c images/*.c runtime/*.c netns/*.c))
 # The containers' init (runtime/ctrinit/main.c, `init = true`) is its own
 # static program, embedded in the library by runtime/ctrinit/blob.S.
 CTRINIT_OBJ := $(BUILD)/obj/runtime/ctrinit/blob.o
-RTCTL_SRC := $(sort $(wildcard tools/*.c))
+RTCTL_SRC := $(sort $(wildcard rtctl/*.c))
 RTINIT_SRC:= $(sort $(wildcard init/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 
@@ -124,7 +124,7 @@ asan:
 # `make fuzz` runs every target for FUZZ_SECONDS.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
 FUZZ_TARGETS := conf oci
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(CTRINIT_OBJ) $(wildcard lib/*.h images/*.h)
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(CTRINIT_OBJ) $(wildcard lib/*.h config/*.h images/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(CTRINIT_OBJ) $(PKG_LIBS)
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "image.h"
 
 static struct argv to_argv(char **v, size_t n)

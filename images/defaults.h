@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "../lib/paths.h"
-#include "../lib/plan.h"
+#include "../config/plan.h"
 #include "oci.h"
 #include "store.h"
 

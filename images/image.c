@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 
 int image_load_digest(struct store *s, struct arena *a, const struct digest *manifest, struct image *img,
                       struct rt_err *err)

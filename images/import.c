@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "image.h"
 #include "source.h"
 #include "unpack.h"

@@ -17,7 +17,7 @@
 #include "../lib/fileio.h"
 #include "../lib/rmtree.h"
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 
 int rm_tree_at(int dfd, const char *name)
 {

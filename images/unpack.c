@@ -21,7 +21,7 @@
 
 #include "../lib/arena.h"
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"

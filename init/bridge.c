@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "../netns/nft.h"
 #include "sup.h"
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/conf.h"
+#include "../config/conf.h"
 
 /* A service's state. STARTING: the process exists and builds its root;
  * RUNNING once it has exec'd its program. BACKOFF: waiting to restart. */

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/value.h"
+#include "../config/value.h"
 
 static struct health_rule rule_of(const struct healthcheck *hc)
 {

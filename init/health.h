@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../lib/conf.h"
+#include "../config/conf.h"
 #include "../runtime/container.h"
 #include "decide.h"
 

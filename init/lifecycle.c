@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "../images/store.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "sup.h"
 #include "svcspec.h"
 

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/mountopts.h"
+#include "../config/mountopts.h"
 #include "../lib/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC

@@ -17,7 +17,7 @@
 #ifndef RT_PID1_H
 #define RT_PID1_H
 
-#include "../lib/conf.h"
+#include "../config/conf.h"
 #include "../lib/log.h"
 
 /* The mounts and the console; call first. */

@@ -16,9 +16,9 @@
 #include <time.h>
 
 #include "../images/defaults.h"
-#include "../lib/check.h"
-#include "../lib/conf.h"
-#include "../lib/diag.h"
+#include "../config/check.h"
+#include "../config/conf.h"
+#include "../config/diag.h"
 #include "../lib/log.h"
 #include "../lib/paths.h"
 #include "../runtime/container.h"

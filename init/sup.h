@@ -21,10 +21,10 @@
 
 #include "../images/digest.h"
 #include "../lib/arena.h"
-#include "../lib/envfile.h"
+#include "../config/envfile.h"
 #include "../lib/log.h"
 #include "../lib/paths.h"
-#include "../lib/plan.h"
+#include "../config/plan.h"
 #include "../runtime/container.h"
 #include "../netns/ipam.h"
 #include "../netns/net.h"

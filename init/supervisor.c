@@ -24,7 +24,7 @@
 #include "../images/store.h"
 #include "../lib/fileio.h"
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "sup.h"
 #include "svcspec.h"
 

@@ -17,7 +17,7 @@
 
 #include "../lib/log.h"
 #include "../lib/paths.h"
-#include "../lib/plan.h"
+#include "../config/plan.h"
 
 #include <stddef.h>
 

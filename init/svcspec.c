@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/device.h"
-#include "../lib/imgvol.h"
+#include "../config/device.h"
+#include "../config/imgvol.h"
 #include "../lib/svcdesc.h"
 #include "../lib/util.h"
 

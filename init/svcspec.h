@@ -9,9 +9,9 @@
 #define RT_SVCSPEC_H
 
 #include "../images/image.h"
-#include "../lib/envfile.h"
+#include "../config/envfile.h"
 #include "../lib/paths.h"
-#include "../lib/plan.h"
+#include "../config/plan.h"
 #include "../runtime/container.h"
 
 struct svcspec_ctx {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "../netns/link.h"
 #include "pid1.h"
 

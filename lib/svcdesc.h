@@ -32,7 +32,7 @@
 
 #include "../runtime/container.h"
 #include "arena.h"
-#include "plan.h"
+#include "../config/plan.h"
 
 /* The description of a start of ps with spec, from a. hc_argv: the health
  * check's exec words with ${VAR} expanded (NULL: as written). */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "../lib/fileio.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 
 static uint32_t mask(int prefix)
 {

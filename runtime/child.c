@@ -30,7 +30,7 @@
 #include "seccomp.h"
 #include "user.h"
 
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "child.h"
 
 extern char **environ;

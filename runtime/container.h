@@ -18,7 +18,7 @@
 #include <sys/types.h>
 
 #include "../images/digest.h"
-#include "../lib/conf.h"
+#include "../config/conf.h"
 #include "../lib/err.h"
 #include "../netns/net.h"
 #include "cgroup.h"

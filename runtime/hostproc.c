@@ -39,7 +39,7 @@
 
 #include "../lib/fileio.h"
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "child.h"
 #include "user.h"
 

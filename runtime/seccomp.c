@@ -24,7 +24,7 @@
 #include "../lib/arena.h"
 #include "../lib/fileio.h"
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 
 /* ---------- the default profile ----------
  *

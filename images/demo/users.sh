@@ -4,7 +4,7 @@
 # packages are installed: their maintainer scripts (adduser --system)
 # then find the user there and keep it, so each uid is fixed by the
 # recipe instead of being whichever system uid came next (a uid that a
-# host account may have, see lib/check.c). The group has the same id.
+# host account may have, see config/check.c). The group has the same id.
 set -eu
 root=$1
 shift

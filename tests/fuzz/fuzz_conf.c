@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/conf.h"
-#include "../../lib/plan.h"
+#include "../../config/conf.h"
+#include "../../config/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,8 +2,8 @@
 #ifndef T_HELPERS_H
 #define T_HELPERS_H
 
-#include "../../lib/conf.h"
-#include "../../lib/plan.h"
+#include "../../config/conf.h"
+#include "../../config/plan.h"
 
 /* Parse droplet (NULL: no droplet.conf) and services given as
  * name, text pairs ending with NULL. Paths look like conf.d/NAME.conf. */

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "../../lib/util.h"
-#include "../../lib/device.h"
+#include "../../config/device.h"
 #include "helpers.h"
 #include "t.h"
 

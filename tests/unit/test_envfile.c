@@ -1,5 +1,5 @@
 /* Environment files and ${VAR} interpolation. */
-#include "../../lib/envfile.h"
+#include "../../config/envfile.h"
 #include "../../lib/util.h"
 #include "t.h"
 

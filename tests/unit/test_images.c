@@ -12,7 +12,7 @@
 #include "../../images/store.h"
 #include "../../images/unpack.h"
 #include "../../lib/util.h"
-#include "../../lib/value.h"
+#include "../../config/value.h"
 #include "t.h"
 
 #define DG "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

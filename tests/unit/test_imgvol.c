@@ -1,8 +1,8 @@
-/* The volumes images declare: names, and hostile paths (lib/imgvol.h). */
+/* The volumes images declare: names, and hostile paths (config/imgvol.h). */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../lib/imgvol.h"
+#include "../../config/imgvol.h"
 #include "../../lib/util.h"
 #include "helpers.h"
 #include "t.h"

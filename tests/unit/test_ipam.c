@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../lib/value.h"
+#include "../../config/value.h"
 #include "../../netns/ipam.h"
 #include "t.h"
 

@@ -1,9 +1,9 @@
 /* fstab-style mount options split into mount(2) flags and the file
- * system's data (lib/mountopts.c): ext4 refuses "defaults,noatime" as
+ * system's data (config/mountopts.c): ext4 refuses "defaults,noatime" as
  * data, which [volume] options documents. */
 #include <sys/mount.h>
 
-#include "../../lib/mountopts.h"
+#include "../../config/mountopts.h"
 #include "t.h"
 
 TEST(mountopts_generic_words_are_flags)

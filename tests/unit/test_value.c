@@ -7,7 +7,7 @@
 
 #include "../../lib/arena.h"
 #include "../../lib/util.h"
-#include "../../lib/value.h"
+#include "../../config/value.h"
 #include "t.h"
 
 TEST(duration_units)

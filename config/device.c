@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "util.h"
+#include "../lib/util.h"
 
 /* A device path: absolute, without ".."; "//", "." and a trailing "/"
  * are dropped. NULL with *why when it is not one. */

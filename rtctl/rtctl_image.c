@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "../images/image.h"
-#include "../lib/conf.h"
+#include "../config/conf.h"
 #include "../lib/paths.h"
 #include "../lib/util.h"
-#include "../lib/value.h"
+#include "../config/value.h"
 #include "rtctl.h"
 
 static const char usage_all[] =

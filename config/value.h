@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "arena.h"
+#include "../lib/arena.h"
 
 /* "500ms", "30s", "2m", "1h", "1m30s" -> milliseconds. A bare number is
  * refused: "10" could mean seconds or milliseconds. */

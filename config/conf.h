@@ -11,10 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
+#include "../lib/arena.h"
 #include "diag.h"
-#include "err.h"
-#include "paths.h"
+#include "../lib/err.h"
+#include "../lib/paths.h"
 
 /* Every key of the language. The table in conf.c gives each its section,
  * its kind and its parser; svc->set[] / droplet->set[] record where each

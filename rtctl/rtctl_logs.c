@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/conf.h"
+#include "../config/conf.h"
 #include "../lib/fileio.h"
 #include "../lib/paths.h"
 #include "../lib/util.h"

@@ -30,9 +30,9 @@
 
 #include "device.h"
 #include "envfile.h"
-#include "fileio.h"
+#include "../lib/fileio.h"
 #include "imgvol.h"
-#include "util.h"
+#include "../lib/util.h"
 #include "value.h"
 
 /* ---------- parse context ---------- */

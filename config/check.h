@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "paths.h"
+#include "../lib/paths.h"
 #include "plan.h"
 
 /* Load conf.d, build the plan, print every problem to err as

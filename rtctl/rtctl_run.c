@@ -22,13 +22,13 @@
 #include <unistd.h>
 
 #include "../images/image.h"
-#include "../lib/envfile.h"
+#include "../config/envfile.h"
 #include "../lib/paths.h"
 #include "../lib/util.h"
-#include "../lib/conf.h"
-#include "../lib/value.h"
+#include "../config/conf.h"
+#include "../config/value.h"
 #include "../netns/ipam.h"
-#include "../lib/device.h"
+#include "../config/device.h"
 #include "../runtime/container.h"
 #include "rtctl.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "util.h"
+#include "../lib/util.h"
 
 static const struct {
     const char *name;

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
-#include "fileio.h"
+#include "../lib/fileio.h"
 #include "plan.h"
 
 /* The host account with this uid in the passwd text, or NULL. */

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "util.h"
+#include "../lib/fileio.h"
+#include "../lib/util.h"
 
 bool interp_name_ok(const char *name, size_t len)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../images/defaults.h"
-#include "../lib/check.h"
+#include "../config/check.h"
 #include "../lib/paths.h"
 #include "../lib/util.h"
 #include "rtctl.h"

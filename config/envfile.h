@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-#include "arena.h"
+#include "../lib/arena.h"
 
 struct envfile_var {
     const char *name;

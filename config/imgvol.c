@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "../lib/util.h"
 
 /* Longer than this, a declared path is refused before anything else. */
 #define DECL_MAX 1024

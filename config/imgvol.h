@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#include "arena.h"
+#include "../lib/arena.h"
 #include "conf.h"
 
 #define IMGVOL_DIR ".image-volumes"

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "arena.h"
+#include "../lib/arena.h"
 
 enum diag_level { DIAG_ERROR, DIAG_WARNING };
 

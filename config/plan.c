@@ -10,8 +10,8 @@
 
 #include "device.h"
 #include "envfile.h"
-#include "fileio.h"
-#include "util.h"
+#include "../lib/fileio.h"
+#include "../lib/util.h"
 #include "value.h"
 
 struct builder {

@@ -3,7 +3,7 @@
 #ifndef RT_DEVICE_H
 #define RT_DEVICE_H
 
-#include "arena.h"
+#include "../lib/arena.h"
 
 /* HOST[:CONTAINER][:PERMISSIONS]. HOST is absolute; CONTAINER is
  * absolute and under /dev (default: HOST); PERMISSIONS are r, w and m,

@@ -10,7 +10,7 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 
-#include "util.h"
+#include "../lib/util.h"
 
 /* Parse "123" or "1.25" at *p into a value scaled by 1000 (milli-units),
  * advancing *p. Returns -1 on overflow or when no digit is present. */
