@@ -41,8 +41,6 @@
 #include "../lib/util.h"
 #include "sup.h"
 
-static const char *const health_names[] = {"", "starting", "healthy", "unhealthy"};
-
 int control_open(struct sup *s)
 {
     const char *path = s->paths->socket;
@@ -95,115 +93,6 @@ void control_accept(struct sup *s)
         if (sup_watch(s, c, EPOLLIN, EV(EV_CLIENT, (unsigned)c)) < 0)
             close(c); /* rtctl sees the connection closed, and says rtinit did not answer */
     }
-}
-
-/* The first line of what a check printed that says something, as valid
- * UTF-8 for JSON (other bytes become '?'); false when there is none. */
-static bool first_line(const struct health_result *r, char *out, size_t len)
-{
-    size_t i = 0, n = 0;
-    while (i < r->outlen && (r->out[i] == '\n' || r->out[i] == '\r' || r->out[i] == ' '))
-        i++;
-    for (; i < r->outlen && r->out[i] != '\n' && r->out[i] != '\r' && n + 1 < len; i++)
-        out[n++] = (unsigned char)r->out[i] >= 0x20 && (unsigned char)r->out[i] < 0x7f ? r->out[i] : '?';
-    out[n] = '\0';
-    return n > 0;
-}
-
-/* The output as a JSON string: bytes that are not printable ASCII, tab
- * or newline become '?' (a check's output is the container's, and
- * arbitrary). */
-static json_t *printable(const char *p, size_t n)
-{
-    char buf[HEALTH_OUT + 1];
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        buf[i] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ? (char)c : '?';
-    }
-    buf[n] = '\0';
-    return json_stringn(buf, n);
-}
-
-/* health NAME: the service's last checks, the oldest first. */
-static json_t *health_json(struct sup *s, const char *name)
-{
-    const struct svc *v = NULL;
-    for (size_t i = 0; i < s->n && !v; i++)
-        if (!strcmp(s->v[i].name, name) && s->v[i].ps)
-            v = &s->v[i];
-    if (!v)
-        return NULL;
-    json_t *o = json_pack("{s:s, s:s, s:i, s:b}", "name", v->name, "health",
-                          health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "fails", (int)v->h.fails,
-                          "has_check", v->ps->hc != NULL);
-    json_t *arr = json_array();
-    if (!o || !arr) {
-        json_decref(o);
-        json_decref(arr);
-        return NULL;
-    }
-    unsigned long first = v->h.nhist > HEALTH_KEEP ? v->h.nhist - HEALTH_KEEP : 0;
-    for (unsigned long k = first; k < v->h.nhist; k++) {
-        const struct health_result *r = &v->h.hist[k % HEALTH_KEEP];
-        json_t *e = json_pack("{s:I, s:i, s:i, s:b, s:s}", "at_ms", (json_int_t)r->at, "took_ms", (int)r->took_ms,
-                              "code", r->code, "ok", r->ok, "result", r->summary);
-        if (e) {
-            json_object_set_new(e, "output", printable(r->out, r->outlen));
-            json_array_append_new(arr, e);
-        }
-    }
-    json_object_set_new(o, "checks", arr);
-    return o;
-}
-
-static json_t *status_json(struct sup *s)
-{
-    json_t *arr = json_array();
-    uint64_t now = now_ms();
-    for (size_t i = 0; i < s->n; i++) {
-        const struct svc *v = &s->v[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_name(v->phase),
-                              "health", health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "pid",
-                              v->has_ctr ? (int)v->c.pid : 0, "restarts", (int)v->restarts, "waiting_for",
-                              v->phase == WAITING ? v->waiting : "");
-        if (!o)
-            continue;
-        if (v->phase == RUNNING)
-            json_object_set_new(o, "up_ms", json_integer((json_int_t)(now - v->started_at)));
-        if (v->note[0])
-            json_object_set_new(o, "note", json_string(v->note));
-        json_object_set_new(o, "starts", json_integer((json_int_t)v->generation));
-        if (v->h.hc && v->phase == RUNNING) {
-            json_object_set_new(o, "last_check", json_string(v->h.last));
-            json_object_set_new(o, "fails", json_integer((json_int_t)v->h.fails));
-            json_object_set_new(o, "retries", json_integer((json_int_t)v->h.hc->retries));
-            const struct health_result *r = health_latest(&v->h);
-            char line[201];
-            if (r && first_line(r, line, sizeof(line)))
-                json_object_set_new(o, "last_output", json_string(line));
-        }
-        if (v->checks)
-            json_object_set_new(o, "checks", json_integer((json_int_t)v->checks));
-        if (v->q.dropped_total)
-            json_object_set_new(o, "log_dropped", json_integer((json_int_t)v->q.dropped_total));
-        if (v->ps ? v->ps->svc->host : v->c.host) /* root on the host, in no container: said */
-            json_object_set_new(o, "host", json_true());
-        if (v->held)
-            json_object_set_new(o, "held", json_true());
-        if (!v->ps)
-            json_object_set_new(o, "removed", json_true());
-        json_array_append_new(arr, o);
-    }
-    for (size_t i = 0; i < s->nskipped; i++) {
-        const struct skipped_svc *k = &s->skipped[i];
-        char note[sizeof(k->why) + 64];
-        snprintf(note, sizeof(note), "not started: %s", k->why);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:b}", "name", k->name, "state", "failed", "health",
-                              "", "pid", 0, "restarts", 0, "waiting_for", "", "note", note, "conf_error", 1);
-        if (o)
-            json_array_append_new(arr, o);
-    }
-    return arr;
 }
 
 /* ---------- rtctl stop / start / restart ---------- */
@@ -359,7 +248,7 @@ void control_request(struct sup *s, int c)
             text = st ? json_dumps(st, JSON_COMPACT) : NULL;
             json_decref(st);
         } else if (!strcmp(req, "health") && arg) {
-            json_t *h = health_json(s, arg);
+            json_t *h = status_health_json(s, arg);
             text = h ? json_dumps(h, JSON_COMPACT) : strfmt("error: no service '%s' in %s", arg, s->p->conf->dir);
             json_decref(h);
         } else if ((!strcmp(req, "stop") || !strcmp(req, "start") || !strcmp(req, "restart")) && arg) {

@@ -6,6 +6,7 @@
  *   decide.c      the decisions lifecycle.c acts on, as pure functions
  *   probes.c      the health checks of running services, in the loop
  *   control.c     the control socket and its requests (rtctl)
+ *   status.c      the services' state as rtctl status and health show it
  *   reload.c      conf.d read again: services matched by name, compared,
  *                 restarted, added, removed (or said, for a dry run)
  *   confd.c       whether conf.d on disk still holds what runs
@@ -16,6 +17,7 @@
 #ifndef RT_SUP_H
 #define RT_SUP_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -177,6 +179,11 @@ void bridge_open(struct sup *s);
 void bridge_plan(struct sup *s);  /* addresses and /etc/hosts for s->p (after a reload too) */
 void bridge_close(struct sup *s);
 int bridge_for(struct sup *s, const struct svc *v, struct ctr_net *out, struct rt_err *err);
+
+/* status.c: rtctl status (every service) and rtctl health NAME (its
+ * last checks, NULL when there is no such service), as JSON */
+json_t *status_json(struct sup *s);
+json_t *status_health_json(struct sup *s, const char *name);
 
 /* control.c */
 int control_open(struct sup *s);
