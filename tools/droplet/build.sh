@@ -12,6 +12,8 @@
 #                  RT_DROPLET_FRESH=1
 #   OUT/keys/      tools/sshkeys.sh: the host key and the operator's key
 #                  (id_ed25519, for ssh -i), made once and kept
+#   OUT/secrets.env  the stack's secrets, random, made with the volume and
+#                  kept as long as it is (the services' data holds them)
 #
 # /etc/rt/conf.d is the droplet's own files, tools/droplet/base
 # (droplet.conf: the VM's modules, [uplink], [volume] label, logs;
@@ -134,18 +136,24 @@ keys=
 for k in "$STACK/secrets.keys" "$STACK/secrets.env.example" "$STACK/../secrets.env.example"; do
     [ -f "$k" ] && { keys=$k; break; }
 done
+# The secrets live as long as the volume: RabbitMQ keeps the user and
+# password of its first start in its database there, and refuses new ones
+# (a rebuild that made new secrets for a kept volume left the api locked
+# out of the queue). OUT/secrets.env is made with the volume, and a later
+# build only adds the secrets it lacks.
+if [ "${RT_DROPLET_FRESH:-0}" = 1 ] || [ ! -f "$OUT/vol.img" ]; then
+    rm -f "$OUT/secrets.env"
+fi
 umask 077
-{
-    echo "# made by tools/droplet/build.sh at $(date -u +%FT%TZ)"
-    # letters and digits: they go into URLs and quoted strings
-    if [ -n "$keys" ]; then
-        sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)\(=.*\)\{0,1\}[[:space:]]*$/\1/p' "$keys" | while read -r k; do
-            printf '%s=%s\n' "$k" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-        done
-    fi
-} >"$root/etc/rt/secrets.env"
+[ -f "$OUT/secrets.env" ] || echo "# made by tools/droplet/build.sh at $(date -u +%FT%TZ), with the volume" >"$OUT/secrets.env"
+if [ -n "$keys" ]; then
+    sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)\(=.*\)\{0,1\}[[:space:]]*$/\1/p' "$keys" | while read -r k; do
+        # letters and digits: they go into URLs and quoted strings
+        grep -q "^$k=" "$OUT/secrets.env" || printf '%s=%s\n' "$k" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >>"$OUT/secrets.env"
+    done
+fi
 umask 022
-chmod 0600 "$root/etc/rt/secrets.env"
+install -m 0600 "$OUT/secrets.env" "$root/etc/rt/secrets.env"
 hostname=$(sed -n 's/^[[:space:]]*hostname[[:space:]]*=[[:space:]]*//p' "$CONF/droplet.conf" | head -n 1)
 echo "${hostname:-droplet}" >"$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "${hostname:-droplet}" >"$root/etc/hosts"
