@@ -16,9 +16,9 @@
 #include "../lib/err.h"
 #include "../lib/paths.h"
 
-/* Every key of the language. The table in conf.c gives each its section,
- * its kind and its parser; svc->set[] / droplet->set[] record where each
- * was set (line 0 = not set, the default applies). */
+/* Every key of the language. The table in conf_parse.c gives each its
+ * section, its kind and its parser; svc->set[] / droplet->set[] record
+ * where each was set (line 0 = not set, the default applies). */
 enum conf_key {
     /* droplet.conf */
     K_D_HOSTNAME, K_D_MODULES, K_D_SECRETS, K_D_PROC_HIDEPID,

@@ -13,8 +13,8 @@
  * escaped: /var/lib/mysql is var-lib-mysql, /srv/my-data is
  * srv-my\x2ddata. The name depends only on the service and the path, so
  * the volume is the same across restarts and across images; relative
- * `volumes` sources under .image-volumes are refused in conf.d (conf.c),
- * so it is never an operator's volume too.
+ * `volumes` sources under .image-volumes are refused in conf.d
+ * (conf_container.c), so it is never an operator's volume too.
  *
  * The declared paths are the image's, so hostile: each is decided here
  * once, for `config check` (plan.c) and for the start (svcspec.c). */

@@ -602,7 +602,7 @@ static void apply_image(struct builder *b, struct plan_svc *ps)
                       "the image declares VOLUME %s, which cannot be a volume (%s): what %s writes there is lost "
                       "at each start",
                       iv[i].shown, iv[i].why, s->name);
-    /* as for the service's own named volumes (conf.c), once per service */
+    /* as for the service's own named volumes (conf_container.c), once per service */
     bool warned = false;
     for (size_t i = 0; i < s->nvolumes && !c->droplet.volume.device; i++)
         warned |= s->volumes[i].src[0] != '/';
