@@ -26,6 +26,7 @@
 
 #include "../images/image.h"
 #include "../config/envfile.h"
+#include "../lib/fileio.h"
 #include "../lib/paths.h"
 #include "../lib/util.h"
 #include "../config/conf.h"
@@ -346,6 +347,30 @@ static char **make_env(struct arena *a, const struct image *img, const struct ru
     return env;
 }
 
+/* --net bridge: /etc/hosts names the services of the rtinit that runs,
+ * as they have it (RUN/net/hosts, written by init/bridge.c), then this
+ * container. Without a running rtinit, localhost and this container. A
+ * snapshot: a reload that changes the services' names rewrites theirs,
+ * not this one's. */
+static const char *bridge_hosts(struct rtctl *ctl, struct arena *a, const struct rt_paths *paths, const char *name,
+                                const char *hostname, uint32_t addr)
+{
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof(p), "%s/net/hosts", paths->run_dir);
+    size_t len = 0;
+    int e = 0;
+    const char *base = read_small_file(a, p, 1 << 20, &len, NULL, &e);
+    if (!base && e != ENOENT)
+        log_msg(&ctl->log, LOG_WARN, "%s: %s; the services' names are not in /etc/hosts", p,
+                read_small_file_error(e));
+    if (!base || !len || base[len - 1] != '\n' || memchr(base, '\0', len))
+        base = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+    char as[32];
+    format_ipv4(addr, as, sizeof(as));
+    bool other = strcmp(hostname, name) != 0;
+    return arena_printf(a, "%s%s\t%s%s%s\n", base, as, name, other ? " " : "", other ? hostname : "");
+}
+
 static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv)
 {
     struct rt_paths paths;
@@ -453,6 +478,17 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
             goto out;
         }
         const struct droplet_conf *d = &use->droplet;
+        /* [network] dns: the services' nameservers, ours too */
+        if (d->network.ndns) {
+            char *rs = arena_alloc(a, d->network.ndns * 32 + 1);
+            size_t rl = 0;
+            for (size_t k = 0; k < d->network.ndns; k++) {
+                char as[32];
+                format_ipv4(d->network.dns[k], as, sizeof(as));
+                rl += (size_t)sprintf(rs + rl, "nameserver %s\n", as);
+            }
+            spec.resolv_conf = rs;
+        }
         snprintf(bridge, sizeof(bridge), "%s", d->network.bridge);
         net.bridge = (struct net_bridge){.name = bridge,
                                          .subnet = d->network.subnet,
@@ -469,6 +505,7 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
             goto out;
         }
         spec.net = &net;
+        spec.hosts = bridge_hosts(ctl, a, &paths, name, hostname, net.addr);
     }
     if (tty_stdio(ctl, o->tty, stdio) < 0)
         goto out_net;
