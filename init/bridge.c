@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/fileio.h"
 #include "../lib/util.h"
 #include "../config/value.h"
 #include "../netns/nft.h"
@@ -55,6 +56,33 @@ static void rewrite_hosts(struct sup *s)
             say(s, LOG_WARN, "%s: updating its /etc/hosts: %s", v->name, strerror(errno));
         close(fd);
     }
+}
+
+/* RUN/net/hosts: the services' /etc/hosts as it is now, for `rtctl run
+ * --net bridge`, whose one-off containers then resolve the services'
+ * names as the services do (rtctl/rtctl_run.c). Replaced whole (a reader
+ * gets the old file or the new one); gone with the bridge. */
+#define HOSTS_DIR "net"
+static void publish_hosts(struct sup *s)
+{
+    char dir[PATH_MAX + 8];
+    snprintf(dir, sizeof(dir), "%s/" HOSTS_DIR, s->paths->run_dir);
+    struct rt_err err;
+    int fd = -1;
+    if (mkdir_p(dir, 0755, &err) == 0 && (fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        rt_syserror(&err, "%s", dir);
+    if (fd < 0 || write_file_atomic(fd, "hosts", s->hosts, strlen(s->hosts), &err) < 0)
+        say(s, LOG_WARN, "the services' hosts for rtctl run: %s", err.msg);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void unpublish_hosts(struct sup *s)
+{
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof(p), "%s/" HOSTS_DIR "/hosts", s->paths->run_dir);
+    if (unlink(p) < 0 && errno != ENOENT)
+        say(s, LOG_WARN, "removing %s: %s", p, strerror(errno));
 }
 
 /* A fixed `ipv4` that a service without one holds from an earlier lease
@@ -153,8 +181,10 @@ void bridge_plan(struct sup *s)
     bool changed = !s->hosts || strcmp(s->hosts, hosts);
     free(s->hosts);
     s->hosts = hosts;
-    if (changed)
+    if (changed) {
         rewrite_hosts(s);
+        publish_hosts(s);
+    }
     /* [network] dns: the services' nameservers (else the host's) */
     free(s->resolv);
     s->resolv = NULL;
@@ -186,6 +216,7 @@ void bridge_plan(struct sup *s)
 
 void bridge_open(struct sup *s)
 {
+    unpublish_hosts(s); /* an earlier run's, killed before it removed it */
     if (!uses_bridge(s->p))
         return;
     const struct droplet_conf *d = &s->p->conf->droplet;
@@ -221,8 +252,10 @@ void bridge_close(struct sup *s)
         say(s, LOG_WARN, "removing the bridge's firewall: %s", err.msg);
     if (s->net_on) /* whether the table went or not: back is always safe */
         set_localnet(s, false);
-    if (s->net_on)
+    if (s->net_on) {
         ipam_close(&s->ipam);
+        unpublish_hosts(s);
+    }
     free(s->hosts);
     s->hosts = NULL;
     free(s->resolv);

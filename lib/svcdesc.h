@@ -18,7 +18,8 @@
  *
  * Left out on purpose: what rtinit gives every container rather than the
  * service's definition (its name, the state and run directories, its
- * place on the bridge, /etc/hosts, resolv.conf, stdio), and what does not
+ * place on the bridge, /etc/hosts, resolv.conf, stdio; a terminal is
+ * rtctl run -t's, never a service's), and what does not
  * change what runs (the conf file's name and lines, the stage, the
  * image's name when its layers and config are the same).
  *

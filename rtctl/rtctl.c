@@ -58,6 +58,39 @@ static void usage(FILE *out)
           out);
 }
 
+/* Name the option getopt_long refused. A long one is the word getopt
+ * just passed (argv[optind - 1]); a short one may sit inside a group
+ * ("-it", "-xu") where optind has not moved on yet, and argv[optind - 1]
+ * is the word before it ("unknown option 'exec'"): it is named by its
+ * letter, optopt. glibc's optopt is 0 for an unknown long option, and
+ * the option's value for a long option given a value it does not take
+ * (--rm=1) or missing one. */
+static void bad_option(struct rtctl *ctl, int argc, char **argv, int opt, const struct option *all, const char *usage_line)
+{
+    const char *prev = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : "";
+    size_t nlen = strcspn(prev, "=");
+    bool is_long = false;
+    if (startswith(prev, "--")) {
+        is_long = optopt == 0 || (opt == ':' && !prev[nlen]);
+        for (const struct option *o = all; !is_long && o->name; o++)
+            is_long = o->val == optopt && strlen(o->name) == nlen - 2 && !strncmp(o->name, prev + 2, nlen - 2) &&
+                      (opt == ':' || (prev[nlen] == '=' && o->has_arg == no_argument));
+    }
+    char name[128];
+    if (is_long)
+        snprintf(name, sizeof(name), "%.*s", (int)nlen, prev);
+    else if (optopt > ' ' && optopt < 127)
+        snprintf(name, sizeof(name), "-%c", optopt);
+    else
+        snprintf(name, sizeof(name), "%s", prev);
+    if (opt == ':')
+        log_msg(&ctl->log, LOG_ERR, "option '%s' needs a value\nusage: %s", name, usage_line);
+    else if (is_long && prev[nlen] == '=' && optopt)
+        log_msg(&ctl->log, LOG_ERR, "option '%s' takes no value\nusage: %s", name, usage_line);
+    else
+        log_msg(&ctl->log, LOG_ERR, "unknown option '%s'\nusage: %s", name, usage_line);
+}
+
 int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts, const struct option *longopts,
                  int (*on_opt)(struct rtctl *ctl, int opt, const char *arg, void *ud), void *ud,
                  const char *usage_line)
@@ -95,10 +128,8 @@ int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts
             printf("usage: %s\n", usage_line);
             exit(EXIT_OK);
         case ':':
-            log_msg(&ctl->log, LOG_ERR, "option '%s' needs a value\nusage: %s", argv[optind - 1], usage_line);
-            return -1;
         case '?':
-            log_msg(&ctl->log, LOG_ERR, "unknown option '%s'\nusage: %s", argv[optind - 1], usage_line);
+            bad_option(ctl, argc, argv, opt, all, usage_line);
             return -1;
         default:
             if (!on_opt || on_opt(ctl, opt, optarg, ud) < 0)

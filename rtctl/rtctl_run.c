@@ -4,7 +4,10 @@
  * rtctl stays the container's parent: stdin, stdout and stderr pass
  * straight through (the container gets our fds 0-2), the signals a user
  * sends to rtctl are forwarded to the container's process, and rtctl
- * exits with the container's status (128+N when a signal N killed it). */
+ * exits with the container's status (128+N when a signal N killed it).
+ * With -t the process gets a pty of the container's own devpts instead,
+ * and rtctl copies bytes between it and the user's terminal
+ * (rtctl_tty.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -23,6 +26,7 @@
 
 #include "../images/image.h"
 #include "../config/envfile.h"
+#include "../lib/fileio.h"
 #include "../lib/paths.h"
 #include "../lib/util.h"
 #include "../config/conf.h"
@@ -31,18 +35,20 @@
 #include "../config/device.h"
 #include "../runtime/container.h"
 #include "rtctl.h"
+#include "rtctl_tty.h"
 
 static const char usage_run[] =
-    "rtctl run [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
+    "rtctl run [-i] [-t] [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
     "           [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--init] [--net bridge|none|host]\n"
     "           [--memory SIZE] [--cpus N] [--pids N] [--io-weight N] [--cap-add CAP] [--cap-drop CAP]\n"
     "           [--seccomp default|unconfined|PATH] [--device HOST[:CONTAINER][:rwm]] IMAGE [COMMAND [ARG...]]";
-static const char usage_exec[] = "rtctl exec [-u USER] NAME COMMAND [ARG...]";
+static const char usage_exec[] = "rtctl exec [-i] [-t] [-u USER] [-e NAME=VALUE] [-w DIR] NAME COMMAND [ARG...]";
 
 #define MAX_ITEMS 64
 
 struct run_opts {
     bool rm, read_only, init;
+    bool interactive, tty;       /* -i, -t */
     const char *name, *user, *workdir, *hostname, *entrypoint;
     const char *env[MAX_ITEMS];
     size_t nenv;
@@ -134,6 +140,12 @@ static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
     switch (opt) {
     case O_RM:
         o->rm = true;
+        return 0;
+    case 'i':
+        o->interactive = true;
+        return 0;
+    case 't':
+        o->tty = true;
         return 0;
     case O_NAME:
         o->name = arg;
@@ -282,6 +294,30 @@ static int supervise(struct rtctl *ctl, struct ctr *c, int sfd, int *status)
     }
 }
 
+/* -t: /dev/null as the fds the runtime starts with (the pty replaces
+ * them inside the container: our terminal is never passed in). */
+static int tty_stdio(struct rtctl *ctl, bool tty, int stdio[3])
+{
+    stdio[0] = 0, stdio[1] = 1, stdio[2] = 2;
+    if (!tty)
+        return 0;
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        log_msg(&ctl->log, LOG_ERR, "/dev/null: %s", strerror(errno));
+        return -1;
+    }
+    stdio[0] = stdio[1] = stdio[2] = fd;
+    return 0;
+}
+
+/* The process runs: wait for it, through the terminal with -t. */
+static int wait_process(struct rtctl *ctl, struct ctr *c, int sfd, struct tty_link *tl, int *status)
+{
+    if (c->tty >= 0)
+        return tty_link_run(ctl, tl, c, sfd, status);
+    return supervise(ctl, c, sfd, status);
+}
+
 static int exit_code(int status)
 {
     if (WIFEXITED(status))
@@ -295,7 +331,10 @@ static int exit_code(int status)
 static char **make_env(struct arena *a, const struct image *img, const struct run_opts *o, const char *hostname)
 {
     size_t n = 0;
-    char **env = arena_alloc(a, (img->config.nenv + o->nenv + 3) * sizeof(char *));
+    char **env = arena_alloc(a, (img->config.nenv + o->nenv + 4) * sizeof(char *));
+    /* -t: TERM=xterm unless the image or -e say otherwise, as docker's */
+    if (o->tty)
+        env_put(a, env, &n, "TERM", 4, "xterm");
     for (size_t pass = 0; pass < 2; pass++) {
         size_t m = pass ? o->nenv : img->config.nenv;
         for (size_t i = 0; i < m; i++) {
@@ -306,6 +345,30 @@ static char **make_env(struct arena *a, const struct image *img, const struct ru
     }
     env_finish(a, env, &n, hostname);
     return env;
+}
+
+/* --net bridge: /etc/hosts names the services of the rtinit that runs,
+ * as they have it (RUN/net/hosts, written by init/bridge.c), then this
+ * container. Without a running rtinit, localhost and this container. A
+ * snapshot: a reload that changes the services' names rewrites theirs,
+ * not this one's. */
+static const char *bridge_hosts(struct rtctl *ctl, struct arena *a, const struct rt_paths *paths, const char *name,
+                                const char *hostname, uint32_t addr)
+{
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof(p), "%s/net/hosts", paths->run_dir);
+    size_t len = 0;
+    int e = 0;
+    const char *base = read_small_file(a, p, 1 << 20, &len, NULL, &e);
+    if (!base && e != ENOENT)
+        log_msg(&ctl->log, LOG_WARN, "%s: %s; the services' names are not in /etc/hosts", p,
+                read_small_file_error(e));
+    if (!base || !len || base[len - 1] != '\n' || memchr(base, '\0', len))
+        base = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+    char as[32];
+    format_ipv4(addr, as, sizeof(as));
+    bool other = strcmp(hostname, name) != 0;
+    return arena_printf(a, "%s%s\t%s%s%s\n", base, as, name, other ? " " : "", other ? hostname : "");
 }
 
 static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv)
@@ -366,6 +429,11 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         snprintf(name, sizeof(name), "run-%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
     }
     const char *hostname = o->hostname ? o->hostname : name;
+    struct tty_link tl;
+    unsigned short rows = 0, cols = 0;
+    int stdio[3];
+    if (o->tty && tty_link_init(ctl, &tl, o->interactive, &rows, &cols) < 0)
+        goto out;
     struct ctr_spec spec = {
         .name = name,
         .state_dir = paths.state_dir,
@@ -391,7 +459,9 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         .devices = o->devices,
         .ndevices = o->ndevices,
         .limits = o->limits,
-        .stdio = {0, 1, 2},
+        .tty = o->tty,
+        .tty_rows = rows,
+        .tty_cols = cols,
     };
     /* --net bridge: conf.d's [network] (its defaults without one), and an
      * address kept under the container's name, as a service's is */
@@ -408,6 +478,17 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
             goto out;
         }
         const struct droplet_conf *d = &use->droplet;
+        /* [network] dns: the services' nameservers, ours too */
+        if (d->network.ndns) {
+            char *rs = arena_alloc(a, d->network.ndns * 32 + 1);
+            size_t rl = 0;
+            for (size_t k = 0; k < d->network.ndns; k++) {
+                char as[32];
+                format_ipv4(d->network.dns[k], as, sizeof(as));
+                rl += (size_t)sprintf(rs + rl, "nameserver %s\n", as);
+            }
+            spec.resolv_conf = rs;
+        }
         snprintf(bridge, sizeof(bridge), "%s", d->network.bridge);
         net.bridge = (struct net_bridge){.name = bridge,
                                          .subnet = d->network.subnet,
@@ -424,15 +505,31 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
             goto out;
         }
         spec.net = &net;
+        spec.hosts = bridge_hosts(ctl, a, &paths, name, hostname, net.addr);
     }
+    if (tty_stdio(ctl, o->tty, stdio) < 0)
+        goto out_net;
+    memcpy(spec.stdio, stdio, sizeof(stdio));
     sigset_t set;
     int sfd = forward_signals(&set);
     if (sfd < 0) {
         log_msg(&ctl->log, LOG_ERR, "signalfd: %s", strerror(errno));
+        if (o->tty)
+            close(stdio[0]);
         goto out_net;
     }
     struct ctr c;
-    if (ctr_start(&spec, &c, &err) < 0) {
+    int started = ctr_start(&spec, &c, &err);
+    if (o->tty)
+        close(stdio[0]);
+    if (started == 0 && o->tty && c.tty < 0) {
+        /* cannot happen: the child sends it before it execs */
+        rt_error(&err, EINVAL, "%s: no terminal came back", name);
+        ctr_signal(&c, SIGKILL);
+        ctr_wait(&c, &started, &err);
+        started = -1;
+    }
+    if (started < 0) {
         log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
         close(sfd);
         ctr_release(&c, o->rm);
@@ -444,7 +541,7 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
     if (c.missing[0])
         log_msg(&ctl->log, LOG_WARN, "%s runs without %s", name, c.missing);
     int status = 0;
-    if (supervise(ctl, &c, sfd, &status) == 0) {
+    if (wait_process(ctl, &c, sfd, &tl, &status) == 0) {
         rc = exit_code(status);
         uint64_t ooms = c.has_cgroup ? cg_oom_kills(&c.cg) : 0;
         if (ooms)
@@ -468,6 +565,8 @@ out:
 int cmd_run(struct rtctl *ctl, int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"interactive", no_argument, NULL, 'i'},
+        {"tty", no_argument, NULL, 't'},
         {"rm", no_argument, NULL, O_RM},
         {"name", required_argument, NULL, O_NAME},
         {"user", required_argument, NULL, 'u'},
@@ -501,7 +600,7 @@ int cmd_run(struct rtctl *ctl, int argc, char **argv)
         goto out;
     }
     struct run_opts o = {.net = NET_NONE, .a = &a};
-    int i = rtctl_getopt(ctl, argc, argv, "u:e:v:w:", longopts, on_opt, &o, usage_run);
+    int i = rtctl_getopt(ctl, argc, argv, "itu:e:v:w:", longopts, on_opt, &o, usage_run);
     if (i < 0) {
         rc = EXIT_USAGE;
         goto out;
@@ -522,45 +621,69 @@ out:
     return rc;
 }
 
-static int on_exec_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
-{
-    (void)ctl;
-    if (opt != 'u')
-        return -1;
-    *(const char **)ud = arg;
-    return 0;
-}
-
 int cmd_exec(struct rtctl *ctl, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"user", required_argument, NULL, 'u'}, {0}};
-    const char *user = NULL;
-    int i = rtctl_getopt(ctl, argc, argv, "u:", longopts, on_exec_opt, &user, usage_exec);
-    if (i < 0)
-        return EXIT_USAGE;
+    static const struct option longopts[] = {
+        {"interactive", no_argument, NULL, 'i'},
+        {"tty", no_argument, NULL, 't'},
+        {"user", required_argument, NULL, 'u'},
+        {"env", required_argument, NULL, 'e'},
+        {"workdir", required_argument, NULL, 'w'},
+        {0},
+    };
+    struct arena a;
+    arena_init(&a);
+    jmp_buf jb;
+    /* run's options, of which exec takes -i, -t, -u, -e and -w */
+    struct run_opts o = {.a = &a};
+    /* only the arena's allocations (before sfd and stdio change) jump */
+    int rc = EXIT_FAIL, sfd = -1, stdio[3] = {-1, -1, -1};
+    if (ARENA_TRY(&a, jb)) {
+        log_msg(&ctl->log, LOG_ERR, "out of memory");
+        goto out;
+    }
+    int i = rtctl_getopt(ctl, argc, argv, "itu:e:w:", longopts, on_opt, &o, usage_exec);
+    if (i < 0) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
     if (argc - i < 2) {
         log_msg(&ctl->log, LOG_ERR, "missing %s\nusage: %s", i == argc ? "NAME" : "COMMAND", usage_exec);
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
+        goto out;
     }
     struct rt_paths paths;
     struct rt_err err;
     if (rt_paths_init(&paths, ctl->conf_dir, ctl->root, &err) < 0) {
         log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
-        return EXIT_FAIL;
+        goto out;
     }
+    char **env = arena_alloc(&a, (o.nenv + 1) * sizeof(char *));
+    memcpy(env, o.env, o.nenv * sizeof(char *));
+    env[o.nenv] = NULL;
+    struct tty_link tl;
+    struct ctr_exec_opts eo = {.user = o.user, .cwd = o.workdir, .env = env, .tty = o.tty};
+    if ((o.tty && tty_link_init(ctl, &tl, o.interactive, &eo.rows, &eo.cols) < 0) || tty_stdio(ctl, o.tty, stdio) < 0)
+        goto out;
     sigset_t set;
-    int sfd = forward_signals(&set);
+    sfd = forward_signals(&set);
     struct ctr c;
-    if (sfd < 0 || ctr_exec(paths.state_dir, paths.run_dir, argv[i], user, argv + i + 1, NULL, &c, &err) < 0) {
+    if (sfd < 0 || ctr_exec(paths.state_dir, paths.run_dir, argv[i], &eo, argv + i + 1, stdio, &c, &err) < 0) {
         log_msg(&ctl->log, LOG_ERR, "%s", sfd < 0 ? strerror(errno) : err.msg);
-        if (sfd >= 0)
-            close(sfd);
-        return EXIT_FAIL;
+        goto out;
     }
-    int status = 0, rc = EXIT_FAIL;
-    if (supervise(ctl, &c, sfd, &status) == 0)
+    if (stdio[0] > 2) /* -t's /dev/null */
+        close(stdio[0]);
+    stdio[0] = -1;
+    int status = 0;
+    if (wait_process(ctl, &c, sfd, &tl, &status) == 0)
         rc = exit_code(status);
-    close(sfd);
     ctr_release(&c, false);
+out:
+    if (sfd >= 0)
+        close(sfd);
+    if (stdio[0] > 2)
+        close(stdio[0]);
+    arena_free(&a);
     return rc;
 }

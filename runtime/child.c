@@ -203,6 +203,14 @@ static void own_stdio(struct child *ch, const struct user_ids *ids)
 {
     if (ids->uid == 0)
         return;
+    /* A pty we made in the container's devpts (pty.c) is the user's, as
+     * login makes a terminal its user's (group tty, mode 0620, as devpts
+     * made it): `tty`, `script` and `ssh` open it again by its name. */
+    if (ch->tty) {
+        if (fchown(0, ids->uid, (gid_t)-1) < 0)
+            die(ch, "giving the terminal to %u:", (unsigned)ids->uid);
+        return;
+    }
     for (int fd = 0; fd < 3; fd++) {
         struct stat st;
         if (fstat(fd, &st) < 0) {

@@ -54,6 +54,7 @@ struct child {
     char record[PATH_MAX];      /* STATE/volumes.rw */
     char **initargv;            /* spec init: "ctrinit", "--", argv...; NULL without */
     int initfd;                 /* with initargv: the sealed memfd holding ctrinit; else -1 */
+    bool tty;                   /* fds 0-2 are the slave of a pty made by pty_make: given to the user */
 };
 
 /* ---- in the child (child.c, rootfs.c) ---- */
@@ -92,7 +93,27 @@ void reset_signals(void);
  * started rtinit), umask 022, stdio (NULL: as inherited). */
 void child_begin(struct child *ch, const int *stdio);
 
+/* pty.c: in the child, at the container's root and still root: a new pty
+ * of the container's devpts (its /dev/pts/ptmx, checked to be one), sized
+ * rows x cols (0 x 0: left alone), its master sent over ch->sock with the
+ * word "pty" (SCM_RIGHTS) and closed, its slave made fds 0, 1 and 2 (not
+ * the controlling terminal yet). pty_take() then makes fd 0 the
+ * controlling terminal of the calling session leader (-1, errno). */
+void pty_make(struct child *ch, unsigned short rows, unsigned short cols);
+int pty_take(void);
+
 /* ---- in the parent (container.c), shared with exec.c ---- */
+
+/* pty.c: one message of a sync socket into msg (len bytes with the NUL):
+ * its length (0: every end closed), or -1 with errno. *sender: the
+ * sender's pid when the socket has SO_PASSCRED (else 0; sender may be
+ * NULL). *fd: the pty's master when the message is the word "pty" with
+ * one descriptor, else -1; every other descriptor received is closed.
+ * sync_pty() then: is msg the word "pty"? fd (if any) goes to *tty when
+ * want and *tty is still -1, and is closed otherwise. */
+ssize_t sync_recv(int sock, char *msg, size_t len, int flags, pid_t *sender, int *fd);
+bool sync_pty(const char *msg, int fd, bool want, int *tty);
+
 
 void ctr_init(struct ctr *c, const char *name);
 /* The cgroup parent of the containers (and host services) of state_dir:

@@ -111,6 +111,13 @@ static __attribute__((noreturn)) void child_main(struct child *ch)
         die(ch, "sethostname:");
     if (s->network != NET_HOST)
         lo_up(ch);
+    /* -t: a pty of the container's devpts, mounted above (pty.c); we are
+     * the session's leader (child_begin) */
+    if (s->tty) {
+        pty_make(ch, s->tty_rows, s->tty_cols);
+        if (pty_take() < 0)
+            die(ch, "making the terminal the controlling one:");
+    }
 
     become_ready(ch, s->user, s->cwd, s->rlimits, s->nrlimits);
     become_exec(ch, s->argv, true);
@@ -547,6 +554,7 @@ void ctr_init(struct ctr *c, const char *name)
     c->pidfd = -1;
     c->lockfd = -1;
     c->sync = -1;
+    c->tty = -1;
     c->cg.fd = -1;
     snprintf(c->name, sizeof(c->name), "%s", name);
 }
@@ -705,8 +713,11 @@ int ctr_spawned(const struct ctr_spec *s, struct ctr *c, struct rt_err *err)
     if (s->host)
         return host_spawned(s, c, err);
     char msg[MSG_MAX + 1];
-    ssize_t n = read(c->sync, msg, MSG_MAX);
+    int fd;
+    ssize_t n = sync_recv(c->sync, msg, sizeof(msg), 0, NULL, &fd);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 1;
+    if (n > 0 && sync_pty(msg, fd, s->tty, &c->tty)) /* spec tty: the master, before the exec */
         return 1;
     close(c->sync);
     c->sync = -1;
@@ -798,6 +809,9 @@ void ctr_release(struct ctr *c, bool remove)
     if (c->sync >= 0)
         close(c->sync);
     c->sync = -1;
+    if (c->tty >= 0)
+        close(c->tty);
+    c->tty = -1;
     if (c->attached) /* it would go with the namespace, but not at once */
         net_detach(c->bridge, c->name, c->addr);
     c->attached = false;

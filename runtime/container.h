@@ -62,6 +62,9 @@ struct ctr_spec {
     bool read_only;
     bool init;                   /* PID 1 is the runtime's init (ctrinit), which runs argv as its child,
                                     forwards signals to it and reaps zombies */
+    bool tty;                    /* fds 0-2 a new pty of the container's devpts, its controlling terminal;
+                                    the master comes back in ctr.tty (runtime/pty.c; rtctl run -t) */
+    unsigned short tty_rows, tty_cols; /* with tty: its first size (0: none) */
     char *const *argv;           /* argv[0] looked up in the container's PATH */
     char *const *env;            /* NAME=value, NULL-terminated */
     const char *cwd;             /* absolute, in the container */
@@ -109,6 +112,7 @@ struct ctr {
     uint32_t addr;               /* and its address on it */
     bool host;                   /* a host process (spec host): no namespaces, no run directory */
     bool keep_children;          /* spec keep_children: ctr_release leaves its cgroup's other processes */
+    int tty;                     /* spec tty, exec's tty: the pty's master, ours (closed by ctr_release); -1 */
     char missing[512];           /* limits not applied for want of a controller */
 };
 
@@ -157,10 +161,23 @@ int ctr_signal(struct ctr *c, int sig);
  * ctr_exec(), only closes what c holds. */
 void ctr_release(struct ctr *c, bool remove);
 
+/* What `rtctl exec` may change of the process it starts. */
+struct ctr_exec_opts {
+    const char *user;            /* NULL: the container's */
+    const char *cwd;             /* absolute; NULL: the container's working directory */
+    char *const *env;            /* NAME=value, NULL-terminated: set over the container's; NULL: none */
+    bool tty;                    /* fds 0-2 a new pty of the container's devpts, in place of stdio (give
+                                    /dev/null: the caller's terminal never goes in), the controlling
+                                    terminal of the command, which has a session of its own; the master
+                                    comes back in c->tty; TERM=xterm unless env or the container set it */
+    unsigned short rows, cols;   /* with tty: its first size (0: none) */
+};
+
 /* Start argv inside the running container `name` (its namespaces, cgroup,
  * user, capabilities and seccomp filter, as recorded when it started);
- * user overrides its user; stdio (NULL: ours) gives its fds 0, 1, 2.
- * Refused unless the caller runs sealed (ctr_seal_self).
+ * o (NULL: nothing changed) may change its user, working directory and
+ * environment, and give it a terminal; stdio (NULL: ours) gives its fds
+ * 0, 1, 2. Refused unless the caller runs sealed (ctr_seal_self).
  *
  * The process that c then holds (pid, pidfd: ctr_wait, ctr_signal,
  * ctr_release(c, false), which leaves the container's cgroup alone) is the
@@ -173,8 +190,8 @@ void ctr_release(struct ctr *c, bool remove);
  * at once with *sync, an fd that becomes readable when there is news;
  * spawned then says 0 (it runs), 1 (not yet) or -1 (it failed: err; the
  * process ends by itself, to be reaped). The caller closes *sync. */
-int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
-             const int *stdio, struct ctr *c, struct rt_err *err);
+int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const struct ctr_exec_opts *o,
+             char *const *argv, const int *stdio, struct ctr *c, struct rt_err *err);
 int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
                    const int *stdio, struct ctr *c, int *sync, struct rt_err *err);
 int ctr_exec_spawned(struct ctr *c, int sync, struct rt_err *err);

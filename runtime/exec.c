@@ -137,7 +137,8 @@ static __attribute__((noreturn)) void wait_for_stage2(pid_t pid)
  * with SIGSTOP stalls that one exec, which a health check's timeout ends.
  * runc's nsexec is the model. */
 static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, const char *user, const char *wd,
-                                                  const struct exec_state *st, char *const *argv, const int *stdio)
+                                                  const struct exec_state *st, char *const *argv, const int *stdio,
+                                                  const struct ctr_exec_opts *o)
 {
     pid_t caller = getppid();
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -152,7 +153,10 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
     if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID) < 0)
         die(ch, "joining the container's namespaces:");
     close(pidfd);
-    /* setns() put us at the container's root */
+    /* setns() put us at the container's root: its devpts for -t (the
+     * caller's fds 0-2 are replaced by the slave here) */
+    if (o && o->tty)
+        pty_make(ch, o->rows, o->cols);
     become_ready(ch, user, wd, st->rlimits, st->nrlimits);
     if (!find_in_path(argv[0]))
         die(ch, "%s: not found in the container's PATH", argv[0]);
@@ -175,6 +179,16 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
         close(ch->sock);
         if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
             _exit(127);
+        /* -t: the command leads a session of its own in the container,
+         * the pty its controlling terminal (job control, ^C, SIGWINCH) */
+        if (ch->tty && (setsid() < 0 || pty_take() < 0)) {
+            char msg[MSG_MAX];
+            int n = snprintf(msg, sizeof(msg), "making the terminal the controlling one: %s\n", strerror(errno));
+            if (n > 0 && write(2, msg, (size_t)n) < 0) {
+                /* nobody to tell */
+            }
+            _exit(126);
+        }
         become_exec(ch, argv, false);
     }
     if (write(ch->sock, "ok", 2) != 2)
@@ -187,31 +201,29 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
  * Only its own messages count: SO_PASSCRED gives each message's sender,
  * which nobody can forge, so a process of the container that got hold of
  * the socket (stage 2 has it for a moment, and ptrace can take it) can
- * neither speak for it nor, by keeping it open, delay the answer.
+ * neither speak for it nor, by keeping it open, delay the answer. With
+ * -t, "pty" comes first with the pty's master, kept in *tty; a descriptor
+ * from anyone else is closed unread.
  * 0 "ok", 1 nothing yet, -1 failed. */
-static int stage1_word(int sock, pid_t stage1, const char *name, struct rt_err *err)
+static int stage1_word(int sock, pid_t stage1, const char *name, int *tty, struct rt_err *err)
 {
     for (;;) {
         char msg[MSG_MAX + 1];
-        union {
-            struct cmsghdr h;
-            char buf[CMSG_SPACE(sizeof(struct ucred))];
-        } ctl;
-        struct iovec iov = {.iov_base = msg, .iov_len = MSG_MAX};
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
-        ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT);
+        pid_t from;
+        int fd;
+        ssize_t n = sync_recv(sock, msg, sizeof(msg), MSG_DONTWAIT, &from, &fd);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
             return 1;
         if (n <= 0) /* every end closed: stage 1 died without a word */
             return rt_error(err, EINVAL, "exec in %s: the process died before exec", name);
-        msg[n] = '\0';
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        struct ucred cred = {0};
-        if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
-            memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
-        if (cred.pid != stage1)
+        if (from != stage1) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        if (sync_pty(msg, fd, true, tty)) /* the terminal's master (-t), before "ok" */
             continue;
         if (!strcmp(msg, "ok"))
             return 0;
@@ -221,8 +233,45 @@ static int stage1_word(int sock, pid_t stage1, const char *name, struct rt_err *
     }
 }
 
-int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
-                   const int *stdio, struct ctr *c, int *sync, struct rt_err *err)
+/* Is NAME (up to '=') of e set in env[0..n)? Its index, else n. */
+static size_t env_find(char **env, size_t n, const char *e)
+{
+    size_t klen = strcspn(e, "=");
+    size_t i = 0;
+    while (i < n && !(strncmp(env[i], e, klen) == 0 && env[i][klen] == '='))
+        i++;
+    return i;
+}
+
+/* The container's environment with o's NAME=value set over it (in place
+ * of a variable of the same name, else added), in ch->env; with a
+ * terminal, TERM=xterm unless the container or o set TERM, as docker's. */
+static int exec_env(struct child *ch, json_t *env, char *const *add, bool tty, struct rt_err *err)
+{
+    size_t nenv = json_array_size(env), nadd = 0;
+    while (add && add[nadd])
+        nadd++;
+    ch->env = calloc(nenv + nadd + 3, sizeof(char *));
+    if (!ch->env)
+        return rt_error(err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < nenv; i++) {
+        const char *e = json_string_value(json_array_get(env, i));
+        if (e)
+            ch->env[ch->nenv++] = (char *)e;
+    }
+    for (size_t k = 0; k < nadd; k++) {
+        size_t i = env_find(ch->env, ch->nenv, add[k]);
+        ch->env[i] = add[k];
+        if (i == ch->nenv)
+            ch->nenv++;
+    }
+    if (tty && env_find(ch->env, ch->nenv, "TERM=") == ch->nenv)
+        ch->env[ch->nenv++] = (char *)"TERM=xterm";
+    return 0;
+}
+
+static int exec_spawn(const char *state_dir, const char *run_dir, const char *name, const struct ctr_exec_opts *o,
+                      char *const *argv, const int *stdio, struct ctr *c, int *sync, struct rt_err *err)
 {
     *sync = -1;
     ctr_init(c, name);
@@ -257,17 +306,12 @@ int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name,
     ch->caps_user = make_caps(st.ambient, st.ambient);
     ch->passwd = malloc(ETC_BUF);
     ch->group = malloc(ETC_BUF);
-    size_t nenv = json_array_size(st.env);
-    ch->env = calloc(nenv + 2, sizeof(char *));
-    if (!ch->caps_root || !ch->caps_user || !ch->passwd || !ch->group || !ch->env) {
+    if (!ch->caps_root || !ch->caps_user || !ch->passwd || !ch->group) {
         rt_error(err, ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < nenv; i++) {
-        const char *e = json_string_value(json_array_get(st.env, i));
-        if (e)
-            ch->env[ch->nenv++] = (char *)e;
-    }
+    if (exec_env(ch, st.env, o ? o->env : NULL, o && o->tty, err) < 0)
+        goto out;
     ch->seccomp = st.seccomp != SECCOMP_UNCONFINED;
     if (compile_seccomp(state_dir, st.seccomp, st.profile, st.caps, &ch->prog, err) < 0)
         goto out;
@@ -298,7 +342,8 @@ int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name,
     if (stage1 == 0) {
         close(sv[0]);
         ch->sock = sv[1];
-        exec_stage1(ch, target_fd, user ? user : st.user, st.cwd, &st, argv, stdio);
+        exec_stage1(ch, target_fd, o && o->user ? o->user : st.user, o && o->cwd ? o->cwd : st.cwd, &st, argv,
+                    stdio, o);
     }
     if (stage1 < 0) {
         rt_syserror(err, "clone3");
@@ -331,16 +376,23 @@ out:
 }
 
 
-int ctr_exec_spawned(struct ctr *c, int sync, struct rt_err *err)
+int ctr_exec_spawn(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
+                   const int *stdio, struct ctr *c, int *sync, struct rt_err *err)
 {
-    return stage1_word(sync, c->pid, c->name, err);
+    struct ctr_exec_opts o = {.user = user};
+    return exec_spawn(state_dir, run_dir, name, &o, argv, stdio, c, sync, err);
 }
 
-int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const char *user, char *const *argv,
-             const int *stdio, struct ctr *c, struct rt_err *err)
+int ctr_exec_spawned(struct ctr *c, int sync, struct rt_err *err)
+{
+    return stage1_word(sync, c->pid, c->name, &c->tty, err);
+}
+
+int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const struct ctr_exec_opts *o,
+             char *const *argv, const int *stdio, struct ctr *c, struct rt_err *err)
 {
     int sync;
-    if (ctr_exec_spawn(state_dir, run_dir, name, user, argv, stdio, c, &sync, err) < 0)
+    if (exec_spawn(state_dir, run_dir, name, o, argv, stdio, c, &sync, err) < 0)
         return -1;
     /* stage 1 cannot be stopped from the container; a deadline all the
      * same, in case it is starved (the container's own cpu.max). Counted
@@ -357,6 +409,10 @@ int ctr_exec(const char *state_dir, const char *run_dir, const char *name, const
     close(sync);
     if (r == 1)
         rt_error(err, ETIMEDOUT, "exec in %s: no word from the process entering it in 30 s", name);
+    if (r == 0 && o && o->tty && c->tty < 0) {
+        rt_error(err, EINVAL, "exec in %s: no terminal came back", name);
+        r = -1;
+    }
     if (r != 0) {
         ctr_signal(c, SIGKILL);
         while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)

@@ -33,7 +33,8 @@
  *
  * It runs with the container's credentials, capabilities and seccomp
  * filter: fork (plain clone), execve, wait4, kill, rt_sigprocmask,
- * rt_sigtimedwait, prctl, exit_group, write.
+ * rt_sigtimedwait, prctl, exit_group, write; with a terminal, ioctl and
+ * setpgid.
  *
  * Usage (the runtime's): ctrinit -- COMMAND [ARG...] */
 #define _GNU_SOURCE
@@ -82,6 +83,14 @@ int main(int argc, char **argv)
     if (child == 0) {
         /* the command gets what a container's first process gets: default
          * dispositions (never changed here) and nothing blocked */
+        /* With a terminal (rtctl run -t --init), the command's own
+         * process group is its foreground one, as tini does it: ^C and
+         * SIGWINCH go to the command, not to us as well (we would pass
+         * them on a second time). Signals are still blocked: SIGTTOU
+         * cannot stop us here. Without a terminal, nothing changes. */
+        if (isatty(0) && setpgid(0, 0) == 0 && tcsetpgrp(0, getpid()) < 0) {
+            /* the terminal stays the group's we share: still usable */
+        }
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
             _exit(127);
         execvp(argv[first], argv + first);

@@ -175,6 +175,41 @@ test_a_reload_adds_a_name_to_the_running_services_hosts() {
     bg_stop
 }
 
+# A one-off `rtctl run --net bridge` resolves the services' names as the
+# services do: /etc/hosts is theirs as the running rtinit has it (RUN/net/
+# hosts), with its own line, and resolv.conf has [network] dns. A run
+# after a reload sees the new name; the file goes with rtinit.
+test_a_one_off_container_resolves_the_services_names() {
+    netns
+    bridge_stack web "command = sh -c 'mkdir -p /tmp/w; echo hello-from-web >/tmp/w/index.html; exec httpd -f -p 8080 -h /tmp/w'"
+    printf 'dns = 10.99.0.53\n' >>conf.d/droplet.conf
+    bg_start
+    wait_until 10 is_state web running
+    wait_until 10 in_ns busybox wget -q -O /dev/null "http://$(addr_of web):8080/"
+    run in_ns "$RTCTL" --conf conf.d --root "$PWD/root" run --rm --net bridge --name probe bb:1 \
+        sh -c 'wget -q -O - http://web:8080/ && cat /etc/hosts /etc/resolv.conf && hostname -i'
+    assert_rc 0 && assert_in "$out" "hello-from-web"
+    grep -qxF "$(addr_of web)	web" <<<"$out" || { say "no line for web in: $out"; return 1; }
+    grep -qxF "nameserver 10.99.0.53" <<<"$out" || { say "no nameserver in: $out"; return 1; }
+    # its own name, at the address it had
+    grep -qE '^10\.99\.0\.[0-9]+	probe$' <<<"$out" || { say "no line for probe in: $out"; return 1; }
+    # a reload's new service is in the next one-off's hosts
+    printf '[service]\nimage = bb:1\nuser = app\nnetwork = bridge\ncommand = sh -c %s\n' "'$LOOP'" >conf.d/late.conf
+    run "$RTCTL" --root "$PWD/root" reload
+    assert_rc 0
+    wait_until 10 is_state late running
+    run in_ns "$RTCTL" --conf conf.d --root "$PWD/root" run --rm --net bridge bb:1 sh -c 'ping -c 1 -W 2 late >/dev/null && echo late-answers'
+    assert_rc 0 && assert_in "$out" "late-answers"
+    [ -f root/run/net/hosts ] || { say "no root/run/net/hosts"; return 1; }
+    bg_stop
+    [ ! -e root/run/net/hosts ] || { say "root/run/net/hosts left after rtinit"; return 1; }
+    # without rtinit: localhost and its own name only
+    run in_ns "$RTCTL" --conf conf.d --root "$PWD/root" run --rm --net bridge --name alone bb:1 cat /etc/hosts
+    assert_rc 0 && assert_in "$out" "localhost"
+    assert_not_in "$out" "web"
+    grep -qE '^10\.99\.0\.[0-9]+	alone$' <<<"$out" || { say "no line for alone in: $out"; return 1; }
+}
+
 # --- the droplet's loopback (CVE-2020-8558) ---
 
 localnet() { in_ns cat /proc/sys/net/ipv4/conf/rtt0/route_localnet; }

@@ -330,6 +330,7 @@ TEST(svcdesc_what_does_not_change_what_runs_changes_nothing)
     SAME(f.sp.hosts = "10.88.0.2 db\n");
     SAME(f.sp.resolv_conf = "nameserver 1.1.1.1\n");
     SAME((f.sp.stdio[0] = 3, f.sp.stdio[1] = 4));
+    SAME((f.sp.tty = true, f.sp.tty_rows = 24, f.sp.tty_cols = 80)); /* rtctl run -t's, never a service's */
     /* where things were written, and in what order */
     SAME(f.s.file = "conf.d/renamed.conf");
     SAME(f.s.header.line = 7);
