@@ -474,7 +474,7 @@ static bool peek(struct lsrc *s, bool follow)
                 s->done = true;
             return false;
         }
-        char *nl = memchr(s->buf + s->pos, '\n', s->have - s->pos);
+        char *nl = s->have > s->pos ? memchr(s->buf + s->pos, '\n', s->have - s->pos) : NULL;
         if (nl) {
             set_head(s, (size_t)(nl - (s->buf + s->pos)), false);
             break;
