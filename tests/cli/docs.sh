@@ -3,8 +3,8 @@
 test_every_conf_key_is_documented() {
     local keys missing=""
     # (digits too: ipv4)
-    keys=$(grep -oE '^\s*\[K_[A-Z0-9_]+\] = \{"[a-z0-9_]+"' "$TOP/config/conf.c" | sed -E 's/.*"([a-z0-9_]+)"/\1/' | sort -u)
-    [ -n "$keys" ] || { say "no keys found in config/conf.c"; return 1; }
+    keys=$(grep -oE '^\s*\[K_[A-Z0-9_]+\] = \{"[a-z0-9_]+"' "$TOP"/config/*.c | sed -E 's/.*"([a-z0-9_]+)"/\1/' | sort -u)
+    [ -n "$keys" ] || { say "no keys found in config/*.c"; return 1; }
     for k in $keys; do
         grep -qF "#### \`$k\`" "$TOP/docs/conf.md" || missing="$missing $k"
     done

@@ -112,8 +112,8 @@ test_man_pages_render_without_warnings_and_cover_every_verb_option_and_key() {
         done
     done
     local keys missing=""
-    keys=$(grep -oE '^\s*\[K_[A-Z0-9_]+\] = \{"[a-z0-9_]+"' "$TOP/config/conf.c" | sed -E 's/.*"([a-z0-9_]+)"/\1/' | sort -u)
-    [ "$(wc -w <<<"$keys")" -ge 55 ] || { say "only $(wc -w <<<"$keys") keys found in config/conf.c"; return 1; }
+    keys=$(grep -oE '^\s*\[K_[A-Z0-9_]+\] = \{"[a-z0-9_]+"' "$TOP"/config/*.c | sed -E 's/.*"([a-z0-9_]+)"/\1/' | sort -u)
+    [ "$(wc -w <<<"$keys")" -ge 55 ] || { say "only $(wc -w <<<"$keys") keys found in config/*.c"; return 1; }
     for k in $keys; do
         grep -qx "\.B $k" "$TOP/docs/man/rt.conf.5" || missing="$missing $k"
     done
