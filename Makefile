@@ -10,11 +10,14 @@
 #   make demo-stop  power the demo droplet off cleanly
 #   make droplet    build the demo droplet's disks in build/droplet
 #   make demo-images  build the real stack's images from Debian packages and npm (docs/demo.md)
-#   make install PREFIX=/usr DESTDIR=...
+#   make install PREFIX=/usr DESTDIR=...   binaries, man pages, bash completion, docs, conf.d
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/rt
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 BUILD      ?= build
 CC         ?= gcc
@@ -162,9 +165,17 @@ droplet: all
 demo-images:
 	bash images/demo/build.sh all $(BUILD)/demo-images
 
+# The binaries, the man pages (docs/man: rtctl(8), rtinit(8), rt.conf(5)),
+# bash's completion of rtctl (tools/completion), the documents the man
+# pages point to, and the shipped conf.d.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/rt/conf.d
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/rt/conf.d $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/rtinit $(BUILD)/rtctl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 docs/man/rtctl.8 docs/man/rtinit.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/man/rt.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 tools/completion/rtctl.bash $(DESTDIR)$(BASHCOMPDIR)/rtctl
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	@# Never overwrite a service file the administrator already has.
 	@for f in conf.d/*.conf; do \
 	    d=$(DESTDIR)$(SYSCONFDIR)/rt/conf.d/$$(basename $$f); \

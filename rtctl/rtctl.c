@@ -21,41 +21,197 @@
 #define RT_VERSION "dev"
 #endif
 
-static const struct command {
-    const char *name;
-    int (*fn)(struct rtctl *, int, char **);
-    const char *summary;
-} commands[] = {
-    {"config", cmd_config, "check conf.d and print the resolved plan (config check)"},
-    {"image", cmd_image, "import, list, inspect, remove, mount images; collect unused layers"},
-    {"run", cmd_run, "run a container from an image in the foreground"},
-    {"exec", cmd_exec, "run a command inside a running container"},
-    {"status", cmd_status, "the services rtinit supervises: state, health, pid, restarts"},
-    {"logs", cmd_logs, "a service's log (-n LINES, -f to follow)"},
-    {"stop", cmd_stop, "stop services and keep them down"},
-    {"start", cmd_start, "start services again"},
-    {"restart", cmd_restart, "restart services"},
-    {"health", cmd_health, "a service's last health checks, with what they printed"},
-    {"reload", cmd_reload, "read conf.d again: restart what changed, start what is new, stop what is gone"},
-    {"poweroff", cmd_poweroff, "stop every service and power the droplet off (rtinit as PID 1 only)"},
-    {"reboot", cmd_reboot, "stop every service and reboot the droplet (rtinit as PID 1 only)"},
-    {"halt", cmd_halt, "stop every service and halt the droplet, not powering it off (PID 1 only)"},
-};
-
-static void usage(FILE *out)
+static int print_version(struct rtctl *ctl, int argc, char **argv)
 {
-    fputs("usage: rtctl [--conf DIR] [--root DIR] COMMAND [ARGS...]\n\n"
-          "Commands:\n",
-          out);
-    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("  help       show this help\n"
-          "  version    show the version\n\n"
-          "Options:\n"
-          "  --conf DIR  service definitions (default " "/etc/rt/conf.d" ")\n"
-          "  --root DIR  keep state, run files and the control socket under DIR\n"
-          "              (default /var/lib/rt, /run/rt)\n",
-          out);
+    int i = rtctl_getopt(ctl, argc, argv, "", NULL, NULL, NULL, NULL);
+    if (i < 0)
+        return EXIT_USAGE;
+    if (i < argc) {
+        rtctl_usage_error(ctl, "unexpected argument '%s'", argv[i]);
+        return EXIT_USAGE;
+    }
+    printf("rtctl %s\n", RT_VERSION);
+    return EXIT_OK;
+}
+
+/* One row a verb (rtctl.h, struct verb): its help is here with it, so a
+ * new verb is one row. Groups and the order of the rows are the order of
+ * `rtctl help`. */
+const struct verb rtctl_verbs[] = {
+    /* ---------- Services ---------- */
+    {.name = "status", .fn = cmd_status, .group = VG_SERVICES,
+     .summary = "state, health, pid and restarts of each service, and why",
+     .usage = "status",
+     .about = "One line a service: its state (running, starting, stopped, failed...), its health, its\n"
+              "pid, how often it was restarted, and a note: what it waits for, its last check, why it\n"
+              "failed. Asks rtinit over its control socket (root only).",
+     .example = "rtctl status"},
+    {.name = "logs", .fn = cmd_logs, .group = VG_SERVICES,
+     .summary = "services' logs, merged in time order; -f follows them",
+     .usage = "logs [-f] [-n N] [--since WHEN] [--until WHEN] [-t|--no-timestamps] [--no-color]\n"
+              "     [--no-prefix] [SERVICE...]",
+     .about = "Prints the log files rtinit keeps ([logging] dir: NAME.log and the rotated NAME.log.1,\n"
+              "NAME.log.2...), oldest line first. Several services are merged by time, each line\n"
+              "after its service's name; with no SERVICE, every service in conf.d. SERVICE rtinit is\n"
+              "rtinit's own log. Reads the files only: works while rtinit is down.",
+     .options = "-f, --follow\tkeep printing new lines as they come, across rotations, until interrupted\n"
+                "-n, --lines N\tonly the last N lines of each service (default: all; --tail N too)\n"
+                "--since WHEN\tonly lines from WHEN on: a duration before now (30s, 10m, 1h30m) or a\n"
+                "\ttime (2026-11-26T02:10:00Z, 2026-11-26 02:10, 02:10), local unless Z or +HH:MM\n"
+                "--until WHEN\tonly lines up to WHEN (the same forms); with -f, follow until then\n"
+                "-t, --timestamps\tstart each line with its time, in UTC (the default)\n"
+                "--no-timestamps\tleave the times out\n"
+                "--no-color\tno colour in the names (none either when stdout is not a terminal or\n"
+                "\tNO_COLOR is set)\n"
+                "--no-prefix\tno service name before each line",
+     .example = "rtctl logs -f -n 20 api gateway\n"
+                "rtctl logs --since 1h --until 30m --no-timestamps redis\n"
+                "rtctl logs -n 50 rtinit"},
+    {.name = "start", .fn = cmd_start, .group = VG_SERVICES,
+     .summary = "start stopped services and wait until they run",
+     .usage = "start [-t SECONDS] SERVICE...",
+     .about = "Undoes rtctl stop: the service is started (after what it depends on) and rtctl waits\n"
+              "until it runs. Exit status 1 when it fails to start or is not running in time.",
+     .options = "-t, --timeout SECONDS\twait at most this long (default 60)",
+     .example = "rtctl start api"},
+    {.name = "stop", .fn = cmd_stop, .group = VG_SERVICES,
+     .summary = "stop services and keep them down until rtctl start",
+     .usage = "stop [-t SECONDS] SERVICE...",
+     .about = "Sends the service its stop_signal, then SIGKILL after its stop_timeout, and waits until\n"
+              "it is down. It stays down (no restart policy applies) until rtctl start.",
+     .options = "-t, --timeout SECONDS\twait at most this long (default 60)",
+     .example = "rtctl stop search"},
+    {.name = "restart", .fn = cmd_restart, .group = VG_SERVICES,
+     .summary = "restart services in fresh containers",
+     .usage = "restart [-t SECONDS] SERVICE...",
+     .options = "-t, --timeout SECONDS\twait at most this long (default 60)",
+     .example = "rtctl restart -t 120 api gateway"},
+    {.name = "exec", .fn = cmd_exec, .group = VG_SERVICES,
+     .summary = "run a command in a running service's container",
+     .usage = "exec [-u USER] SERVICE COMMAND [ARG...]",
+     .about = "The command joins the container's namespaces and cgroup, with its limits, capabilities\n"
+              "and seccomp filter. SERVICE is the container's name: a service's, or a --name of\n"
+              "rtctl run. rtctl exits with the command's status (128+N when killed by signal N).",
+     .options = "-u, --user USER\trun as USER (name or uid[:gid]; default: the service's user)",
+     .example = "rtctl exec redis redis-cli info memory\n"
+                "rtctl exec -u root api sh"},
+    {.name = "health", .fn = cmd_health, .group = VG_SERVICES,
+     .summary = "a service's last health checks and what they printed",
+     .usage = "health SERVICE",
+     .example = "rtctl health api"},
+    /* ---------- Configuration ---------- */
+    {.name = "config", .fn = cmd_config, .group = VG_CONFIG,
+     .summary = "check conf.d; print the resolved plan",
+     .usage = "config check [--quiet]",
+     .about = "Reads every file of conf.d (--conf) as rtinit would and reports every problem at once,\n"
+              "as FILE:LINE: key: message. Without problems, prints the plan: start order, resolved\n"
+              "values, image defaults (with an image store), secrets redacted. Exit status 1 on an\n"
+              "error (warnings allowed).",
+     .options = "-q, --quiet\tonly the problems, not the plan",
+     .example = "rtctl config check\n"
+                "rtctl config check --quiet --conf ./conf.d && rtctl reload"},
+    {.name = "reload", .fn = cmd_reload, .group = VG_CONFIG,
+     .summary = "apply conf.d: restart what changed, start new, stop removed",
+     .usage = "reload [--dry-run]",
+     .about = "As SIGHUP to rtinit. An invalid conf.d, or one naming an image the store lacks, is\n"
+              "refused with its errors and nothing changes.",
+     .options = "-n, --dry-run\tsay what a reload would do (and which keys changed), change nothing",
+     .example = "rtctl reload --dry-run && rtctl reload"},
+    /* ---------- Images ---------- */
+    {.name = "image", .fn = cmd_image, .group = VG_IMAGES,
+     .summary = "import, list, inspect, remove, mount images; gc layers",
+     .usage = "image import [--max-bytes SIZE] [--max-entries N] [--min-free SIZE|PCT%] [--quiet]\n"
+              "             PATH [NAME[:TAG]]\n"
+              "image ls\n"
+              "image inspect IMAGE\n"
+              "image rm [--force] IMAGE\n"
+              "image gc\n"
+              "image mount [--flatten] IMAGE\n"
+              "image unmount IMAGE",
+     .about = "import: an OCI layout, an OCI archive or a docker-save tarball (made elsewhere and copied\n"
+              "  over) into the store. ls: the stored images. inspect: manifest and config, as JSON.\n"
+              "rm: forget a name (refused while a service in conf.d uses it). gc: remove the layers no\n"
+              "image uses. mount: mount an image's root read-only and print where; unmount.",
+     .options = "--max-bytes SIZE\timport: refuse an image over SIZE unpacked (default 16G; 0: no limit)\n"
+                "--max-entries N\timport: refuse a layer of more than N entries (default 2000000)\n"
+                "--min-free SIZE|PCT%\timport: stop rather than leave less free on the store's file\n"
+                "\tsystem (default: 1G or 5%, whichever is more; 0: no floor)\n"
+                "-q, --quiet\timport: print nothing but errors\n"
+                "-f, --force\trm: remove a name a service in conf.d uses\n"
+                "--flatten\tmount: merge the layers into one directory instead of overlayfs",
+     .example = "rtctl image import /root/redis-7.tar redis:7\n"
+                "rtctl image ls\n"
+                "rtctl image rm redis:6 && rtctl image gc"},
+    /* ---------- Containers ---------- */
+    {.name = "run", .fn = cmd_run, .group = VG_CONTAINERS,
+     .summary = "run a one-off container from an image, in the foreground",
+     .usage = "run [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
+              "    [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--init]\n"
+              "    [--net bridge|none|host] [--memory SIZE] [--cpus N] [--pids N] [--io-weight N]\n"
+              "    [--cap-add CAP] [--cap-drop CAP] [--seccomp default|unconfined|PATH]\n"
+              "    [--device HOST[:CONTAINER][:rwm]] IMAGE [COMMAND [ARG...]]",
+     .about = "As docker run, with no daemon: stdin, stdout and stderr are the container's, signals\n"
+              "to rtctl go to it, and rtctl exits with its status (128+N when killed by signal N).",
+     .options = "--rm\tremove the writable layer (and a bridge address) when it ends\n"
+                "--name NAME\tthe container's name (default run-XXXXXXXX); also its hostname\n"
+                "-u, --user USER\trun as USER (name or uid[:gid]; default the image's User, else root)\n"
+                "-e, --env NAME[=VALUE]\tset a variable (NAME alone: rtctl's own value); repeatable\n"
+                "-v, --volume SRC:DST[:ro]\tbind-mount the host's SRC (absolute) at DST; repeatable\n"
+                "--tmpfs DST\ta tmpfs at DST (64 MiB, nosuid, nodev)\n"
+                "-w, --workdir DIR\tthe working directory (default the image's, else /)\n"
+                "--hostname NAME\tthe container's hostname (default its name)\n"
+                "--entrypoint PROG\treplace the image's ENTRYPOINT (and drop its CMD)\n"
+                "--read-only\tmount the root read-only\n"
+                "--init\tthe runtime's small init as PID 1: signals passed on, orphans reaped\n"
+                "--net bridge|none|host\tthe network: conf.d's bridge, only lo (the default), the host's\n"
+                "--memory SIZE\tmemory.max (and no swap), e.g. 512M\n"
+                "--cpus N\tcpu.max in CPUs, e.g. 0.5\n"
+                "--pids N\tpids.max\n"
+                "--io-weight N\tio.weight, 1 to 10000\n"
+                "--cap-add CAP\tadd a capability to the default set (ALL for all); repeatable\n"
+                "--cap-drop CAP\tdrop a capability (ALL for all); repeatable\n"
+                "--seccomp default|unconfined|PATH\tthe system call filter: the default, none, or a\n"
+                "\tDocker-format profile\n"
+                "--device HOST[:CONTAINER][:rwm]\tpass a host device in; repeatable",
+     .example = "rtctl run --rm -v /srv/data:/data:ro busybox:latest ls /data\n"
+                "rtctl run --rm --net bridge --name probe busybox:latest wget -qO- http://api:3000/"},
+    /* ---------- The droplet ---------- */
+    {.name = "poweroff", .fn = cmd_poweroff, .group = VG_DROPLET,
+     .summary = "stop every service, power the droplet off (PID 1 only)",
+     .usage = "poweroff",
+     .about = "Services stop in reverse dependency order, then the file systems are synced and\n"
+              "unmounted. Returns once rtinit has taken the request.",
+     .example = "rtctl poweroff"},
+    {.name = "reboot", .fn = cmd_reboot, .group = VG_DROPLET,
+     .summary = "stop every service, reboot the droplet (PID 1 only)",
+     .usage = "reboot",
+     .example = "rtctl reboot"},
+    {.name = "halt", .fn = cmd_halt, .group = VG_DROPLET,
+     .summary = "stop every service, halt without power-off (PID 1 only)",
+     .usage = "halt",
+     .example = "rtctl halt"},
+    {.name = "version", .fn = print_version, .group = VG_DROPLET,
+     .summary = "rtctl's version",
+     .usage = "version",
+     .example = "rtctl version"},
+    /* ---------- Help ---------- */
+    {.name = "help", .fn = cmd_help, .group = VG_HELP,
+     .summary = "what a verb does, its options and an example",
+     .usage = "help [VERB]\n"
+              "help --verbs",
+     .about = "rtctl VERB --help says the same. Exit status: 0 done, 1 it failed, 2 a wrong command\n"
+              "line (its usage then goes to stderr).",
+     .options = "--verbs\tevery verb's name, one a line (for scripts and completion)",
+     .example = "rtctl help logs"},
+};
+const size_t rtctl_nverbs = ARRAY_SIZE(rtctl_verbs);
+
+const struct verb *rtctl_verb(const char *name)
+{
+    for (size_t i = 0; i < rtctl_nverbs; i++)
+        if (streq(name, rtctl_verbs[i].name))
+            return rtctl_verbs[i].alias_of ? rtctl_verb(rtctl_verbs[i].alias_of) : &rtctl_verbs[i];
+    return NULL;
 }
 
 /* Name the option getopt_long refused. A long one is the word getopt
@@ -83,18 +239,25 @@ static void bad_option(struct rtctl *ctl, int argc, char **argv, int opt, const 
         snprintf(name, sizeof(name), "-%c", optopt);
     else
         snprintf(name, sizeof(name), "%s", prev);
+    char msg[192];
     if (opt == ':')
-        log_msg(&ctl->log, LOG_ERR, "option '%s' needs a value\nusage: %s", name, usage_line);
+        snprintf(msg, sizeof(msg), "option '%s' needs a value", name);
     else if (is_long && prev[nlen] == '=' && optopt)
-        log_msg(&ctl->log, LOG_ERR, "option '%s' takes no value\nusage: %s", name, usage_line);
+        snprintf(msg, sizeof(msg), "option '%s' takes no value", name);
     else
-        log_msg(&ctl->log, LOG_ERR, "unknown option '%s'\nusage: %s", name, usage_line);
+        snprintf(msg, sizeof(msg), "unknown option '%s'", name);
+    /* a verb without its own usage line: its usage from the verbs table */
+    if (usage_line)
+        log_msg(&ctl->log, LOG_ERR, "%s\nusage: %s", msg, usage_line);
+    else
+        rtctl_usage_error(ctl, "%s", msg);
 }
 
 int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts, const struct option *longopts,
                  int (*on_opt)(struct rtctl *ctl, int opt, const char *arg, void *ud), void *ud,
                  const char *usage_line)
 {
+    /* a verb's own long options use values below these */
     enum { OPT_CONF = 1000, OPT_ROOT, OPT_HELP };
     struct option all[32];
     size_t n = 0;
@@ -125,8 +288,11 @@ int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts
             break;
         case 'h':
         case OPT_HELP:
-            printf("usage: %s\n", usage_line);
-            exit(EXIT_OK);
+            if (ctl->verb)
+                rtctl_help_verb(stdout, ctl->verb);
+            else
+                rtctl_help_overview(stdout);
+            exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL);
         case ':':
         case '?':
             bad_option(ctl, argc, argv, opt, all, usage_line);
@@ -155,42 +321,40 @@ int main(int argc, char **argv)
     struct rtctl ctl = {0};
     log_init(&ctl.log, "rtctl");
     int first = rtctl_getopt(&ctl, argc, argv, "V", (const struct option[]){{"version", no_argument, NULL, 'V'}, {0}},
-                             on_global_opt, NULL, "rtctl [--conf DIR] [--root DIR] COMMAND [ARGS...]");
+                             on_global_opt, NULL, "rtctl [--conf DIR] [--root DIR] VERB [ARGS...]");
     if (first < 0)
         return EXIT_USAGE;
     if (first >= argc) {
-        usage(stderr);
+        /* no verb: the overview is the usage, a usage error's */
+        rtctl_help_overview(stderr);
         return EXIT_USAGE;
     }
     const char *name = argv[first];
-    if (streq(name, "help")) {
-        usage(stdout);
-        return EXIT_OK;
+    const struct verb *v = rtctl_verb(name);
+    if (!v) {
+        const char *names[rtctl_nverbs];
+        for (size_t i = 0; i < rtctl_nverbs; i++)
+            names[i] = rtctl_verbs[i].name;
+        const char *dym = did_you_mean(name, names, rtctl_nverbs);
+        if (dym)
+            log_msg(&ctl.log, LOG_ERR, "unknown command '%s' (did you mean '%s'?); see 'rtctl help'", name, dym);
+        else
+            log_msg(&ctl.log, LOG_ERR, "unknown command '%s'; see 'rtctl help'", name);
+        return EXIT_USAGE;
     }
-    if (streq(name, "version")) {
-        printf("rtctl %s\n", RT_VERSION);
-        return EXIT_OK;
+    ctl.verb = v;
+    /* `rtctl VERB --help`, for the verbs with subcommands too (image,
+     * config), before they look at their arguments */
+    if (first + 1 < argc && (streq(argv[first + 1], "--help") || streq(argv[first + 1], "-h"))) {
+        rtctl_help_verb(stdout, v);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
     }
     /* exec's process is visible in the container before it execs: it
      * must not show our binary there (runtime/selfexe.c) */
     struct rt_err err;
-    if (streq(name, "exec") && ctr_seal_self(argv, &err) < 0) {
+    if (v->fn == cmd_exec && ctr_seal_self(argv, &err) < 0) {
         log_msg(&ctl.log, LOG_ERR, "%s", err.msg);
         return EXIT_FAIL;
     }
-    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-        if (streq(name, commands[i].name))
-            return commands[i].fn(&ctl, argc - first, argv + first);
-    const char *names[ARRAY_SIZE(commands) + 2];
-    size_t n = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-        names[n++] = commands[i].name;
-    names[n++] = "help";
-    names[n++] = "version";
-    const char *dym = did_you_mean(name, names, n);
-    if (dym)
-        log_msg(&ctl.log, LOG_ERR, "unknown command '%s' (did you mean '%s'?); see 'rtctl help'", name, dym);
-    else
-        log_msg(&ctl.log, LOG_ERR, "unknown command '%s'; see 'rtctl help'", name);
-    return EXIT_USAGE;
+    return v->fn(&ctl, argc - first, argv + first);
 }

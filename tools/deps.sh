@@ -24,6 +24,8 @@ packages=(
     bc crun runc curl util-linux
     # network tests: nft and ip to look at what rtinit made
     nftables iproute2
+    # the man pages (docs/man) rendered and checked by tests/cli/rtctl.sh
+    groff-base man-db
     # sshd as a host service (tests/cli/hostsvc.sh runs Debian's sshd under
     # rtinit in a network namespace, on port 2222), and the client. On a
     # machine with systemd, installing openssh-server also starts its own

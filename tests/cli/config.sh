@@ -192,6 +192,17 @@ test_make_install_keeps_existing_files() {
     [ "$(cat "$dest/etc/rt/conf.d/redis.conf")" = "# mine" ] || { say "overwrote redis.conf"; return 1; }
     [ -f "$dest/etc/rt/conf.d/api.conf" ] || { say "api.conf not installed"; return 1; }
     assert_in "$out" "kept existing"
+    # the man pages where man finds them, the completion where bash's
+    # bash-completion loads it, the documents the man pages point to
+    local f
+    for f in share/man/man8/rtctl.8 share/man/man8/rtinit.8 share/man/man5/rt.conf.5 \
+        share/bash-completion/completions/rtctl share/doc/rt/droplet.md share/doc/rt/conf.md; do
+        [ -f "$dest/usr/$f" ] || { say "$f not installed: $(cd "$dest" && find . -type f)"; return 1; }
+    done
+    [ "$(MANPATH="$dest/usr/share/man" man -w rtctl)" = "$dest/usr/share/man/man8/rtctl.8" ]
+    [ "$(MANPATH="$dest/usr/share/man" man -w 5 rt.conf)" = "$dest/usr/share/man/man5/rt.conf.5" ]
+    run bash -c "source '$dest/usr/share/bash-completion/completions/rtctl' && complete -p rtctl"
+    assert_in "$out" "complete -F _rtctl rtctl"
 }
 
 test_non_root_check_without_store_access() {

@@ -2,8 +2,9 @@
 
 test_every_conf_key_is_documented() {
     local keys missing=""
-    keys=$(grep -oE '^\s*\[K_[A-Z_]+\] = \{"[a-z_]+"' "$TOP/config/conf_parse.c" | sed -E 's/.*"([a-z_]+)"/\1/' | sort -u)
-    [ -n "$keys" ] || { say "no keys found in config/conf_parse.c"; return 1; }
+    # (digits too: ipv4)
+    keys=$(grep -oE '^\s*\[K_[A-Z0-9_]+\] = \{"[a-z0-9_]+"' "$TOP"/config/*.c | sed -E 's/.*"([a-z0-9_]+)"/\1/' | sort -u)
+    [ -n "$keys" ] || { say "no keys found in config/*.c"; return 1; }
     for k in $keys; do
         grep -qF "#### \`$k\`" "$TOP/docs/conf.md" || missing="$missing $k"
     done
