@@ -88,13 +88,19 @@ const struct verb rtctl_verbs[] = {
      .example = "rtctl restart -t 120 api gateway"},
     {.name = "exec", .fn = cmd_exec, .group = VG_SERVICES,
      .summary = "run a command in a running service's container",
-     .usage = "exec [-u USER] SERVICE COMMAND [ARG...]",
+     .usage = "exec [-i] [-t] [-u USER] [-e NAME=VALUE] [-w DIR] SERVICE COMMAND [ARG...]",
      .about = "The command joins the container's namespaces and cgroup, with its limits, capabilities\n"
               "and seccomp filter. SERVICE is the container's name: a service's, or a --name of\n"
-              "rtctl run. rtctl exits with the command's status (128+N when killed by signal N).",
-     .options = "-u, --user USER\trun as USER (name or uid[:gid]; default: the service's user)",
+              "rtctl run. rtctl exits with the command's status (128+N when killed by signal N).\n"
+              "With -t it gets a terminal of the container's own devpts, as docker exec -it.",
+     .options = "-i, --interactive\twith -t: your terminal's input goes to it, raw (stdin is passed\n"
+                "\tin any case without -t)\n"
+                "-t, --tty\ta pseudo-terminal inside the container; window-size changes passed on\n"
+                "-u, --user USER\trun as USER (name or uid[:gid]; default: the service's user)\n"
+                "-e, --env NAME[=VALUE]\tset a variable (NAME alone: rtctl's own value); repeatable\n"
+                "-w, --workdir DIR\tthe working directory (default the service's)",
      .example = "rtctl exec redis redis-cli info memory\n"
-                "rtctl exec -u root api sh"},
+                "rtctl exec -it -u root api sh"},
     {.name = "health", .fn = cmd_health, .group = VG_SERVICES,
      .summary = "a service's last health checks and what they printed",
      .usage = "health SERVICE",
@@ -145,14 +151,17 @@ const struct verb rtctl_verbs[] = {
     /* ---------- Containers ---------- */
     {.name = "run", .fn = cmd_run, .group = VG_CONTAINERS,
      .summary = "run a one-off container from an image, in the foreground",
-     .usage = "run [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]] [--tmpfs DST]\n"
-              "    [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only] [--init]\n"
-              "    [--net bridge|none|host] [--memory SIZE] [--cpus N] [--pids N] [--io-weight N]\n"
-              "    [--cap-add CAP] [--cap-drop CAP] [--seccomp default|unconfined|PATH]\n"
-              "    [--device HOST[:CONTAINER][:rwm]] IMAGE [COMMAND [ARG...]]",
+     .usage = "run [-i] [-t] [--rm] [--name NAME] [-u USER] [-e NAME=VALUE] [-v SRC:DST[:ro]]\n"
+              "    [--tmpfs DST] [-w DIR] [--hostname NAME] [--entrypoint PROG] [--read-only]\n"
+              "    [--init] [--net bridge|none|host] [--memory SIZE] [--cpus N] [--pids N]\n"
+              "    [--io-weight N] [--cap-add CAP] [--cap-drop CAP]\n"
+              "    [--seccomp default|unconfined|PATH] [--device HOST[:CONTAINER][:rwm]]\n"
+              "    IMAGE [COMMAND [ARG...]]",
      .about = "As docker run, with no daemon: stdin, stdout and stderr are the container's, signals\n"
               "to rtctl go to it, and rtctl exits with its status (128+N when killed by signal N).",
-     .options = "--rm\tremove the writable layer (and a bridge address) when it ends\n"
+     .options = "-i, --interactive\twith -t: your terminal's input goes to it, raw\n"
+                "-t, --tty\ta pseudo-terminal of the container's own devpts\n"
+                "--rm\tremove the writable layer (and a bridge address) when it ends\n"
                 "--name NAME\tthe container's name (default run-XXXXXXXX); also its hostname\n"
                 "-u, --user USER\trun as USER (name or uid[:gid]; default the image's User, else root)\n"
                 "-e, --env NAME[=VALUE]\tset a variable (NAME alone: rtctl's own value); repeatable\n"
