@@ -21,7 +21,7 @@ t_ssh0=$EPOCHREALTIME
 # shellcheck disable=SC2016 # expanded on the droplet
 guest=$(droplet_ssh "$OUT" 'cat /proc/uptime; date +%s.%N; getconf CLK_TCK; cut -d" " -f14,15,22 /proc/1/stat
     dir=$(sed -n "s/^dir *= *//p" /etc/rt/conf.d/droplet.conf)
-    grep -E " (rtinit [^ ]+ starting|supervising|[a-z0-9_-]+ is healthy|[a-z0-9_-]+ exited with status 0|[a-z0-9_-]+: started|block volume|uplink|kernel modules)" "${dir:-/var/log/rt}/rtinit.log"')
+    grep -E " (rtinit [^ ]+ starting|supervising|[a-z0-9_-]+ is (un)?healthy|[a-z0-9_-]+ .*restarting in|[a-z0-9_-]+ exited with status 0|[a-z0-9_-]+: started|block volume|uplink|kernel modules)" "${dir:-/var/log/rt}/rtinit.log"')
 t_ssh1=$EPOCHREALTIME
 # rtinit's start, from the console: it has no log file until the volume is
 # mounted
