@@ -244,6 +244,15 @@ static int on_get_attr(const struct nlattr *attr, void *data)
     }
     if (type == IFLA_LINKINFO && mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
         mnl_attr_parse_nested(attr, on_linkinfo_attr, data);
+    if (type == IFLA_STATS64 && mnl_attr_get_payload_len(attr) >= sizeof(struct rtnl_link_stats64)) {
+        struct rtnl_link_stats64 st;
+        memcpy(&st, mnl_attr_get_payload(attr), sizeof(st)); /* attributes are 4-byte aligned only */
+        l->rx_bytes = st.rx_bytes;
+        l->tx_bytes = st.tx_bytes;
+        l->rx_packets = st.rx_packets;
+        l->tx_packets = st.tx_packets;
+        l->has_stats = true;
+    }
     return MNL_CB_OK;
 }
 

@@ -42,6 +42,8 @@ struct nl_link {
     uint8_t mac[6];
     bool has_mac;
     int port_state; /* as a bridge port: BR_STATE_* of linux/if_bridge.h; -1: not one */
+    bool has_stats; /* IFLA_STATS64: the link's counters, as this end sees them */
+    uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
 };
 int nl_link_get(struct nl *n, int index, struct nl_link *l, struct rt_err *err);
 /* A permanent neighbour entry addr (host byte order) -> mac on link
