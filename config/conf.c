@@ -443,6 +443,39 @@ static void k_u_gateway(struct pctx *p, const char *v)
         bad(p, "'%s' is not an IPv4 address", v);
 }
 
+/* [metrics] listen = ADDRESS:PORT. The metrics name every service and
+ * say how it is doing: for the droplet's own scraper (or one reached
+ * through an SSH tunnel), not for the internet; an address other than
+ * loopback is taken as meant, and said. */
+static void k_m_listen(struct pctx *p, const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    char ip[32];
+    uint32_t addr;
+    char *end;
+    if (!colon || (size_t)(colon - v) >= sizeof(ip)) {
+        bad(p, "'%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9323)", v);
+        return;
+    }
+    snprintf(ip, sizeof(ip), "%.*s", (int)(colon - v), v);
+    if (parse_ipv4(ip, &addr) < 0) {
+        bad(p, "'%s' is not an IPv4 address (e.g. 127.0.0.1:9323)", ip);
+        return;
+    }
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (!colon[1] || *end || errno || port < 1 || port > 65535 || colon[1] == '-' || colon[1] == '+') {
+        bad(p, "'%s' is not a port (1-65535)", colon + 1);
+        return;
+    }
+    p->c->droplet.metrics.addr = addr;
+    p->c->droplet.metrics.port = (uint16_t)port;
+    if ((addr >> 24) != 127)
+        warn(p, "the metrics on %s are served to whatever can reach that address, without authentication; "
+                "127.0.0.1 keeps them on the droplet (a scraper elsewhere can use an SSH tunnel)",
+             addr ? ip : "every address (0.0.0.0)");
+}
+
 static void k_n_dns(struct pctx *p, const char *v)
 {
     struct droplet_conf *d = &p->c->droplet;
@@ -1616,6 +1649,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_U_INTERFACE] = {"interface", SEC_UPLINK, 0, k_u_interface},
     [K_U_ADDRESS] = {"address", SEC_UPLINK, 0, k_u_address},
     [K_U_GATEWAY] = {"gateway", SEC_UPLINK, 0, k_u_gateway},
+    [K_M_LISTEN] = {"listen", SEC_METRICS, 0, k_m_listen},
 
     [K_NAME] = {"name", SEC_SERVICE, 0, k_name},
     [K_HOST] = {"host", SEC_SERVICE, 0, k_host},
@@ -1664,7 +1698,8 @@ static const struct keydef keys[K_COUNT] = {
 
 static const char *const section_names[SEC_COUNT] = {
     [SEC_NONE] = "", [SEC_DROPLET] = "droplet", [SEC_VOLUME] = "volume",
-    [SEC_NETWORK] = "network", [SEC_LOGGING] = "logging", [SEC_UPLINK] = "uplink", [SEC_SERVICE] = "service",
+    [SEC_NETWORK] = "network", [SEC_LOGGING] = "logging", [SEC_UPLINK] = "uplink", [SEC_METRICS] = "metrics",
+    [SEC_SERVICE] = "service",
     [SEC_HEALTHCHECK] = "healthcheck",
 };
 
@@ -1735,7 +1770,8 @@ const char *dep_cond_name(enum dep_cond c)
 static bool section_in_file(struct pctx *p, enum conf_section s)
 {
     if (p->droplet)
-        return s == SEC_DROPLET || s == SEC_VOLUME || s == SEC_NETWORK || s == SEC_LOGGING || s == SEC_UPLINK;
+        return s == SEC_DROPLET || s == SEC_VOLUME || s == SEC_NETWORK || s == SEC_LOGGING || s == SEC_UPLINK ||
+               s == SEC_METRICS;
     return s == SEC_SERVICE || s == SEC_HEALTHCHECK;
 }
 
@@ -1940,7 +1976,8 @@ static void enter_section(struct pctx *p, const char *raw, size_t n, bool quiet)
     if (dym)
         bad(p, "unknown section [%s] (did you mean [%s]?)", name, dym);
     else if (p->droplet)
-        bad(p, "unknown section [%s] (droplet.conf has [droplet], [volume], [network], [logging] and [uplink])",
+        bad(p, "unknown section [%s] (droplet.conf has [droplet], [volume], [network], [logging], [uplink] and "
+               "[metrics])",
             name);
     else
         bad(p, "unknown section [%s] (a service file has [service] and [healthcheck])", name);

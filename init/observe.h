@@ -63,6 +63,7 @@ struct loop_hist {
     uint64_t count[LOOP_BUCKETS];   /* non-cumulative */
     uint64_t sum_us, n, max_us;
 };
+void loop_hist_init(struct loop_hist *h);
 
 /* ---------- metrics_http.c: the endpoint ---------- */
 
