@@ -29,11 +29,16 @@ struct svc_usage {
     uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
 };
 
-/* One round of reads (a request, a scrape): the netlink socket for the
- * veths' counters is opened at the first service that needs it. */
+/* One round of reads (a request, a scrape): the veths' counters are
+ * listed in one rtnetlink dump, at the first service that needs them. */
+struct veth_count {
+    char name[16];
+    uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
+};
 struct usage_round {
-    struct nl nl;
-    bool tried, ok;
+    bool tried;                 /* the veths were listed (one dump for the round) */
+    struct veth_count *veths;
+    size_t nveths, cap;
 };
 void usage_begin(struct usage_round *r);
 void usage_read(struct usage_round *r, const struct svc *v, struct svc_usage *out);

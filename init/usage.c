@@ -1,6 +1,8 @@
 /* usage.c - a service's usage as its cgroup and its veth count it, for
  * rtctl status, rtctl stats and the metrics. See observe.h. */
 #include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../netns/net.h"
@@ -14,9 +16,29 @@ void usage_begin(struct usage_round *r)
 
 void usage_end(struct usage_round *r)
 {
-    if (r->ok)
-        nl_close(&r->nl);
-    r->ok = false;
+    free(r->veths);
+    memset(r, 0, sizeof(*r));
+}
+
+static void on_veth(void *ud, const char *name, const struct nl_link *l)
+{
+    struct usage_round *r = ud;
+    if (!l->has_stats)
+        return;
+    if (r->nveths == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        struct veth_count *v = realloc(r->veths, cap * sizeof(*v));
+        if (!v)
+            return; /* that one goes uncounted: "-" */
+        r->veths = v;
+        r->cap = cap;
+    }
+    struct veth_count *c = &r->veths[r->nveths++];
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    c->rx_bytes = l->rx_bytes;
+    c->tx_bytes = l->tx_bytes;
+    c->rx_packets = l->rx_packets;
+    c->tx_packets = l->tx_packets;
 }
 
 void usage_read(struct usage_round *r, const struct svc *v, struct svc_usage *out)
@@ -29,26 +51,30 @@ void usage_read(struct usage_round *r, const struct svc *v, struct svc_usage *ou
     if (!v->c.attached)
         return; /* network none or host: no link of its own to count */
     if (!r->tried) {
+        /* rtinit's namespace, where the bridge and the host ends are */
+        struct nl nl;
         struct rt_err err;
         r->tried = true;
-        r->ok = nl_open(&r->nl, -1, &err) == 0;
+        if (nl_open(&nl, -1, &err) == 0) {
+            nl_links_stats(&nl, NET_VETH_PREFIX, on_veth, r, &err);
+            nl_close(&nl);
+        }
     }
-    if (!r->ok)
-        return;
-    /* The host end of its veth, in rtinit's namespace (where the bridge
-     * is): what it receives the container sent, and the other way. */
+    /* the host end of its veth: what it receives the container sent,
+     * and the other way */
     char veth[16];
-    struct rt_err err;
     net_veth_name(v->c.name, veth);
-    int index = nl_link_index(&r->nl, veth, &err);
-    struct nl_link l;
-    if (index <= 0 || nl_link_get(&r->nl, index, &l, &err) < 0 || !l.has_stats)
-        return;
-    out->has_net = true;
-    out->rx_bytes = l.tx_bytes;
-    out->tx_bytes = l.rx_bytes;
-    out->rx_packets = l.tx_packets;
-    out->tx_packets = l.rx_packets;
+    for (size_t i = 0; i < r->nveths; i++) {
+        const struct veth_count *c = &r->veths[i];
+        if (strcmp(c->name, veth))
+            continue;
+        out->has_net = true;
+        out->rx_bytes = c->tx_bytes;
+        out->tx_bytes = c->rx_bytes;
+        out->rx_packets = c->tx_packets;
+        out->tx_packets = c->rx_packets;
+        break;
+    }
 }
 
 static void put_int(json_t *o, const char *k, uint64_t v)

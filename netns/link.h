@@ -67,4 +67,10 @@ int nl_route_default(struct nl *n, uint32_t gw, struct rt_err *err);
 int nl_links_with_prefix(struct nl *n, const char *prefix,
                          void (*fn)(void *ud, int index, const char *name, int master), void *ud, struct rt_err *err);
 
+/* Every link whose name starts with prefix, with its counters, in one
+ * dump: fn gets each name and what nl_link_get would give (the veths'
+ * counters for rtctl stats and the metrics). fn must not use n. */
+int nl_links_stats(struct nl *n, const char *prefix, void (*fn)(void *ud, const char *name, const struct nl_link *l),
+                   void *ud, struct rt_err *err);
+
 #endif
