@@ -22,10 +22,11 @@ rtctl --root $R run --rm bb:1 sh -c 'mknod /dev/lc c 10 237 && probe open /dev/l
 mkdir -p /tmp/c
 : >/tmp/c/droplet.conf
 printf '[service]\nimage = bb:1\nnetwork = none\nmemory_max = 64M\npids_max = 20\ncommand = sh -c "dd if=/dev/zero of=/tmp/f bs=1M count=4 2>/dev/null; while :; do :; done"\n' >/tmp/c/hog.conf
-rtinit --conf /tmp/c --root $R >/tmp/rtinit.log 2>&1 &
+/usr/sbin/rtinit --conf /tmp/c --root $R >/tmp/rtinit.log 2>&1 &
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do rtctl --root $R status 2>/dev/null | grep -q '^hog *running' && break; sleep 0.5; done
 echo "RT-STATS $(rtctl --root $R stats --no-stream --json hog)"
 kill -TERM $!; wait $!
+sed 's/^/RT-LOG /' /tmp/rtinit.log
 GUEST
     run bash "$TOP/tests/vm/boot.sh" "$PWD" guest.sh
     assert_rc 0
