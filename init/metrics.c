@@ -97,6 +97,21 @@ static void hist(FILE *f, const char *name, const char *help, const struct loop_
     fprintf(f, "\n%s_count %llu\n", name, (unsigned long long)h->n);
 }
 
+/* A service's name as a label value: conf.d's names are DNS labels, but
+ * one left out at boot for errors in its file is named by the file: the
+ * format's escapes, and '?' for anything not printable ASCII. */
+static void label(FILE *f, const char *name)
+{
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', f);
+    }
+}
+
 /* One metric for every service that has a value for it: get says
  * whether v has one, and prints it. */
 struct per_svc {
@@ -118,7 +133,9 @@ static void each(FILE *f, const char *name, const char *type, const char *help, 
         if (!said)
             head(f, name, type, help);
         said = true;
-        fprintf(f, "%s{service=\"%s\"} %s\n", name, ps[i].v->name, value);
+        fprintf(f, "%s{service=\"", name);
+        label(f, ps[i].v->name);
+        fprintf(f, "\"} %s\n", value);
     }
 }
 
@@ -189,7 +206,7 @@ static bool g_started(char *buf, size_t len, const struct per_svc *p)
 }
 
 /* a metric whose label takes each of several values, 1 for the current */
-static void enum_metric(FILE *f, const char *name, const char *label, const char *help, const struct per_svc *ps,
+static void enum_metric(FILE *f, const char *name, const char *lname, const char *help, const struct per_svc *ps,
                         size_t n, const char *const *values, size_t nvalues, int (*current)(const struct svc *v))
 {
     bool said = false;
@@ -200,8 +217,11 @@ static void enum_metric(FILE *f, const char *name, const char *label, const char
         if (!said)
             head(f, name, "gauge", help);
         said = true;
-        for (size_t k = 0; k < nvalues; k++)
-            fprintf(f, "%s{service=\"%s\",%s=\"%s\"} %d\n", name, ps[i].v->name, label, values[k], (int)k == cur);
+        for (size_t k = 0; k < nvalues; k++) {
+            fprintf(f, "%s{service=\"", name);
+            label(f, ps[i].v->name);
+            fprintf(f, "\",%s=\"%s\"} %d\n", lname, values[k], (int)k == cur);
+        }
     }
 }
 
@@ -286,12 +306,32 @@ char *metrics_render(struct sup *s, size_t *len)
         }
         usage_end(&r);
     }
-    each(f, "rt_service_up", "gauge", "1 when the service's program runs (state running), else 0.", ps, n, g_up);
+    /* the services left out at boot for errors in their files are
+     * down and failed, as rtctl status lists them: an alert on
+     * rt_service_up == 0 sees them too */
+    static const char up_help[] = "1 when the service's program runs (state running), else 0.";
+    static const char state_help[] = "The service's state: 1 for the one it is in.";
+    each(f, "rt_service_up", "gauge", up_help, ps, n, g_up);
+    for (size_t i = 0; i < s->nskipped; i++) {
+        if (i == 0 && n == 0)
+            head(f, "rt_service_up", "gauge", up_help);
+        fputs("rt_service_up{service=\"", f);
+        label(f, s->skipped[i].name);
+        fputs("\"} 0\n", f);
+    }
     static const char *states[NPHASES];
     for (int k = 0; k < NPHASES; k++)
         states[k] = phase_name((enum phase)k);
-    enum_metric(f, "rt_service_state", "state", "The service's state: 1 for the one it is in.", ps, n, states,
-                NPHASES, cur_state);
+    enum_metric(f, "rt_service_state", "state", state_help, ps, n, states, NPHASES, cur_state);
+    for (size_t i = 0; i < s->nskipped; i++) {
+        if (i == 0 && n == 0)
+            head(f, "rt_service_state", "gauge", state_help);
+        for (int k = 0; k < NPHASES; k++) {
+            fputs("rt_service_state{service=\"", f);
+            label(f, s->skipped[i].name);
+            fprintf(f, "\",state=\"%s\"} %d\n", states[k], k == FAILED);
+        }
+    }
     enum_metric(f, "rt_service_health", "health",
                 "The health of a running service that has a check: 1 for the current one.", ps, n, health_values,
                 3, cur_health);

@@ -220,7 +220,8 @@ timeout = 200ms" \
 restart = on-failure:2
 restart_backoff = 100ms"
     printf '[metrics]\nlisten = 127.0.0.1:9323\n' >>conf.d/droplet.conf
-    # off unless asked: nothing listens before rtinit, and only that after
+    # a file with an error: its service is left out at boot, and down
+    printf '[service]\nimage = bb:1\nrestart = sometimes\n' >conf.d/broken.conf
     bg_start
     wait_until 10 is_health web healthy
     wait_until 10 is_state bad failed
@@ -232,6 +233,8 @@ restart_backoff = 100ms"
     [ "$(sample "$m" 'rt_service_state{service="bad",state="failed"}')" = 1 ]
     [ "$(sample "$m" 'rt_service_state{service="bad",state="running"}')" = 0 ]
     [ "$(sample "$m" 'rt_service_restarts_total{service="bad"}')" = 2 ]
+    [ "$(sample "$m" 'rt_service_up{service="broken"}')" = 0 ]
+    [ "$(sample "$m" 'rt_service_state{service="broken",state="failed"}')" = 1 ]
     [ "$(sample "$m" 'rt_service_health{service="web",health="healthy"}')" = 1 ]
     [ -z "$(sample "$m" 'rt_service_health{service="burn",health="healthy"}')" ] # no check, no health
     [ -n "$(sample "$m" 'rt_service_health_check_duration_seconds{service="web"}')" ]
