@@ -26,6 +26,7 @@ enum conf_key {
     K_N_BRIDGE, K_N_SUBNET, K_N_GATEWAY, K_N_MTU, K_N_DNS,
     K_L_DIR, K_L_MAX_SIZE, K_L_MAX_FILES,
     K_U_INTERFACE, K_U_ADDRESS, K_U_GATEWAY,
+    K_M_LISTEN,
     /* NAME.conf [service] */
     K_NAME, K_HOST, K_IMAGE, K_ENTRYPOINT, K_COMMAND, K_ENVIRONMENT, K_ENV_FILE, K_USER,
     K_WORKING_DIR, K_HOSTNAME, K_PORTS, K_VOLUMES, K_TMPFS, K_DEVICES, K_READ_ONLY, K_INIT, K_CAP_ADD,
@@ -38,7 +39,7 @@ enum conf_key {
 };
 
 enum conf_section {
-    SEC_NONE, SEC_DROPLET, SEC_VOLUME, SEC_NETWORK, SEC_LOGGING, SEC_UPLINK, SEC_SERVICE, SEC_HEALTHCHECK,
+    SEC_NONE, SEC_DROPLET, SEC_VOLUME, SEC_NETWORK, SEC_LOGGING, SEC_UPLINK, SEC_METRICS, SEC_SERVICE, SEC_HEALTHCHECK,
     SEC_COUNT
 };
 
@@ -223,6 +224,12 @@ struct droplet_conf {
         uint32_t address, gateway;   /* host byte order; gateway 0: no default route */
         int prefix;
     } uplink;
+    /* rtinit's Prometheus endpoint (docs/observe.md): off unless listen
+     * is set; config check warns when it is not a loopback address. */
+    struct {
+        uint32_t addr;               /* host byte order */
+        uint16_t port;               /* 0: off */
+    } metrics;
 };
 
 struct conf {

@@ -8,7 +8,9 @@
 #include "conf_int.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/util.h"
@@ -209,6 +211,39 @@ void k_u_gateway(struct pctx *p, const char *v)
 {
     if (parse_ipv4(v, &p->c->droplet.uplink.gateway) < 0)
         bad(p, "'%s' is not an IPv4 address", v);
+}
+
+/* [metrics] listen = ADDRESS:PORT. The metrics name every service and
+ * say how it is doing: for the droplet's own scraper (or one reached
+ * through an SSH tunnel), not for the internet; an address other than
+ * loopback is taken as meant, and said. */
+void k_m_listen(struct pctx *p, const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    char ip[32];
+    uint32_t addr;
+    char *end;
+    if (!colon || (size_t)(colon - v) >= sizeof(ip)) {
+        bad(p, "'%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9323)", v);
+        return;
+    }
+    snprintf(ip, sizeof(ip), "%.*s", (int)(colon - v), v);
+    if (parse_ipv4(ip, &addr) < 0) {
+        bad(p, "'%s' is not an IPv4 address (e.g. 127.0.0.1:9323)", ip);
+        return;
+    }
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (!colon[1] || *end || errno || port < 1 || port > 65535 || colon[1] == '-' || colon[1] == '+') {
+        bad(p, "'%s' is not a port (1-65535)", colon + 1);
+        return;
+    }
+    p->c->droplet.metrics.addr = addr;
+    p->c->droplet.metrics.port = (uint16_t)port;
+    if ((addr >> 24) != 127)
+        warn(p, "the metrics on %s are served to whatever can reach that address, without authentication; "
+                "127.0.0.1 keeps them on the droplet (a scraper elsewhere can use an SSH tunnel)",
+             addr ? ip : "every address (0.0.0.0)");
 }
 
 void k_n_dns(struct pctx *p, const char *v)

@@ -149,7 +149,7 @@ void check_healthcheck(struct conf *c, const struct svc_conf *s);
 /* droplet.conf: [droplet], [volume], [network], [logging], [uplink] (conf_droplet.c) */
 key_func k_d_hostname, k_d_modules, k_d_secrets, k_d_proc_hidepid, k_v_device, k_v_fstype, k_v_mountpoint,
     k_v_options, k_v_timeout, k_n_bridge, k_n_subnet, k_n_gateway, k_n_mtu, k_u_interface, k_u_address,
-    k_u_gateway, k_n_dns, k_l_dir, k_l_max_size, k_l_max_files;
+    k_u_gateway, k_m_listen, k_n_dns, k_l_dir, k_l_max_size, k_l_max_files;
 /* [service], what runs and how it is supervised, host services too (conf_process.c) */
 key_func k_name, k_host, k_command, k_environment, k_env_file, k_user, k_working_dir, k_depends_on, k_restart,
     k_stop_signal, k_restart_backoff, k_restart_backoff_max, k_restart_dependents, k_stop_timeout,

@@ -46,6 +46,7 @@ static const struct keydef keys[K_COUNT] = {
     [K_U_INTERFACE] = {"interface", SEC_UPLINK, 0, k_u_interface},
     [K_U_ADDRESS] = {"address", SEC_UPLINK, 0, k_u_address},
     [K_U_GATEWAY] = {"gateway", SEC_UPLINK, 0, k_u_gateway},
+    [K_M_LISTEN] = {"listen", SEC_METRICS, 0, k_m_listen},
 
     [K_NAME] = {"name", SEC_SERVICE, 0, k_name},
     [K_HOST] = {"host", SEC_SERVICE, 0, k_host},
@@ -94,7 +95,8 @@ static const struct keydef keys[K_COUNT] = {
 
 static const char *const section_names[SEC_COUNT] = {
     [SEC_NONE] = "", [SEC_DROPLET] = "droplet", [SEC_VOLUME] = "volume",
-    [SEC_NETWORK] = "network", [SEC_LOGGING] = "logging", [SEC_UPLINK] = "uplink", [SEC_SERVICE] = "service",
+    [SEC_NETWORK] = "network", [SEC_LOGGING] = "logging", [SEC_UPLINK] = "uplink", [SEC_METRICS] = "metrics",
+    [SEC_SERVICE] = "service",
     [SEC_HEALTHCHECK] = "healthcheck",
 };
 
@@ -149,7 +151,8 @@ const char *conf_section_name(enum conf_section s)
 static bool section_in_file(struct pctx *p, enum conf_section s)
 {
     if (p->droplet)
-        return s == SEC_DROPLET || s == SEC_VOLUME || s == SEC_NETWORK || s == SEC_LOGGING || s == SEC_UPLINK;
+        return s == SEC_DROPLET || s == SEC_VOLUME || s == SEC_NETWORK || s == SEC_LOGGING || s == SEC_UPLINK ||
+               s == SEC_METRICS;
     return s == SEC_SERVICE || s == SEC_HEALTHCHECK;
 }
 
@@ -354,7 +357,8 @@ static void enter_section(struct pctx *p, const char *raw, size_t n, bool quiet)
     if (dym)
         bad(p, "unknown section [%s] (did you mean [%s]?)", name, dym);
     else if (p->droplet)
-        bad(p, "unknown section [%s] (droplet.conf has [droplet], [volume], [network], [logging] and [uplink])",
+        bad(p, "unknown section [%s] (droplet.conf has [droplet], [volume], [network], [logging], [uplink] and "
+               "[metrics])",
             name);
     else
         bad(p, "unknown section [%s] (a service file has [service] and [healthcheck])", name);

@@ -111,6 +111,13 @@ void plan_print_droplet(const struct conf *c, FILE *f)
     fputs("max_size = ", f);
     print_size(f, d->logging.max_size);
     fprintf(f, "\nmax_files = %u\n", d->logging.max_files);
+    fputs("\n[metrics]\n", f);
+    if (d->metrics.port) {
+        format_ipv4(d->metrics.addr, ip, sizeof(ip));
+        fprintf(f, "listen = %s:%u\n", ip, d->metrics.port);
+    } else {
+        fputs("# listen: none (no metrics endpoint)\n", f);
+    }
 }
 
 static void print_caps(FILE *f, const char *k, uint64_t mask, bool all)

@@ -11,6 +11,8 @@
  * or "error:":
  *   status                  every service's state
  *   health NAME             its last checks, with what they printed
+ *   inspect NAME            its configuration, container, usage, checks (inspect.c)
+ *   stats                   every service's usage (usage.c)
  *   stop NAME               stop it and keep it down (rtctl stop)
  *   start NAME              start it again (also after a failure)
  *   restart NAME            stop it if it runs, start it again
@@ -39,6 +41,7 @@
 
 #include "../lib/fileio.h"
 #include "../lib/util.h"
+#include "observe.h"
 #include "sup.h"
 
 int control_open(struct sup *s)
@@ -251,6 +254,14 @@ void control_request(struct sup *s, int c)
             json_t *h = status_health_json(s, arg);
             text = h ? json_dumps(h, JSON_COMPACT) : strfmt("error: no service '%s' in %s", arg, s->p->conf->dir);
             json_decref(h);
+        } else if (!strcmp(req, "inspect") && arg) {
+            json_t *j = inspect_json(s, arg);
+            text = j ? json_dumps(j, JSON_COMPACT) : strfmt("error: no service '%s' in %s", arg, s->p->conf->dir);
+            json_decref(j);
+        } else if (!strcmp(req, "stats") && !arg) {
+            json_t *j = stats_json(s);
+            text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+            json_decref(j);
         } else if ((!strcmp(req, "stop") || !strcmp(req, "start") || !strcmp(req, "restart")) && arg) {
             text = act(s, req, arg);
         } else if (!strcmp(req, "reload") && (!arg || !strcmp(arg, "dry-run"))) {
@@ -273,7 +284,7 @@ void control_request(struct sup *s, int c)
             int r = confd_changed(s);
             text = r < 0 ? strdup("error: out of memory") : strdup(r ? "ok: changed" : "ok: unchanged");
         } else {
-            text = strdup("error: unknown request (known: status, health NAME, stop NAME, start NAME, restart NAME, "
+            text = strdup("error: unknown request (known: status, health NAME, inspect NAME, stats, stop NAME, start NAME, restart NAME, "
                           "reload, reload dry-run, confd, poweroff, reboot, halt)");
         }
         if (text && send(c, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)

@@ -2,10 +2,13 @@
  * state as JSON, built from the supervisor's state for the control socket
  * (control.c), which sends it as it is. Reads the state, changes nothing. */
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../config/value.h"
+#include "observe.h"
 #include "sup.h"
 
 static const char *const health_names[] = {"", "starting", "healthy", "unhealthy"};
@@ -69,10 +72,45 @@ json_t *status_health_json(struct sup *s, const char *name)
     return o;
 }
 
+/* What it runs and where it can be reached: the image (as conf.d names
+ * it, and the manifest digest its last start used), its network, its
+ * address on the bridge, the ports it publishes. */
+static void where(json_t *o, const struct svc *v)
+{
+    const struct svc_conf *c = v->ps ? v->ps->svc : NULL;
+    if (c && c->image)
+        json_object_set_new(o, "image", json_string(c->image));
+    if (v->spec && v->spec->image && (v->has_ctr || v->generation)) {
+        char d[DIGEST_STR_LEN + 1];
+        digest_str(v->spec->image, d);
+        json_object_set_new(o, "image_digest", json_string(d));
+    }
+    if (c)
+        json_object_set_new(o, "network", json_string(c->host ? "host" : net_mode_name(c->network)));
+    if (v->has_ctr && v->c.attached) {
+        char ip[16];
+        format_ipv4(v->c.addr, ip, sizeof(ip));
+        json_object_set_new(o, "address", json_string(ip));
+    }
+    json_t *ports = json_array();
+    for (size_t i = 0; c && ports && i < c->nports; i++) {
+        const struct port_map *m = &c->ports[i];
+        char ip[16];
+        format_ipv4(m->host_ip, ip, sizeof(ip));
+        json_array_append_new(ports, json_pack("{s:s, s:i, s:i, s:s}", "host_ip", ip, "host_port", (int)m->host_port,
+                                               "container_port", (int)m->ctr_port, "proto",
+                                               m->proto == IPPROTO_UDP ? "udp" : "tcp"));
+    }
+    if (ports)
+        json_object_set_new(o, "ports", ports);
+}
+
 json_t *status_json(struct sup *s)
 {
     json_t *arr = json_array();
     uint64_t now = now_ms();
+    struct usage_round ur;
+    usage_begin(&ur);
     for (size_t i = 0; i < s->n; i++) {
         const struct svc *v = &s->v[i];
         json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_name(v->phase),
@@ -105,8 +143,15 @@ json_t *status_json(struct sup *s)
             json_object_set_new(o, "held", json_true());
         if (!v->ps)
             json_object_set_new(o, "removed", json_true());
+        where(o, v);
+        struct svc_usage u;
+        usage_read(&ur, v, &u);
+        usage_to_json(o, &u, false);
+        if (v->has_ctr && v->c.missing[0])
+            json_object_set_new(o, "limits_missing", json_string(v->c.missing));
         json_array_append_new(arr, o);
     }
+    usage_end(&ur);
     for (size_t i = 0; i < s->nskipped; i++) {
         const struct skipped_svc *k = &s->skipped[i];
         char note[sizeof(k->why) + 64];

@@ -7,6 +7,8 @@
  *   probes.c      the health checks of running services, in the loop
  *   control.c     the control socket and its requests (rtctl)
  *   status.c      the services' state as rtctl status and health show it
+ *   usage.c, inspect.c, metrics.c, metrics_http.c: rtctl stats, inspect and
+ *                 the Prometheus endpoint (observe.h)
  *   reload.c      conf.d read again: services matched by name, compared,
  *                 restarted, added, removed (or said, for a dry run)
  *   confd.c       whether conf.d on disk still holds what runs
@@ -112,11 +114,13 @@ struct sup {
     struct envfile secrets;
     bool have_secrets;
     struct confd *confd;        /* what conf.d held at the last load (confd.c) */
+    struct metrics *metrics;    /* the loop's timing and the metrics endpoint (observe.h); NULL: none */
 };
 
 /* What an epoll event is about: (index << 4) | kind; for EV_CLIENT the
  * index is the connection's fd. */
-enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE, EV_CONTROL, EV_CLIENT, EV_LOGW, EV_SYNC, EV_PROBEOUT };
+enum { EV_SIGNAL, EV_TIMER, EV_PIPE, EV_PROBE, EV_CONTROL, EV_CLIENT, EV_LOGW, EV_SYNC, EV_PROBEOUT,
+       EV_METRICS, EV_MCLIENT /* the metrics endpoint, a client of it (its slot): metrics_http.c */ };
 #define EV(kind, i) ((uint64_t)(i) << 4 | (kind))
 #define EV_KIND(tag) ((unsigned)((tag) & 15))
 #define EV_INDEX(tag) ((tag) >> 4)

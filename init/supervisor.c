@@ -25,6 +25,7 @@
 #include "../lib/fileio.h"
 #include "../lib/util.h"
 #include "../config/value.h"
+#include "observe.h"
 #include "sup.h"
 #include "svcspec.h"
 
@@ -224,6 +225,8 @@ static void arm_timer(struct sup *s)
     uint64_t next = UINT64_MAX;
     if (s->lw_restart && s->lw_restart < next)
         next = s->lw_restart;
+    if (metrics_wakeup(s) < next)
+        next = metrics_wakeup(s);
     for (size_t i = 0; i < s->n; i++) {
         const struct svc *v = &s->v[i];
         if (lc_wakeup(s, v) < next)
@@ -449,6 +452,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
     s.have_secrets = sup_load_secrets(&s, p->conf, &s.sa, &s.secrets);
     bridge_open(&s);
     s.ctl = control_open(&s);
+    metrics_init(&s);
     held_load(&s);
     confd_remember(&s);
     say(&s, LOG_INFO, "supervising %zu service%s from %s", p->n, p->n == 1 ? "" : "s", p->conf->dir);
@@ -456,6 +460,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
     bool done = false;
     while (!done) {
         lc_overdue(&s);
+        metrics_step(&s);
         if (s.shutdown) {
             done = lc_shutdown_step(&s);
         } else {
@@ -471,7 +476,9 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
             break;
         arm_timer(&s);
         struct epoll_event evs[16];
+        metrics_idle(&s);
         int n = epoll_wait(s.ep, evs, 16, s.timer_broken ? 100 : -1);
+        metrics_woke(&s);
         if (n < 0 && errno != EINTR) {
             /* Cannot happen with a valid set; if it does, the loop must
              * not spin on it: it polls the signals (reaping, shutdown)
@@ -509,6 +516,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
                 }
                 reap(&s); /* SIGCHLD coalesces: never trust the count */
             } else if (kind == EV_TIMER) {
+                metrics_timer(&s, s.armed);
                 s.armed_ok = false; /* it fired: the next deadline must be set again */
                 uint64_t ticks;
                 if (read(s.tfd, &ticks, sizeof(ticks)) < 0) {
@@ -525,6 +533,10 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
                 control_accept(&s);
             } else if (kind == EV_CLIENT) {
                 control_request(&s, (int)EV_INDEX(tag));
+            } else if (kind == EV_METRICS) {
+                metrics_accept(&s);
+            } else if (kind == EV_MCLIENT) {
+                metrics_client(&s, (int)EV_INDEX(tag), evs[i].events);
             } else if (kind == EV_LOGW) {
                 on_logw_writable(&s);
             } else if (kind == EV_SYNC && v) {
@@ -550,6 +562,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
         close_pipe(&s, v);
     }
     control_close(&s);
+    metrics_free(&s);
     confd_free(&s);
     bridge_close(&s);
     logw_stop(&s.lw, s.qs, s.n + 1, LOGW_STOP_MS);

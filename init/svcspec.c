@@ -175,6 +175,7 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
         .name = s->name,
         .state_dir = x->paths->state_dir,
         .run_dir = x->paths->run_dir,
+        .image = &img->manifest_digest,
         .layers = img->config.diff_ids,
         .nlayers = img->config.ndiff_ids,
         .read_only = s->read_only,

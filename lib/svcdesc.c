@@ -10,7 +10,9 @@
  * here not to change what runs; then update the size. (x86-64 sizes: the
  * droplet's and the tests'.) */
 #if defined(__x86_64__)
-_Static_assert(sizeof(struct ctr_spec) == 256, "struct ctr_spec changed: describe the new field in svcdesc_build");
+/* ctr_spec.image (the manifest's digest) is for rtctl status only: what
+ * runs is the layers and the config's fields, each described below. */
+_Static_assert(sizeof(struct ctr_spec) == 264, "struct ctr_spec changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct ctr_mount) == 56, "struct ctr_mount changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct ctr_device) == 24, "struct ctr_device changed: describe the new field in svcdesc_build");
 _Static_assert(sizeof(struct ulimit) == 40, "struct ulimit changed: describe the new field in svcdesc_build");

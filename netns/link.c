@@ -244,6 +244,15 @@ static int on_get_attr(const struct nlattr *attr, void *data)
     }
     if (type == IFLA_LINKINFO && mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
         mnl_attr_parse_nested(attr, on_linkinfo_attr, data);
+    if (type == IFLA_STATS64 && mnl_attr_get_payload_len(attr) >= sizeof(struct rtnl_link_stats64)) {
+        struct rtnl_link_stats64 st;
+        memcpy(&st, mnl_attr_get_payload(attr), sizeof(st)); /* attributes are 4-byte aligned only */
+        l->rx_bytes = st.rx_bytes;
+        l->tx_bytes = st.tx_bytes;
+        l->rx_packets = st.rx_packets;
+        l->tx_packets = st.tx_packets;
+        l->has_stats = true;
+    }
     return MNL_CB_OK;
 }
 
@@ -424,6 +433,39 @@ int nl_links_with_prefix(struct nl *n, const char *prefix,
     struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, 0);
     struct prefix_ud u = {prefix, fn, ud};
     int r = talk(n, nlh, on_dump, &u);
+    if (r < 0)
+        return rt_error(err, -r, "listing links: %s", strerror(-r));
+    return 0;
+}
+
+struct stats_ud {
+    const char *prefix;
+    void (*fn)(void *ud, const char *name, const struct nl_link *l);
+    void *ud;
+};
+
+static int on_stats_dump(const struct nlmsghdr *nlh, void *data)
+{
+    struct stats_ud *u = data;
+    struct link_attrs la = {0};
+    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), on_link_attr, &la);
+    if (!la.name || strncmp(la.name, u->prefix, strlen(u->prefix)))
+        return MNL_CB_OK;
+    struct nl_link l;
+    memset(&l, 0, sizeof(l));
+    l.port_state = -1;
+    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), on_get_attr, &l);
+    u->fn(u->ud, la.name, &l);
+    return MNL_CB_OK;
+}
+
+int nl_links_stats(struct nl *n, const char *prefix, void (*fn)(void *ud, const char *name, const struct nl_link *l),
+                   void *ud, struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, 0);
+    struct stats_ud u = {prefix, fn, ud};
+    int r = talk(n, nlh, on_stats_dump, &u);
     if (r < 0)
         return rt_error(err, -r, "listing links: %s", strerror(-r));
     return 0;

@@ -42,6 +42,8 @@ struct nl_link {
     uint8_t mac[6];
     bool has_mac;
     int port_state; /* as a bridge port: BR_STATE_* of linux/if_bridge.h; -1: not one */
+    bool has_stats; /* IFLA_STATS64: the link's counters, as this end sees them */
+    uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
 };
 int nl_link_get(struct nl *n, int index, struct nl_link *l, struct rt_err *err);
 /* A permanent neighbour entry addr (host byte order) -> mac on link
@@ -64,5 +66,11 @@ int nl_route_default(struct nl *n, uint32_t gw, struct rt_err *err);
  * use n: the dump is still being read. */
 int nl_links_with_prefix(struct nl *n, const char *prefix,
                          void (*fn)(void *ud, int index, const char *name, int master), void *ud, struct rt_err *err);
+
+/* Every link whose name starts with prefix, with its counters, in one
+ * dump: fn gets each name and what nl_link_get would give (the veths'
+ * counters for rtctl stats and the metrics). fn must not use n. */
+int nl_links_stats(struct nl *n, const char *prefix, void (*fn)(void *ud, const char *name, const struct nl_link *l),
+                   void *ud, struct rt_err *err);
 
 #endif

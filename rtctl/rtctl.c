@@ -40,12 +40,35 @@ static int print_version(struct rtctl *ctl, int argc, char **argv)
 const struct verb rtctl_verbs[] = {
     /* ---------- Services ---------- */
     {.name = "status", .fn = cmd_status, .group = VG_SERVICES,
-     .summary = "state, health, pid and restarts of each service, and why",
-     .usage = "status",
-     .about = "One line a service: its state (running, starting, stopped, failed...), its health, its\n"
-              "pid, how often it was restarted, and a note: what it waits for, its last check, why it\n"
-              "failed. Asks rtinit over its control socket (root only).",
-     .example = "rtctl status"},
+     .summary = "each service's state, health, usage, image and address, and why",
+     .usage = "status [--json] [SERVICE...]",
+     .about = "One line a service: state (running, starting, stopped, failed...), health, pid,\n"
+              "restarts, uptime, CPU time and memory from its cgroup ('-' where the kernel has no such\n"
+              "controller), image (name@digest), address, published ports, and a note: what it waits\n"
+              "for, its last check, why it failed. Asks rtinit over its control socket (root only).",
+     .options = "-j, --json\tevery field of every service as JSON (docs/schema/rtctl.schema.json)",
+     .example = "rtctl status\n"
+                "rtctl status --json api | jq .[0].health"},
+    {.name = "ps", .fn = cmd_status, .group = VG_SERVICES, .alias_of = "status",
+     .summary = "the same as status"},
+    {.name = "inspect", .fn = cmd_inspect, .group = VG_SERVICES,
+     .summary = "one service as it runs: configuration, container, usage, checks",
+     .usage = "inspect [--json] SERVICE",
+     .about = "Its state; its configuration as config check prints it (secrets redacted); its\n"
+              "container's address, gateway, MAC, veth, cgroup, root and mounts; its usage; its last\n"
+              "health checks.",
+     .options = "-j, --json\tthe same as JSON",
+     .example = "rtctl inspect redis\n"
+                "rtctl inspect --json api"},
+    {.name = "stats", .fn = cmd_stats, .group = VG_SERVICES,
+     .summary = "live CPU %, memory, pids, network and block I/O per service",
+     .usage = "stats [--no-stream] [--json] [SERVICE...]",
+     .about = "As docker stats: redrawn every second on a terminal, from the services' cgroups and\n"
+              "their veths. A number the kernel does not give here is '-', never 0.",
+     .options = "--no-stream\tone reading, then exit\n"
+                "--json\tone JSON object a line, a reading a second (with --no-stream, one)",
+     .example = "rtctl stats --no-stream\n"
+                "rtctl stats --json api gateway"},
     {.name = "logs", .fn = cmd_logs, .group = VG_SERVICES,
      .summary = "services' logs, merged in time order; -f follows them",
      .usage = "logs [-f] [-n N] [--since WHEN] [--until WHEN] [-t|--no-timestamps] [--no-color]\n"

@@ -3,6 +3,7 @@
 #define RTCTL_H
 
 #include <stdio.h>
+#include <stdbool.h>
 
 #include "../lib/log.h"
 
@@ -74,5 +75,13 @@ int cmd_reboot(struct rtctl *ctl, int argc, char **argv);
 int cmd_halt(struct rtctl *ctl, int argc, char **argv);
 int cmd_logs(struct rtctl *ctl, int argc, char **argv);
 int cmd_help(struct rtctl *ctl, int argc, char **argv);
+int cmd_inspect(struct rtctl *ctl, int argc, char **argv);
+int cmd_stats(struct rtctl *ctl, int argc, char **argv);
+
+/* One request to rtinit over its control socket, its answer (malloc'd);
+ * an "error: " answer is said (unless quiet) and gives NULL
+ * (rtctl_control.c). */
+struct rt_paths;
+char *rtctl_ask(struct rtctl *ctl, const struct rt_paths *paths, const char *req, bool quiet);
 
 #endif

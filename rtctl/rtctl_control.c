@@ -1,4 +1,5 @@
-/* rtctl status, stop, start, restart, reload, poweroff, reboot, halt:
+/* rtctl stop, start, restart, reload, poweroff, reboot, halt (status,
+ * inspect and stats: rtctl_status.c, rtctl_stats.c):
  * requests to rtinit over its control socket (init/control.c). rtinit
  * answers at once and never waits; stop, start and restart then follow
  * the service's state here until it has changed, as docker's commands do.
@@ -21,7 +22,6 @@
 #include "../lib/util.h"
 #include "rtctl.h"
 
-static const char usage_status[] = "rtctl status";
 static const char usage_stop[] = "rtctl stop [-t SECONDS] SERVICE...";
 static const char usage_start[] = "rtctl start [-t SECONDS] SERVICE...";
 static const char usage_restart[] = "rtctl restart [-t SECONDS] SERVICE...";
@@ -77,6 +77,11 @@ static char *ask(struct rtctl *ctl, const struct rt_paths *paths, const char *re
     return ask_as(ctl, paths, req, false);
 }
 
+char *rtctl_ask(struct rtctl *ctl, const struct rt_paths *paths, const char *req, bool quiet)
+{
+    return ask_as(ctl, paths, req, quiet);
+}
+
 static int paths_for(struct rtctl *ctl, struct rt_paths *paths)
 {
     struct rt_err err;
@@ -101,73 +106,6 @@ static json_t *get_status(struct rtctl *ctl, const struct rt_paths *paths)
         return NULL;
     }
     return arr;
-}
-
-int cmd_status(struct rtctl *ctl, int argc, char **argv)
-{
-    int i = rtctl_getopt(ctl, argc, argv, "", NULL, NULL, NULL, usage_status);
-    if (i < 0)
-        return EXIT_USAGE;
-    if (i < argc) {
-        log_msg(&ctl->log, LOG_ERR, "unexpected argument '%s'\nusage: %s", argv[i], usage_status);
-        return EXIT_USAGE;
-    }
-    struct rt_paths paths;
-    if (paths_for(ctl, &paths) < 0)
-        return EXIT_FAIL;
-    json_t *arr = get_status(ctl, &paths);
-    if (!arr)
-        return EXIT_FAIL;
-    printf("%-20s %-10s %-9s %7s %8s  %s\n", "SERVICE", "STATE", "HEALTH", "PID", "RESTARTS", "NOTE");
-    size_t k;
-    json_t *o;
-    json_array_foreach(arr, k, o) {
-        const char *name = "?", *state = "?", *health = "", *waiting = "", *last = NULL, *why = NULL, *out = NULL;
-        int pid = 0, restarts = 0, held = 0, removed = 0, fails = 0, retries = 0, host = 0;
-        json_int_t dropped = 0;
-        json_unpack(o, "{s?s, s?s, s?s, s?i, s?i, s?s, s?s, s?b, s?b, s?I, s?s, s?s, s?i, s?i, s?b}", "name", &name,
-                    "state", &state, "health", &health, "pid", &pid, "restarts", &restarts, "waiting_for", &waiting,
-                    "last_check", &last, "held", &held, "removed", &removed, "log_dropped", &dropped, "note", &why,
-                    "last_output", &out, "fails", &fails, "retries", &retries, "host", &host);
-
-        char pids[16] = "-";
-        if (pid)
-            snprintf(pids, sizeof(pids), "%d", pid);
-        char note[400] = "";
-        size_t nn = 0;
-        /* a host service is in no container, with its user's privileges
-         * on the host (root's, most often): said first, every time */
-        if (host)
-            nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "on the host, in no container; ");
-        if (removed)
-            nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "removed from conf.d; ");
-        if (held)
-            nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "stopped by rtctl stop; ");
-        if (dropped)
-            nn += (size_t)snprintf(note + nn, sizeof(note) - nn, "%lld log lines dropped; ", (long long)dropped);
-        /* a healthy service whose last check failed says so: "healthy"
-         * next to "HTTP 404" alone reads as a contradiction */
-        char failed[64] = "";
-        if (fails && retries)
-            snprintf(failed, sizeof(failed), " (failed %d of %d in a row)", fails, retries);
-        if (*waiting)
-            snprintf(note + nn, sizeof(note) - nn, "waiting for %s", waiting);
-        else if (last)
-            snprintf(note + nn, sizeof(note) - nn, "last check%s: %s%s%s", failed, last, out ? ": " : "",
-                     out ? out : "");
-        else if (why && *why && !held)
-            snprintf(note + nn, sizeof(note) - nn, "%s", why);
-        else if (nn >= 2)
-            note[nn - 2] = '\0';
-        printf("%-20s %-10s %-9s %7s %8d  %s\n", name, state, *health ? health : "-", pids, restarts, note);
-    }
-    json_decref(arr);
-    /* an rtinit that does not know the request says nothing about it */
-    char *confd = ask_as(ctl, &paths, "confd", true);
-    if (confd && !strcmp(confd, "ok: changed"))
-        printf("\nconf.d has changed since the last reload (rtctl reload --dry-run shows what would change)\n");
-    free(confd);
-    return EXIT_OK;
 }
 
 /* ---------- stop, start, restart ---------- */

@@ -129,12 +129,14 @@ int cg_create_flags(struct cgroup *cg, const char *parent, const char *name, con
         rt = openat(top, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rt < 0)
             return rt_syserror(err, "%s/%s", mnt, parent);
-        /* Enable what we need on the way down; a controller missing at
-         * the top is missing for good (a hybrid host keeps them in v1). */
-        mem = lim->memory_max && enable(top, "memory") && enable(rt, "memory");
-        cpu = lim->cpus_milli && enable(top, "cpu") && enable(rt, "cpu");
-        pids = lim->pids_max && enable(top, "pids") && enable(rt, "pids");
-        io = lim->io_weight && enable(top, "io") && enable(rt, "io");
+        /* Enable every controller there is on the way down, limits or
+         * not: their files are what rtctl status, stats and the metrics
+         * read (cgstats.h). A controller missing at the top is missing
+         * for good (a hybrid host keeps them in v1). */
+        mem = enable(top, "memory") && enable(rt, "memory");
+        cpu = enable(top, "cpu") && enable(rt, "cpu");
+        pids = enable(top, "pids") && enable(rt, "pids");
+        io = enable(top, "io") && enable(rt, "io");
         r = mkdirat(rt, name, 0755);
         if (r == 0)
             break;

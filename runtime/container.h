@@ -57,6 +57,7 @@ struct ctr_spec {
     const char *name;            /* a DNS label: the cgroup and the directory use it */
     const char *state_dir;       /* STATE: containers/<name> (writable layer) and images/ */
     const char *run_dir;         /* RUN: containers/<name> (lock, state, mount point) */
+    const struct digest *image;  /* the image's manifest digest (rtinit's services: status shows it); NULL */
     const struct digest *layers; /* diff_ids, base first */
     size_t nlayers;
     bool read_only;

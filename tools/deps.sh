@@ -26,6 +26,12 @@ packages=(
     nftables iproute2
     # the man pages (docs/man) rendered and checked by tests/cli/rtctl.sh
     groff-base man-db
+    # rtctl's --json checked against its JSON Schema, and rtinit's metrics
+    # endpoint scraped by a real Prometheus and linted by promtool
+    # (tests/cli/observe.sh, which runs its own in a network namespace; on
+    # a machine with systemd the package also starts its prometheus.service,
+    # which the tests never use); jq and curl to read the answers
+    python3-jsonschema prometheus jq
     # sshd as a host service (tests/cli/hostsvc.sh runs Debian's sshd under
     # rtinit in a network namespace, on port 2222), and the client. On a
     # machine with systemd, installing openssh-server also starts its own

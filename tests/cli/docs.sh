@@ -25,7 +25,7 @@ test_every_documented_example_is_valid() {
     while IFS=$'\t' read -r section key example; do
         rm -rf conf.d && mkdir conf.d
         case "$section" in
-            droplet|volume|network|logging)
+            droplet|volume|network|logging|metrics)
                 printf '[%s]\n%s\n' "$section" "$example" >conf.d/droplet.conf
                 printf '[service]\nimage = x\n' >conf.d/svc.conf ;;
             service)

@@ -9,7 +9,8 @@ source "$TOP/tests/cli/stack.bash"
 st() { "$RTCTL" --root "$PWD/root" status; }
 checks_failed() { [ "$("$RTCTL" --root "$PWD/root" health "$1" | grep -c FAIL)" = "$2" ]; }
 status_has() { st | grep -q -- "$1"; }
-note_of() { st | awk -v s="$1" '$1 == s' | sed -E 's/^([^ ]+ +){5}//'; }
+# the note: after SERVICE STATE HEALTH PID RESTARTS UPTIME CPU MEM IMAGE ADDRESS PORTS
+note_of() { st | awk -v s="$1" '$1 == s' | sed -E 's/^([^ ]+ +){11}//'; }
 
 test_an_exec_checks_output_is_kept_and_shown() {
     # redis-cli's answer to a missing password: status 1 alone says nothing

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/vm/boot.sh WORKDIR SCRIPT - boot Debian's kernel under QEMU (TCG)
-# on a root disk holding this build's rtctl (with the libraries it links),
+# on a root disk holding this build's rtctl and rtinit (with the libraries
+# they link),
 # a static busybox, the busybox test image (tests/runtime/mkbusybox.sh)
 # and SCRIPT, which runs as PID 1 after a minimal set-up: /proc, /sys,
 # devtmpfs, tmpfs /tmp and /run, cgroup2 at /sys/fs/cgroup with the
@@ -9,8 +10,8 @@
 # to stdout; the machine powers off when SCRIPT ends.
 #
 # This tests the runtime under a full cgroup v2 hierarchy, which the
-# development host lacks, without rtinit; tests/vm/droplet.py boots
-# rtinit itself as init.
+# development host lacks (rtinit only as a supervisor, for rtctl stats);
+# tests/vm/droplet.py boots rtinit itself as init.
 set -euo pipefail
 work=$1 script=$2
 # shellcheck source=tests/vm/lib.sh
@@ -19,6 +20,7 @@ vm_check
 root=$work/root
 vm_root "$root"
 vm_bin "$root" "$VM_TOP/${BUILD:-build}/rtctl" /usr/bin/rtctl
+vm_bin "$root" "$VM_TOP/${BUILD:-build}/rtinit" /usr/sbin/rtinit
 vm_modules "$root" overlay
 vm_busybox_image "$work/bbimg"
 mkdir -p "$root/img" && cp -a "$work/bbimg/." "$root/img/"

@@ -1,0 +1,119 @@
+/* cgstats.c - a cgroup's usage, read from its files. See cgstats.h. */
+#include "cgstats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The file's first len - 1 bytes, NUL-terminated; false when it cannot
+ * be opened or read (no such controller here). */
+static bool read_small(int dirfd, const char *file, char *buf, size_t len)
+{
+    int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    ssize_t n;
+    do
+        n = read(fd, buf, len - 1);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n < 0)
+        return false;
+    buf[n] = '\0';
+    return true;
+}
+
+static bool has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static bool parse_u64(const char *p, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (end == p || errno || *p == '-')
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cg_flat_key(const char *text, const char *key, uint64_t *out)
+{
+    size_t n = strlen(key);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, key, n) && p[n] == ' ')
+            return parse_u64(p + n + 1, out);
+    return false;
+}
+
+void cg_io_sum(const char *text, uint64_t *rbytes, uint64_t *wbytes)
+{
+    *rbytes = *wbytes = 0;
+    for (const char *line = text; line && *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        /* "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" */
+        for (const char *p = line; p && p < line + len; p = memchr(p, ' ', (size_t)(line + len - p))) {
+            while (*p == ' ')
+                p++;
+            uint64_t v;
+            if (!strncmp(p, "rbytes=", 7) && parse_u64(p + 7, &v))
+                *rbytes += v;
+            else if (!strncmp(p, "wbytes=", 7) && parse_u64(p + 7, &v))
+                *wbytes += v;
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+}
+
+bool cg_limit_value(const char *text, uint64_t *out)
+{
+    if (!strncmp(text, "max", 3) && (text[3] == '\n' || !text[3])) {
+        *out = CG_NOLIMIT;
+        return true;
+    }
+    return parse_u64(text, out);
+}
+
+void cg_stats_read(int dirfd, struct cg_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    if (dirfd < 0)
+        return;
+    /* only the files of the controllers it has: on a hybrid host that
+     * is two reads, not eight opens of which six fail */
+    char ctl[256], buf[1024];
+    if (!read_small(dirfd, "cgroup.controllers", ctl, sizeof(ctl)))
+        ctl[0] = '\0';
+    bool mem = has_word(ctl, "memory"), pids = has_word(ctl, "pids"), io = has_word(ctl, "io");
+    if (read_small(dirfd, "cpu.stat", buf, sizeof(buf)) && cg_flat_key(buf, "usage_usec", &st->cpu_usec)) {
+        st->has_cpu = true;
+        cg_flat_key(buf, "user_usec", &st->cpu_user_usec);
+        cg_flat_key(buf, "system_usec", &st->cpu_system_usec);
+    }
+    if (mem && read_small(dirfd, "memory.current", buf, sizeof(buf)))
+        st->has_mem = parse_u64(buf, &st->mem_bytes);
+    if (mem && read_small(dirfd, "memory.max", buf, sizeof(buf)))
+        st->has_mem_max = cg_limit_value(buf, &st->mem_max);
+    if (mem && read_small(dirfd, "memory.events", buf, sizeof(buf)))
+        st->has_oom = cg_flat_key(buf, "oom_kill", &st->oom_kills);
+    if (pids && read_small(dirfd, "pids.current", buf, sizeof(buf)))
+        st->has_pids = parse_u64(buf, &st->pids);
+    if (pids && read_small(dirfd, "pids.max", buf, sizeof(buf)))
+        st->has_pids_max = cg_limit_value(buf, &st->pids_max);
+    /* a line per device the cgroup has used: a few at most on a droplet */
+    char iostat[4096];
+    if (io && read_small(dirfd, "io.stat", iostat, sizeof(iostat))) {
+        st->has_io = true;
+        cg_io_sum(iostat, &st->io_rbytes, &st->io_wbytes);
+    }
+}
