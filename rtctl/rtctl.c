@@ -35,11 +35,13 @@ static const struct command {
     {"stop", cmd_stop, "stop services and keep them down"},
     {"start", cmd_start, "start services again"},
     {"restart", cmd_restart, "restart services"},
+    {"kill", cmd_kill, "send a signal (SIGKILL) to services; their restart policy decides what follows"},
     {"health", cmd_health, "a service's last health checks, with what they printed"},
     {"reload", cmd_reload, "read conf.d again: restart what changed, start what is new, stop what is gone"},
     {"poweroff", cmd_poweroff, "stop every service and power the droplet off (rtinit as PID 1 only)"},
     {"reboot", cmd_reboot, "stop every service and reboot the droplet (rtinit as PID 1 only)"},
     {"halt", cmd_halt, "stop every service and halt the droplet, not powering it off (PID 1 only)"},
+    {"version", cmd_version, "rtctl's version and protocol, and rtinit's"},
 };
 
 static void usage(FILE *out)
@@ -49,12 +51,13 @@ static void usage(FILE *out)
           out);
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("  help       show this help\n"
-          "  version    show the version\n\n"
+    fputs("  help       show this help\n\n"
           "Options:\n"
           "  --conf DIR  service definitions (default " "/etc/rt/conf.d" ")\n"
           "  --root DIR  keep state, run files and the control socket under DIR\n"
-          "              (default /var/lib/rt, /run/rt)\n",
+          "              (default /var/lib/rt, /run/rt)\n\n"
+          "Exit status: 0 done, 1 failed or refused, 2 wrong command line,\n"
+          "3 rtinit not reachable (no control socket, or nothing listens on it).\n",
           out);
 }
 
@@ -136,10 +139,6 @@ int main(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
-    if (streq(name, "version")) {
-        printf("rtctl %s\n", RT_VERSION);
-        return EXIT_OK;
-    }
     /* exec's process is visible in the container before it execs: it
      * must not show our binary there (runtime/selfexe.c) */
     struct rt_err err;
@@ -150,12 +149,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
         if (streq(name, commands[i].name))
             return commands[i].fn(&ctl, argc - first, argv + first);
-    const char *names[ARRAY_SIZE(commands) + 2];
+    const char *names[ARRAY_SIZE(commands) + 1];
     size_t n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
         names[n++] = commands[i].name;
     names[n++] = "help";
-    names[n++] = "version";
     const char *dym = did_you_mean(name, names, n);
     if (dym)
         log_msg(&ctl.log, LOG_ERR, "unknown command '%s' (did you mean '%s'?); see 'rtctl help'", name, dym);
