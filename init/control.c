@@ -175,6 +175,8 @@ static void client_add(struct sup *s, int c)
 uint64_t control_wakeup(const struct sup *s)
 {
     uint64_t t = s->cc.n ? s->cc.c[0].deadline : UINT64_MAX;
+    if (s->cc.unsaid && s->cc.said_at + 1000 < t) /* the count of a burst, once it is over */
+        t = s->cc.said_at + 1000;
     return s->cc.resume_at && s->cc.resume_at < t ? s->cc.resume_at : t;
 }
 
@@ -187,6 +189,12 @@ void control_overdue(struct sup *s)
         answer(s, s->cc.c[0].fd, error_answer("request: none came within %d ms", CTL_IDLE_MS));
         refused(s, "a connection sent no request within %d ms; dropped", CTL_IDLE_MS);
         client_drop(s, 0);
+    }
+    if (s->cc.unsaid && now >= s->cc.said_at + 1000) {
+        say(s, LOG_WARN, "control socket: %lu more requests refused or connections dropped in the last second",
+            s->cc.unsaid);
+        s->cc.said_at = now;
+        s->cc.unsaid = 0;
     }
     if (s->cc.resume_at && now >= s->cc.resume_at && s->ctl >= 0) {
         s->cc.resume_at = 0;

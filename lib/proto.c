@@ -76,7 +76,7 @@ static void quoted(const char *s, size_t n, char *out, size_t len)
     size_t k = 0;
     for (size_t i = 0; i < n && k + 4 < len; i++)
         out[k++] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
-    if (n > 0 && k + 4 >= len && k >= 3)
+    if (k < n && k >= 3) /* cut: said */
         memcpy(out + k - 3, "...", 3);
     out[k] = '\0';
 }
@@ -141,7 +141,12 @@ int proto_parse_request(const char *buf, size_t len, struct proto_req *out, stru
     if (!o) {
         /* rtctl before protocol 1 sent "status", "stop NAME"... */
         bool text = (buf[0] >= 'a' && buf[0] <= 'z');
-        return rt_error(err, EINVAL, "request: not valid JSON: %s at byte %d%s", je.text, je.position,
+        /* jansson quotes the token it choked on ("near '...'"), bytes of
+         * the client's: made printable before they reach a log or a
+         * terminal */
+        char near[sizeof(je.text)];
+        quoted(je.text, strlen(je.text), near, sizeof(near));
+        return rt_error(err, EINVAL, "request: not valid JSON: %s at byte %d%s", near, je.position,
                         text ? " (a text request of rtctl from before protocol version 1? this rtinit speaks "
                                "version 1: use the rtctl that came with it)"
                              : "");

@@ -82,6 +82,8 @@ TEST(proto_malformed_requests_name_what_is_wrong)
     REFUSED("stop redis", "use the rtctl that came with it");
     REFUSED("{\"v\":1,\"verb\":\"status\"", "not valid JSON");
     REFUSED("{\"v\":1,\"verb\":\"status\"} x", "not valid JSON");
+    /* the token jansson quotes is the client's: never a raw control byte */
+    REFUSED("\x1b[2J", "near '?'");
     REFUSED("[1]", "expected a JSON object");
     REFUSED("{\"verb\":\"status\"}", "no field 'v' (the protocol version; this rtinit speaks version 1)");
     REFUSED("{\"v\":true,\"verb\":\"status\"}", "field 'v': expected an integer");
