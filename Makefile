@@ -3,7 +3,7 @@
 #   make            build build/rtinit and build/rtctl
 #   make check      build and run every test suite (ends with "N passed, N failed")
 #   make asan       build with AddressSanitizer and UBSan into build/asan
-#   make fuzz       run the fuzzers (conf, image JSON) for FUZZ_SECONDS each (default 60)
+#   make fuzz       run the fuzzers (conf, image JSON, control requests) for FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks against umoci, tar, crun, runc, as ratios
 #   make deps       install the Debian packages the build, tests and demo need
 #   make demo       the main job: build and boot the demo droplet in QEMU (docs/demo.md)
@@ -126,7 +126,7 @@ asan:
 # libFuzzer needs clang; each fuzz target links the same library sources.
 # `make fuzz` runs every target for FUZZ_SECONDS.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
-FUZZ_TARGETS := conf oci
+FUZZ_TARGETS := conf oci proto
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(CTRINIT_OBJ) $(wildcard lib/*.h config/*.h images/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(CTRINIT_OBJ) $(PKG_LIBS)

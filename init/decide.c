@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
-static const char *const names[NPHASES] = {"waiting", "starting", "running", "stopping", "restarting", "exited",
-                                           "failed"};
+#include "../lib/proto.h"
+
+/* The names are the control protocol's (lib/proto.h): rtctl reads them. */
+_Static_assert(NPHASES == PROTO_NPHASES, "lib/proto.h names every phase");
+_Static_assert(HEALTH_UNHEALTHY + 1 == PROTO_NHEALTH, "lib/proto.h names every health state");
 
 const char *phase_name(enum phase p)
 {
-    return (unsigned)p < NPHASES ? names[p] : "?";
+    return (unsigned)p < NPHASES ? proto_phase_names[p] : "?";
 }
 
 #define B(p) (1u << (p))

@@ -79,6 +79,24 @@ struct svc {
     const char *desc;           /* what its last start runs (svcspec_describe), in a; NULL: none got so far */
 };
 
+/* The control socket's connections whose request has not come yet
+ * (control.c): each is dropped at its deadline, and when the table is full
+ * the oldest makes room for a new one, so that clients that connect and
+ * say nothing can neither hold rtinit's fds nor lock rtctl out. */
+#define CTL_MAX_CLIENTS 64
+#define CTL_IDLE_MS 2000
+struct ctl_client {
+    int fd;
+    uint64_t deadline;
+};
+struct ctl_clients {
+    struct ctl_client c[CTL_MAX_CLIENTS]; /* in the order they came: the oldest first */
+    size_t n;
+    uint64_t said_at;                     /* when refusals were last said (at most one line a second) */
+    unsigned long unsaid;                 /* refusals since */
+    uint64_t resume_at;                   /* accept(2) ran out of fds: not watched until then (0: watched) */
+};
+
 struct sup {
     const struct plan *p;
     struct plan *owned;         /* p when a reload loaded it: freed (with its conf) by the next */
@@ -115,6 +133,7 @@ struct sup {
     bool have_secrets;
     struct confd *confd;        /* what conf.d held at the last load (confd.c) */
     struct metrics *metrics;    /* the loop's timing and the metrics endpoint (observe.h); NULL: none */
+    struct ctl_clients cc;      /* control.c: connections waiting for their request */
 };
 
 /* What an epoll event is about: (index << 4) | kind; for EV_CLIENT the
@@ -194,6 +213,10 @@ int control_open(struct sup *s);
 void control_accept(struct sup *s);
 void control_request(struct sup *s, int fd);
 void control_close(struct sup *s);
+/* The first deadline of a waiting connection (UINT64_MAX: none), for the
+ * loop's timer; and the drop of those past it. */
+uint64_t control_wakeup(const struct sup *s);
+void control_overdue(struct sup *s);
 /* The services rtctl stop left down, kept in STATE across rtinit's
  * restarts for restart = unless-stopped. */
 void held_load(struct sup *s);

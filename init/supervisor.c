@@ -222,7 +222,7 @@ static void logw_died(struct sup *s, int status)
 
 static void arm_timer(struct sup *s)
 {
-    uint64_t next = UINT64_MAX;
+    uint64_t next = control_wakeup(s);
     if (s->lw_restart && s->lw_restart < next)
         next = s->lw_restart;
     if (metrics_wakeup(s) < next)
@@ -461,6 +461,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
     while (!done) {
         lc_overdue(&s);
         metrics_step(&s);
+        control_overdue(&s);
         if (s.shutdown) {
             done = lc_shutdown_step(&s);
         } else {

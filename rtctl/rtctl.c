@@ -21,19 +21,6 @@
 #define RT_VERSION "dev"
 #endif
 
-static int print_version(struct rtctl *ctl, int argc, char **argv)
-{
-    int i = rtctl_getopt(ctl, argc, argv, "", NULL, NULL, NULL, NULL);
-    if (i < 0)
-        return EXIT_USAGE;
-    if (i < argc) {
-        rtctl_usage_error(ctl, "unexpected argument '%s'", argv[i]);
-        return EXIT_USAGE;
-    }
-    printf("rtctl %s\n", RT_VERSION);
-    return EXIT_OK;
-}
-
 /* One row a verb (rtctl.h, struct verb): its help is here with it, so a
  * new verb is one row. Groups and the order of the rows are the order of
  * `rtctl help`. */
@@ -92,23 +79,34 @@ const struct verb rtctl_verbs[] = {
                 "rtctl logs -n 50 rtinit"},
     {.name = "start", .fn = cmd_start, .group = VG_SERVICES,
      .summary = "start stopped services and wait until they run",
-     .usage = "start [-t SECONDS] SERVICE...",
+     .usage = "start [-t SECONDS] SERVICE... | --all",
      .about = "Undoes rtctl stop: the service is started (after what it depends on) and rtctl waits\n"
               "until it runs. Exit status 1 when it fails to start or is not running in time.",
-     .options = "-t, --timeout SECONDS\twait at most this long (default 60)",
+     .options = "-t, --timeout SECONDS\twait at most this long (default 60)\n"
+                "-a, --all\tevery service (stop: the last started first)",
      .example = "rtctl start api"},
     {.name = "stop", .fn = cmd_stop, .group = VG_SERVICES,
      .summary = "stop services and keep them down until rtctl start",
-     .usage = "stop [-t SECONDS] SERVICE...",
+     .usage = "stop [-t SECONDS] SERVICE... | --all",
      .about = "Sends the service its stop_signal, then SIGKILL after its stop_timeout, and waits until\n"
               "it is down. It stays down (no restart policy applies) until rtctl start.",
-     .options = "-t, --timeout SECONDS\twait at most this long (default 60)",
+     .options = "-t, --timeout SECONDS\twait at most this long (default 60)\n"
+                "-a, --all\tevery service (stop: the last started first)",
      .example = "rtctl stop search"},
     {.name = "restart", .fn = cmd_restart, .group = VG_SERVICES,
      .summary = "restart services in fresh containers",
-     .usage = "restart [-t SECONDS] SERVICE...",
-     .options = "-t, --timeout SECONDS\twait at most this long (default 60)",
+     .usage = "restart [-t SECONDS] SERVICE... | --all",
+     .options = "-t, --timeout SECONDS\twait at most this long (default 60)\n"
+                "-a, --all\tevery service (stop: the last started first)",
      .example = "rtctl restart -t 120 api gateway"},
+    {.name = "kill", .fn = cmd_kill, .group = VG_SERVICES,
+     .summary = "send services' main processes a signal (SIGKILL)",
+     .usage = "kill [-s SIGNAL] SERVICE...",
+     .about = "As docker kill. The service then ends or not as the signal makes it, and its restart\n"
+              "policy decides what follows (always: started again; no: left failed).",
+     .options = "-s, --signal SIGNAL\tthe signal, by name (SIGHUP, HUP) or number (default SIGKILL)",
+     .example = "rtctl kill -s HUP gateway\n"
+                "rtctl kill api"},
     {.name = "exec", .fn = cmd_exec, .group = VG_SERVICES,
      .summary = "run a command in a running service's container",
      .usage = "exec [-i] [-t] [-u USER] [-e NAME=VALUE] [-w DIR] SERVICE COMMAND [ARG...]",
@@ -222,8 +220,10 @@ const struct verb rtctl_verbs[] = {
      .summary = "stop every service, halt without power-off (PID 1 only)",
      .usage = "halt",
      .example = "rtctl halt"},
-    {.name = "version", .fn = print_version, .group = VG_DROPLET,
-     .summary = "rtctl's version",
+    {.name = "version", .fn = cmd_version, .group = VG_DROPLET,
+     .summary = "rtctl's version and protocol, and rtinit's",
+     .about = "rtinit's is asked over its control socket; when it is not running, only rtctl's is\n"
+              "printed (exit status 3).",
      .usage = "version",
      .example = "rtctl version"},
     /* ---------- Help ---------- */
@@ -232,7 +232,8 @@ const struct verb rtctl_verbs[] = {
      .usage = "help [VERB]\n"
               "help --verbs",
      .about = "rtctl VERB --help says the same. Exit status: 0 done, 1 it failed, 2 a wrong command\n"
-              "line (its usage then goes to stderr).",
+              "line (its usage then goes to stderr), 3 rtinit is not reachable (no control socket, or\n"
+              "nothing listens on it).",
      .options = "--verbs\tevery verb's name, one a line (for scripts and completion)",
      .example = "rtctl help logs"},
 };

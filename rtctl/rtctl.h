@@ -8,8 +8,10 @@
 #include "../lib/log.h"
 
 /* Exit statuses: 0 success, 1 the request failed (bad configuration,
- * missing image...), 2 the command line itself was wrong. */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+ * missing image...), 2 the command line itself was wrong, 3 rtinit could
+ * not be reached (no control socket, or nothing listens on it): a script
+ * can tell "rtinit said no" from "no rtinit here". */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 
 struct verb;
 
@@ -60,6 +62,14 @@ int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts
                  int (*on_opt)(struct rtctl *ctl, int opt, const char *arg, void *ud), void *ud,
                  const char *usage);
 
+/* Send one request to rtinit over its control socket and read the
+ * answer (rtctl_control.c): EXIT_OK with *ans filled (ans->ok may be
+ * false: rtinit's error is in ans->error, not yet said), or the exit
+ * status after saying what went wrong (EXIT_UNREACHABLE: no rtinit). */
+struct proto_req;
+struct proto_ans;
+int rtctl_ask(struct rtctl *ctl, const struct proto_req *req, struct proto_ans *ans);
+
 int cmd_config(struct rtctl *ctl, int argc, char **argv);
 int cmd_image(struct rtctl *ctl, int argc, char **argv);
 int cmd_run(struct rtctl *ctl, int argc, char **argv);
@@ -73,15 +83,19 @@ int cmd_reload(struct rtctl *ctl, int argc, char **argv);
 int cmd_poweroff(struct rtctl *ctl, int argc, char **argv);
 int cmd_reboot(struct rtctl *ctl, int argc, char **argv);
 int cmd_halt(struct rtctl *ctl, int argc, char **argv);
+int cmd_kill(struct rtctl *ctl, int argc, char **argv);
+int cmd_version(struct rtctl *ctl, int argc, char **argv);
 int cmd_logs(struct rtctl *ctl, int argc, char **argv);
 int cmd_help(struct rtctl *ctl, int argc, char **argv);
 int cmd_inspect(struct rtctl *ctl, int argc, char **argv);
 int cmd_stats(struct rtctl *ctl, int argc, char **argv);
 
-/* One request to rtinit over its control socket, its answer (malloc'd);
- * an "error: " answer is said (unless quiet) and gives NULL
- * (rtctl_control.c). */
-struct rt_paths;
-char *rtctl_ask(struct rtctl *ctl, const struct rt_paths *paths, const char *req, bool quiet);
+/* One request by verb for at most one service: the answer's data (a new
+ * reference), or NULL with *code the exit status after saying why (quiet:
+ * an answer that is not ok is not said). rtctl_control.c; for status,
+ * inspect and stats. */
+#include <jansson.h>
+#include "../lib/proto.h"
+json_t *rtctl_ask_data(struct rtctl *ctl, enum proto_verb verb, const char *service, bool quiet, int *code);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../lib/paths.h"
+#include "../lib/proto.h"
 #include "../lib/util.h"
 #include "rtctl.h"
 #include "rtctl_table.h"
@@ -43,17 +44,15 @@ static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
     return 0;
 }
 
-static json_t *sample(struct rtctl *ctl, const struct rt_paths *paths)
+/* One reading of every service (rtinit's stats), or NULL with *code the
+ * exit status after saying why. */
+static json_t *sample(struct rtctl *ctl, int *code)
 {
-    char *text = rtctl_ask(ctl, paths, "stats", false);
-    if (!text)
-        return NULL;
-    json_error_t je;
-    json_t *j = json_loads(text, 0, &je);
-    free(text);
-    if (!json_is_array(json_object_get(j, "services"))) {
-        log_msg(&ctl->log, LOG_ERR, "rtinit's answer is not a stats report: %s", j ? "no services" : je.text);
+    json_t *j = rtctl_ask_data(ctl, PV_STATS, NULL, false, code);
+    if (j && !json_is_array(json_object_get(j, "services"))) {
+        log_msg(&ctl->log, LOG_ERR, "rtinit's answer is not a stats report: no services");
         json_decref(j);
+        *code = EXIT_FAIL;
         return NULL;
     }
     return j;
@@ -185,27 +184,22 @@ int cmd_stats(struct rtctl *ctl, int argc, char **argv)
     int i = rtctl_getopt(ctl, argc, argv, "", opts, on_opt, &o, usage_stats);
     if (i < 0)
         return EXIT_USAGE;
-    struct rt_paths paths;
-    struct rt_err err;
-    if (rt_paths_init(&paths, ctl->conf_dir, ctl->root, &err) < 0) {
-        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
-        return EXIT_FAIL;
-    }
     bool tty = isatty(STDOUT_FILENO), colour = tbl_colour_wanted();
-    json_t *prev = sample(ctl, &paths);
+    int code;
+    json_t *prev = sample(ctl, &code);
     if (!prev)
-        return EXIT_FAIL;
+        return code;
     if (!pick(ctl, prev, argv + i, argc - i)) {
         json_decref(prev);
         return EXIT_FAIL;
     }
     for (unsigned turn = 0;; turn++) {
         sleep_ms(INTERVAL_MS);
-        json_t *cur = sample(ctl, &paths);
+        json_t *cur = sample(ctl, &code);
         if (!cur || !pick(ctl, cur, argv + i, argc - i)) {
             json_decref(prev);
             json_decref(cur);
-            return EXIT_FAIL;
+            return cur ? EXIT_FAIL : code;
         }
         rates(prev, cur);
         if (o.json) {

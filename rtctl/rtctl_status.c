@@ -13,22 +13,13 @@
 #include <time.h>
 
 #include "../lib/paths.h"
+#include "../lib/proto.h"
 #include "../lib/util.h"
 #include "rtctl.h"
 #include "rtctl_table.h"
 
 static const char usage_status[] = "rtctl status [--json] [SERVICE...]";
 static const char usage_inspect[] = "rtctl inspect [--json] SERVICE";
-
-static int paths_for(struct rtctl *ctl, struct rt_paths *paths)
-{
-    struct rt_err err;
-    if (rt_paths_init(paths, ctl->conf_dir, ctl->root, &err) < 0) {
-        log_msg(&ctl->log, LOG_ERR, "%s", err.msg);
-        return -1;
-    }
-    return 0;
-}
 
 static int on_json(struct rtctl *ctl, int opt, const char *arg, void *ud)
 {
@@ -42,20 +33,15 @@ static int on_json(struct rtctl *ctl, int opt, const char *arg, void *ud)
 
 static const struct option json_opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
 
-/* rtinit's answer to req, parsed; NULL (said) when there is none or it is
- * not JSON of the kind wanted. */
-static json_t *ask_json(struct rtctl *ctl, const struct rt_paths *paths, const char *req, json_type want)
+/* rtinit's answer to verb (for service, or NULL), when it is JSON of the
+ * kind wanted; NULL (said) with *code the exit status otherwise. */
+static json_t *ask_json(struct rtctl *ctl, enum proto_verb verb, const char *service, json_type want, int *code)
 {
-    char *text = rtctl_ask(ctl, paths, req, false);
-    if (!text)
-        return NULL;
-    json_error_t je;
-    json_t *j = json_loads(text, 0, &je);
-    free(text);
-    if (!j || json_typeof(j) != want) {
-        log_msg(&ctl->log, LOG_ERR, "rtinit's answer to '%s' is not what rtctl expects: %s", req,
-                j ? "another kind of JSON" : je.text);
+    json_t *j = rtctl_ask_data(ctl, verb, service, false, code);
+    if (j && json_typeof(j) != want) {
+        log_msg(&ctl->log, LOG_ERR, "rtinit's answer to '%s' is not what rtctl expects", proto_verb_name(verb));
         json_decref(j);
+        *code = EXIT_FAIL;
         return NULL;
     }
     return j;
@@ -229,12 +215,10 @@ int cmd_status(struct rtctl *ctl, int argc, char **argv)
     int i = rtctl_getopt(ctl, argc, argv, "j", json_opts, on_json, &json, usage_status);
     if (i < 0)
         return EXIT_USAGE;
-    struct rt_paths paths;
-    if (paths_for(ctl, &paths) < 0)
-        return EXIT_FAIL;
-    json_t *arr = ask_json(ctl, &paths, "status", JSON_ARRAY);
+    int code;
+    json_t *arr = ask_json(ctl, PV_STATUS, NULL, JSON_ARRAY, &code);
     if (!arr)
-        return EXIT_FAIL;
+        return code;
     /* SERVICE...: those, in the order given; one that is not there is an
      * error, and nothing is printed */
     if (i < argc) {
@@ -273,10 +257,10 @@ int cmd_status(struct rtctl *ctl, int argc, char **argv)
     if (i < argc)
         return EXIT_OK;
     /* an rtinit that does not know the request says nothing about it */
-    char *confd = rtctl_ask(ctl, &paths, "confd", true);
-    if (confd && !strcmp(confd, "ok: changed"))
+    json_t *confd = rtctl_ask_data(ctl, PV_CONFD, NULL, true, &code);
+    if (confd && json_is_true(json_object_get(confd, "changed")))
         printf("\nconf.d has changed since the last reload (rtctl reload --dry-run shows what would change)\n");
-    free(confd);
+    json_decref(confd);
     return EXIT_OK;
 }
 
@@ -432,17 +416,10 @@ int cmd_inspect(struct rtctl *ctl, int argc, char **argv)
                 usage_inspect);
         return EXIT_USAGE;
     }
-    struct rt_paths paths;
-    if (paths_for(ctl, &paths) < 0)
-        return EXIT_FAIL;
-    char req[128];
-    if (snprintf(req, sizeof(req), "inspect %s", argv[i]) >= (int)sizeof(req)) {
-        log_msg(&ctl->log, LOG_ERR, "no service '%s' (rtctl status lists them)", argv[i]);
-        return EXIT_FAIL;
-    }
-    json_t *j = ask_json(ctl, &paths, req, JSON_OBJECT);
+    int code;
+    json_t *j = ask_json(ctl, PV_INSPECT, argv[i], JSON_OBJECT, &code);
     if (!j)
-        return EXIT_FAIL;
+        return code;
     if (json)
         print_json(j);
     else

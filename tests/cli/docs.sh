@@ -68,3 +68,14 @@ test_every_documented_example_is_valid() {
     [ "$n" -ge 40 ] || { say "only $n examples found"; return 1; }
     [ -z "$bad" ] || { say "examples that fail:$bad"; return 1; }
 }
+
+test_every_control_verb_is_documented() {
+    # lib/proto.c's verbs table, each in docs/protocol.md's table of verbs
+    local verbs missing=""
+    verbs=$(grep -oE '\[PV_[A-Z]+\] = \{"[a-z]+"' "$TOP/lib/proto.c" | sed -E 's/.*"([a-z]+)"/\1/')
+    [ "$(wc -w <<<"$verbs")" -ge 12 ] || { say "verbs not found in lib/proto.c: $verbs"; return 1; }
+    for v in $verbs; do
+        grep -qE "^\| (\`[a-z]+\`, )*\`$v\`" "$TOP/docs/protocol.md" || missing="$missing $v"
+    done
+    [ -z "$missing" ] || { say "undocumented verbs:$missing"; return 1; }
+}

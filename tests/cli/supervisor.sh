@@ -386,7 +386,7 @@ command = true"
     # gone with rtinit
     [ ! -e root/run/control.sock ]
     run "$RTCTL" --root "$PWD/root" status
-    assert_rc 1 && assert_in "$err" "rtinit is not running"
+    assert_rc 3 && assert_in "$err" "rtinit is not running here (no $PWD/root/run/control.sock): start it, or check --root"
 }
 
 # rtctl poweroff, reboot and halt end the machine only when rtinit is its
