@@ -15,9 +15,10 @@
  * looks.
  *
  * Lines are merged by their stamps, which compare as strings (lib/
- * logtime.h). Following several services, a line waits HOLD_MS before it
- * is printed, so that a line of another service stamped earlier but
- * written to its file a little later still comes first.
+ * logtime.h). Following several services, a line waits until no other
+ * service can still write one stamped earlier (ripe()), so that a line
+ * written to its file a little later than another service's still comes
+ * first.
  *
  * It reads files only, so it works while rtinit is down. */
 #include <dirent.h>
@@ -40,6 +41,8 @@
 
 enum {
     HOLD_MS = 300,       /* following several services: a line's wait for earlier ones */
+    IDLE_MS = 1000,      /* ...and for a service that has written nothing for this long */
+    GIVE_UP_MS = 5000,   /* ...at most: a service whose writer is this far behind is not waited for */
     TICK_MS = 100,       /* following: how often the files are looked at */
     BLOCK = 64 * 1024,   /* reads */
     MAX_LINE = 1 << 20,  /* a longer "line" (not rtinit's: it cuts at 4 KiB) is printed in parts */
@@ -79,6 +82,7 @@ struct lsrc {
     char hkey[LOGTIME_LEN + 1];
     bool done;
     bool looked;                 /* following: the live file was looked at in this round */
+    int64_t seen_ms;             /* following: when it last had a line to take */
 };
 
 /* ---------- options ---------- */
@@ -594,17 +598,46 @@ static void emit(const struct out *w, const struct lsrc *s)
     putchar('\n');
 }
 
+/* Following several services: may best's next line (stamped K) be
+ * printed now? A service with a line of its own waiting has none older
+ * (best's is the oldest waiting). One with none waiting may still write
+ * an older one (rtinit stamps a line when it reads it and its writer
+ * writes it a little later, in each file in time order): it is waited for
+ * unless its last line was at K or after, or K is HOLD_MS old and it has
+ * written nothing for IDLE_MS (idle, not behind), or K is GIVE_UP_MS old.
+ * A fixed wait alone printed lines out of order when a writer fell behind
+ * by more than it (a burst of one service's lines, a rotation). */
+static bool ripe(const struct lsrc *v, size_t n, const struct lsrc *best, int64_t now, const char *hold_key,
+                 const char *give_up_key)
+{
+    if (strcmp(best->hkey, give_up_key) <= 0)
+        return true;
+    for (size_t k = 0; k < n; k++) {
+        const struct lsrc *j = &v[k];
+        if (j == best || j->head || j->done || strcmp(j->key, best->hkey) >= 0)
+            continue;
+        if (strcmp(best->hkey, hold_key) <= 0 && now - j->seen_ms >= IDLE_MS)
+            continue;
+        return false;
+    }
+    return true;
+}
+
 /* Print, in time order, every line there is (following several
- * services: every line older than HOLD_MS), until the end (without -f),
- * or forever. */
+ * services: every line no other service can still come before, see
+ * ripe()), until the end (without -f), or forever. */
 static int print_logs(struct lsrc *v, size_t n, const struct logs_opts *o, const struct out *w)
 {
     bool hold = o->follow && n > 1;
+    for (size_t k = 0; k < n; k++)
+        v[k].seen_ms = now_ms();
     for (;;) {
-        char wm[LOGTIME_LEN + 1];
+        char wm[LOGTIME_LEN + 1], give_up[LOGTIME_LEN + 1];
         int64_t now = now_ms();
-        if (hold)
+        if (hold) {
             logtime_format(now - HOLD_MS, wm);
+            logtime_format(now - GIVE_UP_MS, give_up);
+        }
         for (size_t k = 0; k < n; k++)
             v[k].looked = false;
         for (;;) {
@@ -612,7 +645,10 @@ static int print_logs(struct lsrc *v, size_t n, const struct logs_opts *o, const
             for (size_t k = 0; k < n; k++)
                 if (peek(&v[k], o->follow) && (!best || strcmp(v[k].hkey, best->hkey) < 0))
                     best = &v[k];
-            if (!best || (hold && strcmp(best->hkey, wm) > 0))
+            for (size_t k = 0; k < n; k++)
+                if (v[k].head)
+                    v[k].seen_ms = now;
+            if (!best || (hold && !ripe(v, n, best, now, wm, give_up)))
                 break;
             if (o->has_until && strcmp(best->hkey, o->until) > 0 && !o->follow) {
                 /* a service's lines are in time order: the rest are later */

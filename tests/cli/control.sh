@@ -92,7 +92,7 @@ command = sh -c '$LOOP'"
     assert_in "$(ask '{"v":2,"verb":"status"}')" "request: protocol version 2, and this rtinit speaks version 1"
     assert_in "$(ask '{"verb":"status"}')" "no field 'v' (the protocol version; this rtinit speaks version 1)"
     assert_in "$(ask '{"v":"1","verb":"status"}')" "field 'v': expected an integer"
-    assert_in "$(ask '{"v":1,"verb":"dance"}')" "unknown verb 'dance' (known: status, health, stop, start, restart, kill, reload, confd, poweroff, reboot, halt, version)"
+    assert_in "$(ask '{"v":1,"verb":"dance"}')" "unknown verb 'dance' (known: status, health, inspect, stats, stop, start, restart, kill, reload, confd, poweroff, reboot, halt, version)"
     assert_in "$(ask '{"v":1,"verb":"status","extra":1}')" "unknown field 'extra'"
     assert_in "$(ask '{"v":1,"verb":"status","services":["db"]}')" "field 'services': status takes none"
     assert_in "$(ask '{"v":1,"verb":"stop"}')" "stop needs at least one service in 'services'"
@@ -145,7 +145,7 @@ test_exit_statuses_of_the_control_verbs() {
     run setpriv --reuid 65534 --regid 65534 --clear-groups "$RTCTL" --root "$PWD/root" status
     assert_rc 1
     assert_in "$err" "control.sock: Permission denied: only root may talk to rtinit (sudo rtctl ...)"
-    for v in "stop" "stop --all svc" "kill" "kill -s NOPE svc" "restart -t x svc" "health" "status x" "version x" "reload x"; do
+    for v in "stop" "stop --all svc" "kill" "kill -s NOPE svc" "restart -t x svc" "health" "inspect" "version x" "reload x"; do
         run "$RTCTL" --root "$PWD/root" $v
         [ "$rc" = 2 ] || { say "rtctl $v: exit $rc, $err"; return 1; }
     done

@@ -76,7 +76,11 @@ test_usage_errors_go_to_stderr_with_exit_2() {
     assert_in "$err" "--since 'yesterday': expected a duration such as 10m"
     run "$RTCTL" version extra
     assert_rc 2
-    run "$RTCTL" version
+    # rtctl's own version, and rtinit's when it answers (3: it does not)
+    run "$RTCTL" --root "$PWD/none" version
+    assert_rc 3
+    assert_in "$out" "rtctl "
+    run "$RTCTL" --version
     assert_rc 0
     assert_in "$out" "rtctl "
 }

@@ -32,9 +32,9 @@ TEST(proto_every_verb_round_trips)
     for (int v = 0; v < PV_NVERBS; v++) {
         struct proto_req r;
         proto_req_init(&r, (enum proto_verb)v);
-        if (v == PV_HEALTH || v == PV_STOP || v == PV_START || v == PV_RESTART || v == PV_KILL) {
+        if (v == PV_HEALTH || v == PV_INSPECT || v == PV_STOP || v == PV_START || v == PV_RESTART || v == PV_KILL) {
             CHECK_INT(proto_req_add(&r, "redis", &err), 0);
-            if (v != PV_HEALTH)
+            if (v != PV_HEALTH && v != PV_INSPECT)
                 CHECK_INT(proto_req_add(&r, "api-2", &err), 0);
         }
         if (v == PV_KILL)
@@ -92,7 +92,7 @@ TEST(proto_malformed_requests_name_what_is_wrong)
     REFUSED("{\"v\":0,\"verb\":\"status\"}", "protocol version 0, and this rtinit speaks version 1");
     REFUSED("{\"v\":1}", "no field 'verb'");
     REFUSED("{\"v\":1,\"verb\":7}", "field 'verb': expected a string");
-    REFUSED("{\"v\":1,\"verb\":\"dance\"}", "unknown verb 'dance' (known: status, health, stop,");
+    REFUSED("{\"v\":1,\"verb\":\"dance\"}", "unknown verb 'dance' (known: status, health, inspect, stats, stop,");
     REFUSED("{\"v\":1,\"verb\":\"da\\nce\"}", "unknown verb 'da?ce'");
     REFUSED("{\"v\":1,\"verb\":\"status\",\"x\":1}", "unknown field 'x'");
     REFUSED("{\"v\":1,\"verb\":\"status\",\"v\":1}", "duplicate object key");
