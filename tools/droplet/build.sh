@@ -58,9 +58,22 @@ done
 # packages of the libraries rtinit and rtctl link (as ldd finds them
 # here: libseccomp2, libmnl0...), libkmod2 (rtinit opens it with dlopen),
 # sshd, and tools to look at the droplet with.
-mapfile -t libpkgs < <(for lib in $(ldd "$TOP/$BUILD/rtinit" "$TOP/$BUILD/rtctl" | grep -o '/[^ ]*' | sort -u); do
-    dpkg -S "*/$(basename "$lib")" 2>/dev/null | head -n 1 | cut -d: -f1
-done | sort -u)
+# The packages are named here, not only asked of dpkg: a CI machine's
+# `dpkg -S` found none of them (its root then lacked libseccomp, and the
+# kernel's exec of rtinit ended in ld.so's exit 127, a panic at boot).
+# This is the runtime side of the Makefile's PKGS; an ASan build adds
+# gcc's sanitizer runtimes; dpkg adds whatever else ldd lists.
+linked=$(ldd "$TOP/$BUILD/rtinit" "$TOP/$BUILD/rtctl")
+named=(libblkid1 libc6 libcap2 libinih1 libjansson4 libmnl0 libnftnl11 libseccomp2 zlib1g libzstd1)
+grep -q 'libasan\.so\.8' <<<"$linked" && named+=(libasan8)
+grep -q 'libubsan\.so\.1' <<<"$linked" && named+=(libubsan1)
+mapfile -t libpkgs < <({
+    printf '%s\n' "${named[@]}"
+    for lib in $(grep -o '/[^ ]*\.so[^ ]*' <<<"$linked" | sort -u); do
+        dpkg -S "*/$(basename "$lib")" 2>/dev/null | head -n 1 | cut -d: -f1 | grep . ||
+            echo "droplet: dpkg -S does not know $lib (the named packages are used)" >&2
+    done
+} | sort -u)
 packages=("${libpkgs[@]}" libkmod2 kmod openssh-server e2fsprogs iproute2 procps less)
 [ -d "$STACK" ] || { echo "droplet: $STACK: no such directory" >&2; exit 1; }
 CONF=$BASE
@@ -79,7 +92,7 @@ tarball=$CACHE/debian-$suite-$variant-$key.tar
 if [ -f "$tarball" ]; then
     echo "droplet: Debian $suite root from the cache ($tarball)"
 else
-    echo "droplet: Debian $suite root with mmdebstrap (first build: a few minutes)"
+    echo "droplet: Debian $suite root with mmdebstrap (first build: a few minutes): ${packages[*]}"
     mmdebstrap --quiet --format=tar --variant="$variant" --include="$(IFS=,; echo "${packages[*]}")" \
         --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
         --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
