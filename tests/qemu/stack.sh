@@ -8,7 +8,8 @@
 #   boot 1   to all healthy with the timeline; a request through the
 #            gateway; only the gateway and SSH answer from outside; kill -9
 #            of Redis; a health check made to fail; the memory and pids
-#            limits; then a broken file is put in conf.d and `rtctl reboot`
+#            limits; every rtctl verb an operator uses, on the real
+#            stack; then a broken file is put in conf.d and `rtctl reboot`
 #   boot 2   the broken file left out and said so, the rest up, the data
 #            back; more data, then a power cut (QEMU killed with SIGKILL)
 #   boot 3   the data back, the volume sound; `rtctl poweroff`, both disks
@@ -47,6 +48,7 @@ CHECKS=(boot_to_all_healthy_with_the_timeline
     a_failing_health_check_restarts_its_service
     memory_max_oom_kills_and_is_reported
     pids_max_stops_a_fork_bomb
+    every_rtctl_verb_on_the_real_stack
     rtctl_reboot_stops_in_reverse_order_and_the_data_comes_back
     a_broken_file_at_boot_is_left_out_and_said_so
     a_power_cut_loses_no_acknowledged_data_and_the_volume_is_sound
@@ -262,6 +264,54 @@ check_pids_max_stops_a_fork_bomb() {
     [ "$(sed -n 3p <<<"$r" | awk '{print $2}')" -gt 0 ] || { say "no fork was refused: $r"; return 1; }
     # the droplet and the stack are untouched
     expect_count 5
+}
+
+# Every verb an operator uses on a day with the stack (tests/cli has each
+# one in depth against busybox stacks; here the real services answer):
+# the --json outputs checked against docs/schema/rtctl.schema.json.
+check_every_rtctl_verb_on_the_real_stack() {
+    local r st pid restarts s
+    schema() { TOP="$TOP" python3 "$TOP/tests/cli/schema.py" "$@"; }
+    r=$(on rtctl status --json) && schema status <<<"$r" || { say "status --json: $r"; return 1; }
+    for s in redis mq api gateway; do
+        python3 -c 'import json, sys; d = {x["name"]: x for x in json.loads(sys.argv[1])["services"]}; s = d[sys.argv[2]]; sys.exit(0 if s["state"] == "running" and s["health"] == "healthy" and s["address"] else 1)' "$r" "$s" ||
+            { say "status --json of $s: $r"; return 1; }
+    done
+    st=$(on rtctl ps) && assert_in "$st" "gateway"
+    # inspect: the container as it runs, the secrets in the api's URLs redacted
+    r=$(on rtctl inspect api --json) && schema inspect <<<"$r" || { say "inspect api --json: $r"; return 1; }
+    assert_in "$r" '"mac": "02:42:'
+    s=$(on 'grep ^REDIS_PASSWORD= /etc/rt/secrets.env | cut -d= -f2-')
+    [ -n "$s" ] && assert_not_in "$r" "$s"
+    r=$(on rtctl health redis) && assert_in "$r" "redis: healthy" && assert_in "$r" " ok " || { say "health redis: $r"; return 1; }
+    r=$(on rtctl logs -n 2 redis api) || { say "logs: $r"; return 1; }
+    grep -q '^redis' <<<"$r" && grep -q '^api' <<<"$r" || { say "logs -n 2 redis api: $r"; return 1; }
+    r=$(on rtctl stats --no-stream --json) && schema stats --lines <<<"$r" || { say "stats: $r"; return 1; }
+    python3 -c 'import json, sys; d = {x["name"]: x for x in json.loads(sys.argv[1])["services"]}; sys.exit(0 if d["api"]["memory_bytes"] > 10 << 20 else 1)' "$r" ||
+        { say "stats: the api's memory: $r"; return 1; }
+    # kill -s HUP: nginx reloads its configuration, and is neither restarted nor down
+    st=$(on rtctl status) pid=$(col gateway 4 "$st") restarts=$(col gateway 5 "$st")
+    on rtctl kill -s HUP gateway >/dev/null || { say "kill -s HUP gateway failed"; return 1; }
+    sleep 1
+    st=$(on rtctl status)
+    [ "$(col gateway 4 "$st")" = "$pid" ] && [ "$(col gateway 5 "$st")" = "$restarts" ] || { say "after HUP: $st"; return 1; }
+    expect_count 5 || return 1
+    # restart -t: a fresh gateway, running again within the time, serving
+    on rtctl restart -t 60 gateway >/dev/null || { say "restart -t 60 gateway failed"; return 1; }
+    wait_up 120 gateway >/dev/null || return 1
+    expect_count 5 || return 1
+    # stop keeps a service down until start
+    on rtctl stop flaky >/dev/null && st=$(on rtctl status) || { say "stop flaky failed"; return 1; }
+    assert_in "$(awk '$1 == "flaky"' <<<"$st")" "stopped by rtctl stop" || return 1
+    on rtctl start flaky >/dev/null || { say "start flaky failed"; return 1; }
+    wait_up 120 flaky >/dev/null || return 1
+    r=$(on rtctl config check --quiet 2>&1) || { say "config check: $r"; return 1; }
+    r=$(on rtctl reload --dry-run 2>&1) && assert_in "$r" "0 changed" && assert_in "$r" "nothing was changed (dry run)" || { say "reload --dry-run: $r"; return 1; }
+    r=$(on rtctl image ls) && assert_in "$r" "rt-demo/api" || { say "image ls: $r"; return 1; }
+    # a one-off container on the bridge finds the services by name
+    r=$(on rtctl run --rm --net bridge bb:1 cat /etc/hosts 2>&1) && assert_in "$r" "redis" || { say "run --net bridge: $r"; return 1; }
+    r=$(on rtctl exec api node -e "'console.log(process.getuid())'") && [ "$r" != 0 ] || { say "exec api as its user: $r"; return 1; }
+    r=$(on rtctl version) && assert_in "$r" "protocol"
 }
 
 # The operator breaks a file, then reboots: rtctl reboot stops everything,
