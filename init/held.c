@@ -23,7 +23,8 @@
  * (a container's lock, a client's socket, the log writer's pipe), and a
  * close in the loop meant to be seen by the other end would not be. It
  * opens and closes only its own (O_CLOEXEC, for what the loop forks
- * meanwhile). */
+ * meanwhile); a child killed before it closed them (the OOM killer)
+ * leaves those two open in rtinit, which is the lesser cost. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
