@@ -311,53 +311,6 @@ void control_close(struct sup *s)
 
 /* ---------- rtctl stop / start / restart / kill ---------- */
 
-/* STATE/held: the services rtctl stop left down, one name a line. Kept
- * for restart = unless-stopped, which (as in docker) stays down until
- * rtctl start, across restarts of rtinit and reboots; every other policy
- * starts with rtinit again. */
-static void held_save(struct sup *s)
-{
-    char text[CONF_MAX_SERVICES * 66 + 1];
-    size_t n = 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].held && n + strlen(s->v[i].name) + 2 < sizeof(text))
-            n += (size_t)sprintf(text + n, "%s\n", s->v[i].name);
-    int dir = open(s->paths->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct rt_err err;
-    if (dir < 0 || write_file_atomic(dir, "held", text, n, &err) < 0)
-        say(s, LOG_WARN, "%s/held: %s; after a restart of rtinit, services stopped by rtctl start again",
-            s->paths->state_dir, dir < 0 ? strerror(errno) : err.msg);
-    if (dir >= 0)
-        close(dir);
-}
-
-void held_load(struct sup *s)
-{
-    char p[PATH_MAX + 8];
-    snprintf(p, sizeof(p), "%s/held", s->paths->state_dir);
-    FILE *f = fopen(p, "re");
-    if (!f)
-        return;
-    char line[128];
-    bool dropped = false;
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\n")] = '\0';
-        bool found = false;
-        for (size_t i = 0; i < s->n; i++) {
-            struct svc *v = &s->v[i];
-            if (strcmp(v->name, line) || !v->ps)
-                continue;
-            found = v->ps->svc->restart == RESTART_UNLESS_STOPPED;
-            if (found)
-                lc_hold_at_boot(s, v);
-        }
-        dropped |= !found;
-    }
-    fclose(f);
-    if (dropped)
-        held_save(s);
-}
-
 static struct svc *find(struct sup *s, const char *name)
 {
     for (size_t i = 0; i < s->p->n; i++)

@@ -134,6 +134,8 @@ struct sup {
     struct confd *confd;        /* what conf.d held at the last load (confd.c) */
     struct metrics *metrics;    /* the loop's timing and the metrics endpoint (observe.h); NULL: none */
     struct ctl_clients cc;      /* control.c: connections waiting for their request */
+    pid_t held_pid;             /* held.c: the child writing STATE/held (0: none) */
+    bool held_again;            /* ...and the list changed since it began: written again after it */
 };
 
 /* What an epoll event is about: (index << 4) | kind; for EV_CLIENT the
@@ -217,9 +219,15 @@ void control_close(struct sup *s);
  * loop's timer; and the drop of those past it. */
 uint64_t control_wakeup(const struct sup *s);
 void control_overdue(struct sup *s);
-/* The services rtctl stop left down, kept in STATE across rtinit's
- * restarts for restart = unless-stopped. */
+/* held.c: the services rtctl stop left down, kept in STATE/held across
+ * rtinit's restarts for restart = unless-stopped; written by a child, so
+ * that the loop never waits on the disk. held_reaped: was pid that child
+ * (then it is dealt with); held_finish: after the loop, the writing
+ * waited for. */
 void held_load(struct sup *s);
+void held_save(struct sup *s);
+bool held_reaped(struct sup *s, pid_t pid, int status);
+void held_finish(struct sup *s);
 
 /* reload.c: conf.d again. 0 with a summary in *msg, or -1 with the
  * errors (nothing changed); *msg is malloc'd (may be NULL). The dry run

@@ -265,6 +265,8 @@ static void reap(struct sup *s)
             logw_died(s, status);
             continue;
         }
+        if (held_reaped(s, pid, status))
+            continue;
         for (size_t i = 0; i < s->n; i++) {
             struct svc *v = &s->v[i];
             if (v->has_ctr && v->c.pid == pid) {
@@ -562,6 +564,7 @@ int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t ns
             drain(&s, v, 1024);
         close_pipe(&s, v);
     }
+    held_finish(&s);
     control_close(&s);
     metrics_free(&s);
     confd_free(&s);

@@ -123,3 +123,18 @@ int logtime_parse(const char *s, int64_t now_ms, int64_t *ms, const char **why)
     *ms = (int64_t)t * 1000 + milli;
     return 0;
 }
+
+bool logtime_ripe(const char *key, int64_t held_ms, const struct logtime_other *others, size_t n)
+{
+    if (held_ms >= LOGTIME_GIVE_UP_MS)
+        return true;
+    for (size_t k = 0; k < n; k++) {
+        const struct logtime_other *o = &others[k];
+        if (o->waiting || strcmp(o->last, key) >= 0)
+            continue;
+        if (held_ms >= LOGTIME_HOLD_MS && o->idle_ms >= LOGTIME_IDLE_MS)
+            continue;
+        return false;
+    }
+    return true;
+}

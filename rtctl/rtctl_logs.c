@@ -16,9 +16,12 @@
  *
  * Lines are merged by their stamps, which compare as strings (lib/
  * logtime.h). Following several services, a line waits until no other
- * service can still write one stamped earlier (ripe()), so that a line
- * written to its file a little later than another service's still comes
- * first.
+ * service can still write one stamped earlier (logtime_ripe()), so that a
+ * line written to its file a little later than another service's still
+ * comes first. Those waits are timed on the monotonic clock from when the
+ * line was first read (or from its file's mtime, for what was there at
+ * the start), never by its stamp: a stamp ahead of the clock is not held
+ * until the clock catches up.
  *
  * It reads files only, so it works while rtinit is down. */
 #include <dirent.h>
@@ -40,9 +43,6 @@
 #include "rtctl.h"
 
 enum {
-    HOLD_MS = 300,       /* following several services: a line's wait for earlier ones */
-    IDLE_MS = 1000,      /* ...and for a service that has written nothing for this long */
-    GIVE_UP_MS = 5000,   /* ...at most: a service whose writer is this far behind is not waited for */
     TICK_MS = 100,       /* following: how often the files are looked at */
     BLOCK = 64 * 1024,   /* reads */
     MAX_LINE = 1 << 20,  /* a longer "line" (not rtinit's: it cuts at 4 KiB) is printed in parts */
@@ -65,6 +65,7 @@ struct seg {
     off_t size;                  /* its size when it was opened */
     dev_t dev;
     ino_t ino;
+    int64_t there;               /* monotonic ms by which [0, size) was written: its mtime, if not later */
 };
 
 struct lsrc {
@@ -76,13 +77,15 @@ struct lsrc {
     char *buf;                   /* buf[pos, have) read from segs[si], not taken yet */
     size_t cap, pos, have;
     off_t rd;                    /* the file offset after buf[have] */
+    int64_t fill_at;             /* monotonic ms of the last read: every whole line in buf came in it */
     char key[LOGTIME_LEN + 1];   /* the time of the last line taken: a line without one has it */
     bool head, partial, stamped; /* the next line, peeked: buf[pos, pos + hlen) */
     size_t hlen;
     char hkey[LOGTIME_LEN + 1];
+    int64_t hsince;              /* monotonic ms: when the peeked line was first there to read */
     bool done;
     bool looked;                 /* following: the live file was looked at in this round */
-    int64_t seen_ms;             /* following: when it last had a line to take */
+    int64_t newest;              /* following: hsince of its newest line (idle since then) */
 };
 
 /* ---------- options ---------- */
@@ -90,10 +93,19 @@ struct lsrc {
 /* below rtctl_getopt's own (1000 and up) */
 enum { O_SINCE = 256, O_UNTIL, O_NOTS, O_NOCOLOR, O_NOPREFIX };
 
-static int64_t now_ms(void)
+/* The wall clock: --since/--until, which the stamps are compared with. */
+static int64_t wall_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* How long lines wait: not stepped by NTP or date(1). */
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
@@ -135,7 +147,7 @@ static int on_opt(struct rtctl *ctl, int opt, const char *arg, void *ud)
     }
     case O_SINCE:
     case O_UNTIL:
-        if (logtime_parse(arg, now_ms(), &ms, &why) < 0) {
+        if (logtime_parse(arg, wall_ms(), &ms, &why) < 0) {
             rtctl_usage_error(ctl, "%s '%s': %s", opt == O_SINCE ? "--since" : "--until", arg, why);
             return -1;
         }
@@ -176,6 +188,11 @@ static int open_seg(const char *path, struct seg *g)
     g->size = g->end = st.st_size;
     g->dev = st.st_dev;
     g->ino = st.st_ino;
+    /* what is in it now was written by its mtime: that long ago on the
+     * wall clock, made a moment of the monotonic one (an mtime ahead of
+     * the clock counts as now) */
+    int64_t age = wall_ms() - ((int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
+    g->there = mono_ms() - (age > 0 ? age : 0);
     return 0;
 }
 
@@ -391,6 +408,7 @@ static bool fill(struct lsrc *s)
         return false;
     s->have += (size_t)n;
     s->rd += n;
+    s->fill_at = mono_ms();
     return true;
 }
 
@@ -399,6 +417,13 @@ static void set_head(struct lsrc *s, size_t len, bool partial)
     s->head = true;
     s->hlen = len;
     s->partial = partial;
+    /* fill() runs only when buf has no whole line left: this one's end
+     * came in the last read, or was in the file when it was opened */
+    const struct seg *g = &s->segs[s->si];
+    off_t end = s->rd - (off_t)(s->have - s->pos) + (off_t)len;
+    s->hsince = end < g->size ? g->there : s->fill_at;
+    if (s->hsince > s->newest)
+        s->newest = s->hsince;
     s->stamped = logtime_stamped(s->buf + s->pos, len);
     if (s->stamped) {
         memcpy(s->hkey, s->buf + s->pos, LOGTIME_LEN);
@@ -430,8 +455,10 @@ static bool rotated(struct lsrc *s)
     if (live && st.st_dev == live->dev && st.st_ino == live->ino) {
         if (st.st_size >= s->rd)
             return false;
-        /* truncated in place (`: >NAME.log`): from its start again */
+        /* truncated in place (`: >NAME.log`): from its start again,
+         * every line of it new */
         s->rd = 0;
+        live->size = 0;
         s->pos = s->have = 0;
         return true;
     }
@@ -598,46 +625,47 @@ static void emit(const struct out *w, const struct lsrc *s)
     putchar('\n');
 }
 
-/* Following several services: may best's next line (stamped K) be
- * printed now? A service with a line of its own waiting has none older
- * (best's is the oldest waiting). One with none waiting may still write
- * an older one (rtinit stamps a line when it reads it and its writer
- * writes it a little later, in each file in time order): it is waited for
- * unless its last line was at K or after, or K is HOLD_MS old and it has
- * written nothing for IDLE_MS (idle, not behind), or K is GIVE_UP_MS old.
- * A fixed wait alone printed lines out of order when a writer fell behind
- * by more than it (a burst of one service's lines, a rotation). */
-static bool ripe(const struct lsrc *v, size_t n, const struct lsrc *best, int64_t now, const char *hold_key,
-                 const char *give_up_key)
+/* Following several services: may best's next line be printed now
+ * (logtime_ripe())? Each other service's line waiting is not older than
+ * best's: best's is the oldest waiting. */
+static bool ripe(const struct lsrc *v, size_t n, const struct lsrc *best, int64_t mono, struct logtime_other *others)
 {
-    if (strcmp(best->hkey, give_up_key) <= 0)
-        return true;
-    for (size_t k = 0; k < n; k++) {
-        const struct lsrc *j = &v[k];
-        if (j == best || j->head || j->done || strcmp(j->key, best->hkey) >= 0)
-            continue;
-        if (strcmp(best->hkey, hold_key) <= 0 && now - j->seen_ms >= IDLE_MS)
-            continue;
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (&v[k] != best)
+            others[m++] = (struct logtime_other){
+                .last = v[k].key, .waiting = v[k].head || v[k].done, .idle_ms = mono - v[k].newest};
+    return logtime_ripe(best->hkey, mono - best->hsince, others, m);
+}
+
+/* Following with --until: is every line up to it printed? A service whose
+ * next line is after until is done (its lines are in time order). One with
+ * no line waiting may still write one stamped before until (its writer is
+ * behind) until LOGTIME_HOLD_MS past until, and then while it is not idle,
+ * as logtime_ripe() judges it for a line waiting. */
+static bool until_reached(const struct lsrc *v, size_t n, const struct logs_opts *o, int64_t wall, int64_t mono)
+{
+    if (wall <= o->until_ms + LOGTIME_HOLD_MS)
         return false;
-    }
+    for (size_t k = 0; k < n; k++)
+        if (!v[k].done && (v[k].head || mono - v[k].newest < LOGTIME_IDLE_MS))
+            return false;
     return true;
 }
 
 /* Print, in time order, every line there is (following several
  * services: every line no other service can still come before, see
- * ripe()), until the end (without -f), or forever. */
-static int print_logs(struct lsrc *v, size_t n, const struct logs_opts *o, const struct out *w)
+ * ripe()), until the end (without -f), until every line up to --until is
+ * printed, or forever. With -f and --until, at LOGTIME_GIVE_UP_MS past
+ * until at the latest (the longest a line waits), the lines up to it
+ * still waiting are printed and it ends. */
+static int print_logs(struct lsrc *v, size_t n, const struct logs_opts *o, const struct out *w,
+                      struct logtime_other *others)
 {
     bool hold = o->follow && n > 1;
-    for (size_t k = 0; k < n; k++)
-        v[k].seen_ms = now_ms();
     for (;;) {
-        char wm[LOGTIME_LEN + 1], give_up[LOGTIME_LEN + 1];
-        int64_t now = now_ms();
-        if (hold) {
-            logtime_format(now - HOLD_MS, wm);
-            logtime_format(now - GIVE_UP_MS, give_up);
-        }
+        int64_t mono = mono_ms(), wall = wall_ms();
+        bool last = o->follow && o->has_until && wall > o->until_ms + LOGTIME_GIVE_UP_MS;
         for (size_t k = 0; k < n; k++)
             v[k].looked = false;
         for (;;) {
@@ -645,25 +673,23 @@ static int print_logs(struct lsrc *v, size_t n, const struct logs_opts *o, const
             for (size_t k = 0; k < n; k++)
                 if (peek(&v[k], o->follow) && (!best || strcmp(v[k].hkey, best->hkey) < 0))
                     best = &v[k];
-            for (size_t k = 0; k < n; k++)
-                if (v[k].head)
-                    v[k].seen_ms = now;
-            if (!best || (hold && !ripe(v, n, best, now, wm, give_up)))
+            if (!best)
                 break;
-            if (o->has_until && strcmp(best->hkey, o->until) > 0 && !o->follow) {
+            if (o->has_until && strcmp(best->hkey, o->until) > 0) {
                 /* a service's lines are in time order: the rest are later */
                 best->head = false;
                 best->done = true;
                 continue;
             }
-            if (!(o->has_since && strcmp(best->hkey, o->since) < 0) &&
-                !(o->has_until && strcmp(best->hkey, o->until) > 0))
+            if (hold && !last && !ripe(v, n, best, mono, others))
+                break;
+            if (!(o->has_since && strcmp(best->hkey, o->since) < 0))
                 emit(w, best);
             take(best);
         }
         if (fflush(stdout) != 0 || ferror(stdout))
             return EXIT_FAIL;
-        if (!o->follow || (o->has_until && now > o->until_ms + HOLD_MS))
+        if (!o->follow || last || (o->has_until && until_reached(v, n, o, wall, mono)))
             return EXIT_OK;
         sleep_ms(TICK_MS);
     }
@@ -698,10 +724,11 @@ int cmd_logs(struct rtctl *ctl, int argc, char **argv)
 
     size_t cap = (size_t)(argc - i) + (c ? c->nsvcs : 0) + 256;
     struct lsrc *v = calloc(cap, sizeof(*v));
+    struct logtime_other *others = calloc(cap, sizeof(*others));
     char(*found)[64] = calloc(256, 64);
     int rc = EXIT_OK;
     size_t n = 0, nfound = found ? log_names(dir, found, 256) : 0;
-    if (!v || !found) {
+    if (!v || !others || !found) {
         log_msg(&ctl->log, LOG_ERR, "out of memory");
         rc = EXIT_FAIL;
         goto out;
@@ -747,6 +774,9 @@ int cmd_logs(struct rtctl *ctl, int argc, char **argv)
         }
         if (!v[k].nseg && !o.follow)
             log_msg(&ctl->log, LOG_WARN, "%s: no log yet", v[k].base);
+        /* idle since its newest file was last written; with no log,
+         * idle */
+        v[k].newest = v[k].nseg ? v[k].segs[v[k].nseg - 1].there : mono_ms() - LOGTIME_IDLE_MS;
         if (v[k].nseg) {
             v[k].rd = v[k].segs[0].start;
             if (o.follow)
@@ -759,7 +789,7 @@ int cmd_logs(struct rtctl *ctl, int argc, char **argv)
     for (size_t k = 0; k < n; k++)
         if ((int)strlen(v[k].name) > w.width)
             w.width = (int)strlen(v[k].name);
-    rc = print_logs(v, n, &o, &w);
+    rc = print_logs(v, n, &o, &w, others);
 out:
     for (size_t k = 0; v && k < n; k++) {
         close_segs(v[k].segs + v[k].si, v[k].nseg - v[k].si);
@@ -767,6 +797,7 @@ out:
         free(v[k].buf);
     }
     free(v);
+    free(others);
     free(found);
     if (c)
         conf_free(c);

@@ -262,6 +262,91 @@ test_logs_follows_two_services_across_rotations_with_no_line_lost_or_twice_in_ti
     bg_stop
 }
 
+# Two services that print a line each time a file of theirs appears in
+# ctl/ (alpha on a1, a2; beta on b1), and are idle otherwise.
+on_cue_pair() {
+    mkdir -p ctl && chmod 777 ctl
+    local wait='while [ ! -e /ctl/$1 ]; do sleep 0.02; done'
+    stack alpha "restart = no
+volumes = $PWD/ctl:/ctl
+command = sh -c 'cue() { $wait; }; echo alpha up; cue a1; echo alpha 1; cue a2; echo alpha 2; echo alpha 3; echo alpha 4; $LOOP'" \
+        beta "restart = no
+volumes = $PWD/ctl:/ctl
+command = sh -c 'cue() { $wait; }; echo beta up; cue b1; echo beta 1; $LOOP'"
+}
+
+# ms: the wall clock in milliseconds; stamp_in MS: the stamp of then
+ms() { echo $(($(date +%s%N) / 1000000)); }
+stamp_at() { date -u -d "@$(($1 / 1000)).$(printf %03d $(($1 % 1000)))" +%Y-%m-%dT%H:%M:%S.%3NZ; }
+sleep_to() { local d=$(($1 - $(ms))); [ "$d" -le 0 ] || sleep "$((d / 1000)).$(printf %03d $((d % 1000)))"; }
+
+test_logs_follow_until_prints_the_lines_held_at_until_before_it_ends() {
+    on_cue_pair
+    bg_start
+    wait_until 10 grep -q "alpha up$" root/log/alpha.log
+    wait_until 10 grep -q "beta up$" root/log/beta.log
+    # until T: beta writes its last line 600 ms before T, alpha lines 400
+    # ms before; alpha's wait for beta (busy until 1 s after its line)
+    # outlasts T, and with it the 300 ms that -f --until used to follow
+    # past T: those lines were lost
+    local t0 until t
+    t0=$(ms)
+    until=$((t0 + 3000))
+    "$RTCTL" --root "$PWD/root" logs -f -n 0 --until "$(stamp_at $until)" alpha beta >follow.txt 2>follow.err &
+    local f=$!
+    at_exit "kill $f 2>/dev/null"
+    sleep_to $((until - 600))
+    touch ctl/b1
+    sleep_to $((until - 400))
+    touch ctl/a1 ctl/a2
+    # it ends by itself, at most the longest wait (5 s) past T
+    timeout 10 tail --pid=$f -f /dev/null || { say "logs -f --until did not end"; return 1; }
+    t=$(($(ms) - until))
+    wait $f || { say "exit status $?: $(cat follow.err)"; return 1; }
+    say "  ended $t ms after --until"
+    [ ! -s follow.err ] || { say "stderr: $(cat follow.err)"; return 1; }
+    [ "$t" -lt 5500 ] || { say "ended $t ms after --until"; return 1; }
+    # exactly the files' lines between the start and T, in time order
+    local want
+    want=$(cat root/log/alpha.log root/log/beta.log | sort -s -k1,1 |
+        awk -v a="$(stamp_at "$t0")" -v b="$(stamp_at $until)" '$1 > a && $1 <= b && $2 != "rtinit:"' | sed 's/^[^ ]* //')
+    grep -q "alpha 2" <<<"$want" ||
+        { say "alpha's lines came after --until (a slow machine?): $(cat root/log/alpha.log)"; return 1; }
+    [ "$(sed 's/^[a-z]* *| [^ ]* //' follow.txt)" = "$want" ] ||
+        { say "printed: $(cat follow.txt)"; say "expected: $want"; return 1; }
+    check_time_order follow.txt 3
+    bg_stop
+}
+
+test_logs_follow_prints_a_line_stamped_ahead_of_the_clock_at_once() {
+    on_cue_pair
+    bg_start
+    wait_until 10 grep -q "alpha up$" root/log/alpha.log
+    wait_until 10 grep -q "beta up$" root/log/beta.log
+    "$RTCTL" --root "$PWD/root" logs -f -n 0 alpha beta >follow.txt 2>follow.err &
+    local f=$!
+    at_exit "kill $f 2>/dev/null"
+    sleep 1.5
+    # what rtinit writes with a clock an hour ahead, which is then stepped
+    # back: a line stamped an hour after every line that follows it. It
+    # used to wait for beta (behind it, idle) until the clock caught up.
+    local t0 t
+    t0=$(ms)
+    echo "$(stamp_at $((t0 + 3600000))) from the future" >>root/log/alpha.log
+    wait_until 5 grep -q "from the future" follow.txt
+    t=$(($(ms) - t0))
+    say "  printed after $t ms"
+    [ "$t" -lt 2000 ] || { say "a line stamped an hour ahead printed after $t ms"; return 1; }
+    # the lines after it (stamped before it, necessarily) are printed too
+    touch ctl/a1 ctl/b1
+    wait_until 5 grep -q "alpha 1$" follow.txt
+    wait_until 5 grep -q "beta 1$" follow.txt
+    kill $f
+    wait $f 2>/dev/null || true
+    [ ! -s follow.err ] || { say "stderr: $(cat follow.err)"; return 1; }
+    bg_stop
+}
+
 test_logs_n_since_until_reach_into_rotated_files() {
     local n=6000
     chatty_pair $n

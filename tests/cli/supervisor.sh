@@ -731,6 +731,52 @@ command = sh -c '$LOOP'"
     bg_stop
 }
 
+# STATE/held waits on the disk (fsync) as it is written: never in
+# rtinit's loop. A child writes it, one at a time, so a burst of stops and
+# starts ends with the last state on disk, and across a restart.
+test_held_is_written_by_a_child_not_the_loop_and_a_burst_ends_in_the_last_state() {
+    stack a "restart = unless-stopped
+command = sh -c '$LOOP'" \
+        b "restart = unless-stopped
+command = sh -c '$LOOP'" \
+        c "restart = unless-stopped
+command = sh -c '$LOOP'"
+    bg_start
+    for s in a b c; do wait_until 10 is_state $s running; done
+    strace -f -y -qq -p "$bgpid" -e trace=fsync,rename,renameat,renameat2 -o strace.txt &
+    local st=$!
+    at_exit "kill $st 2>/dev/null"
+    sleep 0.5
+    local i
+    for i in $(seq 10); do
+        "$RTCTL" --root "$PWD/root" stop a b >/dev/null
+        "$RTCTL" --root "$PWD/root" start a >/dev/null
+        "$RTCTL" --root "$PWD/root" start b >/dev/null
+        "$RTCTL" --root "$PWD/root" stop c b >/dev/null
+        "$RTCTL" --root "$PWD/root" start c >/dev/null
+    done
+    wait_until 5 grep -qx b root/state/held
+    sleep 0.3
+    kill $st
+    wait $st 2>/dev/null || true
+    [ "$(cat root/state/held)" = b ] || { say "held: $(cat root/state/held)"; return 1; }
+    # the file was fsynced and renamed, never by rtinit itself
+    grep -q "fsync([0-9]*</.*/.held\.[0-9]*\.tmp>" strace.txt || { say "$(head -n 20 strace.txt)"; return 1; }
+    ! grep -E "^$bgpid +(fsync|rename).*held" strace.txt || { say "rtinit wrote STATE/held itself"; return 1; }
+    ! ls root/state/.held.* 2>/dev/null || { say "a temporary file left"; return 1; }
+    [ "$(field b 2)" = exited ] && [ "$(field a 2)" = running ] && [ "$(field c 2)" = running ]
+    # the last change, then an immediate end: written before rtinit ends
+    "$RTCTL" --root "$PWD/root" stop a >/dev/null
+    bg_stop
+    [ "$(sort root/state/held | tr '\n' ' ')" = "a b " ] || { say "held: $(cat root/state/held)"; return 1; }
+    bg_start
+    wait_until 10 is_state c running
+    [ "$(field a 2)" = exited ] && [ "$(field b 2)" = exited ] || { say "$("$RTCTL" --root "$PWD/root" status)"; return 1; }
+    # no zombie writer under rtinit
+    ! ps -o stat= --ppid "$bgpid" | grep -q Z || { say "$(ps -o pid,stat,comm --ppid "$bgpid")"; return 1; }
+    bg_stop
+}
+
 test_kill_9_of_a_service_is_restarted_within_its_back_off_and_leaves_no_zombie() {
     stack svc "restart = always
 command = sh -c '$LOOP'"

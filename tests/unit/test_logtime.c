@@ -103,3 +103,52 @@ TEST(logtime_parse_durations_and_times)
     }
     tzset();
 }
+
+TEST(logtime_ripe_waits_for_a_service_that_may_still_write_an_earlier_line)
+{
+    const char *key = "2026-11-26T02:10:00.500Z";
+    const char *before = "2026-11-26T02:10:00.400Z", *after = "2026-11-26T02:10:00.600Z";
+    /* no other service, or each with a line of its own waiting or ended */
+    CHECK(logtime_ripe(key, 0, NULL, 0));
+    struct logtime_other o[2] = {{.last = before, .waiting = true, .idle_ms = 0}, {.last = "", .waiting = true}};
+    CHECK(logtime_ripe(key, 0, o, 2));
+    /* its last line at the key or after: it cannot come before */
+    o[0] = (struct logtime_other){.last = key, .idle_ms = 0};
+    o[1] = (struct logtime_other){.last = after, .idle_ms = 0};
+    CHECK(logtime_ripe(key, 0, o, 2));
+    /* behind and busy: waited for, up to the give-up */
+    o[1] = (struct logtime_other){.last = before, .idle_ms = 0};
+    CHECK(!logtime_ripe(key, 0, o, 2));
+    CHECK(!logtime_ripe(key, LOGTIME_GIVE_UP_MS - 1, o, 2));
+    CHECK(logtime_ripe(key, LOGTIME_GIVE_UP_MS, o, 2));
+    /* nothing printed yet ("") is behind every stamp */
+    o[1] = (struct logtime_other){.last = "", .idle_ms = 0};
+    CHECK(!logtime_ripe(key, 0, o, 2));
+    /* idle: once the line itself has waited the hold */
+    o[1] = (struct logtime_other){.last = before, .idle_ms = LOGTIME_IDLE_MS};
+    CHECK(!logtime_ripe(key, LOGTIME_HOLD_MS - 1, o, 2));
+    CHECK(logtime_ripe(key, LOGTIME_HOLD_MS, o, 2));
+    o[1].idle_ms = LOGTIME_IDLE_MS - 1;
+    CHECK(!logtime_ripe(key, LOGTIME_IDLE_MS, o, 2));
+    /* one busy service behind is enough to wait, whatever the other is */
+    o[0] = (struct logtime_other){.last = before, .idle_ms = 10 * LOGTIME_IDLE_MS};
+    CHECK(!logtime_ripe(key, LOGTIME_HOLD_MS, o, 2));
+}
+
+TEST(logtime_ripe_times_a_line_by_its_wait_not_by_its_stamp)
+{
+    /* a stamp an hour ahead of every other (the clock stepped back after
+     * it was written): an idle service behind it holds it no longer than
+     * any line, and a busy one no longer than the give-up */
+    const char *future = "2026-11-26T03:10:00.000Z";
+    struct logtime_other o = {.last = "2026-11-26T02:10:00.000Z", .idle_ms = LOGTIME_IDLE_MS};
+    CHECK(!logtime_ripe(future, 0, &o, 1));
+    CHECK(logtime_ripe(future, LOGTIME_HOLD_MS, &o, 1));
+    o.idle_ms = 0;
+    CHECK(!logtime_ripe(future, LOGTIME_GIVE_UP_MS - 1, &o, 1));
+    CHECK(logtime_ripe(future, LOGTIME_GIVE_UP_MS, &o, 1));
+    /* and one stamped long ago waits as long as one stamped now */
+    const char *old = "2020-01-01T00:00:00.000Z";
+    o = (struct logtime_other){.last = "", .idle_ms = 0};
+    CHECK(!logtime_ripe(old, LOGTIME_GIVE_UP_MS - 1, &o, 1));
+}
