@@ -69,6 +69,7 @@ struct conf *conf_new(const struct rt_paths *paths, struct rt_err *err)
     while (n > 1 && paths->conf_dir[n - 1] == '/')
         n--;
     c->dir = arena_strndup(&c->arena, paths->conf_dir, n);
+    c->run_dir = arena_strdup(&c->arena, paths->run_dir);
     droplet_defaults(c, paths);
     c->droplet.file = arena_printf(&c->arena, "%s/droplet.conf", c->dir);
     c->arena.oom = NULL;

@@ -236,6 +236,7 @@ struct conf {
     struct arena arena;
     struct diag_list diags;
     const char *dir;
+    const char *run_dir;             /* rtinit's (lib/paths): no volume may expose its control socket */
     struct droplet_conf droplet;
     struct svc_conf **svcs;          /* sorted by name */
     size_t nsvcs, capsvcs;

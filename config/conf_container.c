@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "ctlvol.h"
 #include "device.h"
 #include "../lib/fileio.h"
 #include "imgvol.h"
@@ -191,6 +192,13 @@ void k_volumes(struct pctx *p, const char *v)
             return;
         }
         host = streq(rel, ".") ? base : arena_printf(A(p), "%s/%s", base, rel);
+    }
+    char why[2 * PATH_MAX + 32];
+    if (volume_exposes_control(host, p->c->run_dir, why, sizeof(why))) {
+        bad(p, "'%s': %s, the directory of rtinit's control socket: the container would get rtinit's control socket "
+               "(and its root could power the droplet off); mount only the directories it needs",
+            v, why);
+        return;
     }
     for (size_t i = 0; i < s->nvolumes; i++) {
         if (streq(s->volumes[i].dst, ndst)) {

@@ -2,7 +2,10 @@
  *
  * RUN/control.sock, mode 0600, SOCK_SEQPACKET: one request per
  * connection, one answer, then it is closed. Only root (SO_PEERCRED) is
- * answered. Requests and answers are JSON, versioned (lib/proto.h parses
+ * answered, and only a root outside every container: a container's root
+ * is uid 0 on the host too (no user namespaces), so a peer whose pid
+ * namespace is one below rtinit's (a service, an rtctl exec) is refused
+ * whatever its uid (peer_in_container). Requests and answers are JSON, versioned (lib/proto.h parses
  * and builds them; docs/protocol.md is the reference): status, health,
  * stop, start, restart, kill, reload, confd, poweroff, reboot, halt,
  * version.
@@ -27,6 +30,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -254,6 +258,93 @@ static bool serve(struct sup *s, int c)
     return true;
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* Linux 6.5; older kernels say ENOPROTOOPT */
+#endif
+
+/* The pid of the process pidfd refers to, as /proc numbers it (its
+ * fdinfo's "Pid:" line): 0 when /proc's namespace cannot see it, -1 when
+ * it has ended or on an error. A fixed buffer: fdinfo of a pidfd is a few
+ * short lines. */
+static long pidfd_proc_pid(int pidfd)
+{
+    char p[64], buf[512];
+    snprintf(p, sizeof(p), "/proc/self/fdinfo/%d", pidfd);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *l = strstr(buf, "\nPid:");
+    if (!l)
+        return -1;
+    char *end;
+    long pid = strtol(l + 5, &end, 10);
+    return end == l + 5 ? -1 : pid;
+}
+
+/* Is the peer of c (cr: its SO_PEERCRED) in a pid namespace below
+ * rtinit's, i.e. inside a container? false: no (rtinit's own namespace,
+ * or one above or beside it, where the kernel gives pid 0: rtctl on the
+ * host of an rtinit run in `unshare -p`); true: yes, or it cannot be told
+ * (*why says which), and the peer is refused.
+ *
+ * The pid SO_PEERCRED gives is the number the peer had at connect(), and
+ * a number can be taken by another process once the peer has ended. So
+ * the process is held by a pidfd (SO_PEERPIDFD, the peer itself, from
+ * Linux 6.5; before, pidfd_open of the number, which is the peer unless
+ * it ended and its number went round pid_max between its connect and this
+ * accept), its /proc entry found by the pidfd's own fdinfo (right even
+ * when /proc is of another pid namespace), and the process is checked to
+ * still be alive after its namespace was read: alive, the number was its
+ * own all along. A peer that ended is refused: it cannot read the answer.
+ * The mount namespace is not looked at: `ip netns exec` gives an admin a
+ * new one. A handful of syscalls, nothing allocated, nothing waited on. */
+static bool peer_in_container(int c, const struct ucred *cr, char *why, size_t wlen)
+{
+    if (cr->pid <= 0)
+        return false;
+    struct stat own, peer;
+    if (stat("/proc/self/ns/pid", &own) < 0) {
+        snprintf(why, wlen, "rtinit's own pid namespace: %s", strerror(errno));
+        return true;
+    }
+    int pidfd = -1;
+    socklen_t l = sizeof(pidfd);
+    int r = getsockopt(c, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &l);
+    if (r < 0 && errno != ENOPROTOOPT && errno != EINVAL) {
+        snprintf(why, wlen, "SO_PEERPIDFD: %s", strerror(errno));
+        return true;
+    }
+    if (r < 0 || l != sizeof(pidfd) || pidfd < 0) {
+        pidfd = (int)syscall(SYS_pidfd_open, cr->pid, 0);
+        if (pidfd < 0) {
+            snprintf(why, wlen, "pid %d: %s", (int)cr->pid, errno == ESRCH ? "gone before it was asked" : strerror(errno));
+            return true;
+        }
+    }
+    bool in = true;
+    long pp = pidfd_proc_pid(pidfd);
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%ld/ns/pid", pp);
+    if (pp <= 0)
+        snprintf(why, wlen, "pid %d: %s", (int)cr->pid, pp < 0 ? "gone before it was asked" : "not in rtinit's /proc");
+    else if (stat(p, &peer) < 0)
+        snprintf(why, wlen, "%s: %s", p, strerror(errno));
+    else if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+        snprintf(why, wlen, "pid %d: gone before it was asked", (int)cr->pid);
+    else if (peer.st_dev != own.st_dev || peer.st_ino != own.st_ino)
+        snprintf(why, wlen, "pid %d is in a container (pid namespace %lu, rtinit's %lu)", (int)cr->pid,
+                 (unsigned long)peer.st_ino, (unsigned long)own.st_ino);
+    else
+        in = false;
+    close(pidfd);
+    return in;
+}
+
 void control_accept(struct sup *s)
 {
     /* bounded, so that a flood of connections cannot hold the loop; the
@@ -273,6 +364,13 @@ void control_accept(struct sup *s)
         if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0 || cr.uid != 0) {
             refused(s, "uid %d refused: only root may use it", l == sizeof(cr) ? (int)cr.uid : -1);
             answer(s, c, proto_answer(false, "only root may use rtinit's control socket", NULL));
+            hang_up(c);
+            continue;
+        }
+        char why[160];
+        if (peer_in_container(c, &cr, why, sizeof(why))) {
+            refused(s, "root refused: %s", why);
+            answer(s, c, error_answer("only root outside containers may use rtinit's control socket (%s)", why));
             hang_up(c);
             continue;
         }

@@ -379,8 +379,11 @@ char *metrics_render(struct sup *s, size_t *len)
         head(f, "rtinit_metrics_scrapes_total", "counter", "Requests answered on this endpoint.");
         fprintf(f, "rtinit_metrics_scrapes_total %llu\n", (unsigned long long)m->scrapes);
         head(f, "rtinit_metrics_refused_total", "counter",
-             "Connections closed at once: " "every client slot was taken.");
+             "Connections closed at once: every client slot was being answered.");
         fprintf(f, "rtinit_metrics_refused_total %llu\n", (unsigned long long)m->refused);
+        head(f, "rtinit_metrics_evicted_total", "counter",
+             "Connections closed for a new one: every slot was taken, this the oldest still sending its request.");
+        fprintf(f, "rtinit_metrics_evicted_total %llu\n", (unsigned long long)m->evicted);
     }
     /* what this text cost the loop, up to here */
     head(f, "rtinit_metrics_render_seconds", "gauge", "How long rendering this answer took rtinit.");

@@ -4,14 +4,25 @@
  *
  * - the listening socket and every client are non-blocking and in the
  *   loop's epoll set;
- * - at most METRICS_CLIENTS clients at once: another connection is
- *   closed as soon as it is accepted (counted in
- *   rtinit_metrics_refused_total), so a flood costs an accept and a close;
+ * - at most METRICS_CLIENTS clients at once. A client has
+ *   METRICS_HEAD_MS from its accept to send its request's head; when
+ *   every slot is taken, a new connection evicts the oldest client still
+ *   sending its head (rtinit_metrics_evicted_total), so idle connections
+ *   never shut a scraper out; only when every slot is being answered is
+ *   the new one closed at once with a 503 (rtinit_metrics_refused_total),
+ *   so a flood costs an accept and a close;
  * - a request's head is read into a fixed METRICS_REQ buffer (longer: 431);
- * - the answer is rendered once, whole, then written as the socket takes
+ * - the text is rendered at most once per METRICS_CACHE_MS and the same
+ *   text served to every scrape meanwhile: a client scraping in a loop
+ *   costs rtinit a copy, not every service's cgroup files and an
+ *   rtnetlink dump each time;
+ * - the answer is built once, whole, then written as the socket takes
  *   it; a client gets METRICS_CLIENT_MS from its accept to be done, then
  *   is closed wherever it is: a scraper that stops reading holds a slot
- *   for 5 s at most, never the loop.
+ *   for 5 s at most, never the loop;
+ * - out of fds (accept's EMFILE, ENFILE), the listener is left out of the
+ *   epoll set for METRICS_EMFILE_PAUSE_MS, as control.c does, or its
+ *   pending connection would wake the level-triggered loop without end.
  *
  * HTTP/1.0 and 1.1, GET and HEAD of /metrics; each answer closes its
  * connection (Prometheus opens another for the next scrape). See
@@ -61,7 +72,9 @@ static void stop_listening(struct sup *s, struct metrics *m)
 {
     if (m->fd < 0)
         return;
-    sup_unwatch(s, m->fd);
+    if (!m->resume_at) /* paused: out of the epoll set already */
+        sup_unwatch(s, m->fd);
+    m->resume_at = 0;
     close(m->fd);
     m->fd = -1;
 }
@@ -74,6 +87,7 @@ void metrics_free(struct sup *s)
     for (size_t i = 0; i < METRICS_CLIENTS; i++)
         drop(s, &m->c[i]);
     stop_listening(s, m);
+    free(m->cache);
     free(m);
     s->metrics = NULL;
 }
@@ -128,12 +142,25 @@ void metrics_step(struct sup *s)
     for (size_t i = 0; i < METRICS_CLIENTS; i++)
         if (m->c[i].fd >= 0 && now >= m->c[i].deadline)
             drop(s, &m->c[i]);
+    if (m->resume_at && now >= m->resume_at && m->fd >= 0) {
+        m->resume_at = 0;
+        if (sup_watch(s, m->fd, EPOLLIN, EV(EV_METRICS, 0)) < 0) {
+            say(s, LOG_WARN, "metrics: epoll_ctl: %s; no metrics endpoint until a reload moves it", strerror(errno));
+            close(m->fd);
+            m->fd = -1;
+        }
+    }
+    /* a text nobody will be served again: its memory back */
+    if (m->cache && now - m->cache_at >= METRICS_CACHE_MS) {
+        free(m->cache);
+        m->cache = NULL;
+    }
 }
 
 uint64_t metrics_wakeup(const struct sup *s)
 {
     const struct metrics *m = s->metrics;
-    uint64_t next = UINT64_MAX;
+    uint64_t next = m && m->resume_at ? m->resume_at : UINT64_MAX;
     for (size_t i = 0; m && i < METRICS_CLIENTS; i++)
         if (m->c[i].fd >= 0 && m->c[i].deadline < next)
             next = m->c[i].deadline;
@@ -148,11 +175,35 @@ void metrics_accept(struct sup *s)
     /* a bounded number per turn: the rest wait in the backlog */
     for (int k = 0; k < 16; k++) {
         int fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                uint64_t now = now_ms();
+                if (!m->emfile_said || now - m->emfile_said >= 10000) {
+                    say(s, LOG_WARN, "metrics: accept: %s; not accepting for %d ms", strerror(errno),
+                        METRICS_EMFILE_PAUSE_MS);
+                    m->emfile_said = now;
+                }
+                sup_unwatch(s, m->fd);
+                m->resume_at = now + METRICS_EMFILE_PAUSE_MS;
+            }
             return;
+        }
         size_t i = 0;
         while (i < METRICS_CLIENTS && m->c[i].fd >= 0)
             i++;
+        if (i == METRICS_CLIENTS) {
+            /* the oldest still sending its head makes room: a scraper
+             * sends at once, an idle connection is what it looks like */
+            size_t old = METRICS_CLIENTS;
+            for (size_t j = 0; j < METRICS_CLIENTS; j++)
+                if (!m->c[j].resp && (old == METRICS_CLIENTS || m->c[j].accepted < m->c[old].accepted))
+                    old = j;
+            if (old < METRICS_CLIENTS) {
+                drop(s, &m->c[old]);
+                m->evicted++;
+                i = old;
+            }
+        }
         if (i == METRICS_CLIENTS) {
             static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
                                        "Content-Length: 0\r\n\r\n";
@@ -166,7 +217,8 @@ void metrics_accept(struct sup *s)
         struct metrics_client *c = &m->c[i];
         memset(c, 0, sizeof(*c));
         c->fd = fd;
-        c->deadline = now_ms() + METRICS_CLIENT_MS;
+        c->accepted = now_ms();
+        c->deadline = c->accepted + METRICS_HEAD_MS;
         if (sup_watch(s, fd, EPOLLIN, EV(EV_MCLIENT, i)) < 0) {
             close(fd);
             c->fd = -1;
@@ -215,15 +267,18 @@ static void respond(struct sup *s, struct metrics_client *c)
         return;
     }
     m->scrapes++;
-    size_t len = 0;
-    char *text = metrics_render(s, &len);
-    if (!text) {
+    uint64_t now = now_ms();
+    if (!m->cache || now - m->cache_at >= METRICS_CACHE_MS) {
+        free(m->cache);
+        m->cache = metrics_render(s, &m->clen);
+        m->cache_at = now;
+    }
+    if (!m->cache) {
         static const char b[] = "out of memory\n";
         answer(c, 500, "Internal Server Error", b, sizeof(b) - 1, head);
         return;
     }
-    answer(c, 200, "OK", text, len, head);
-    free(text);
+    answer(c, 200, "OK", m->cache, m->clen, head);
 }
 
 /* Write what the socket takes; true when all is sent. */
@@ -274,6 +329,7 @@ void metrics_client(struct sup *s, int slot, uint32_t events)
             drop(s, c);
             return;
         }
+        c->deadline = c->accepted + METRICS_CLIENT_MS; /* its head came: the rest of its life to be answered */
     }
     if (!push(c)) {
         if (sup_rewatch(s, c->fd, EPOLLOUT, EV(EV_MCLIENT, slot)) < 0)

@@ -72,13 +72,17 @@ void loop_hist_init(struct loop_hist *h);
 
 /* ---------- metrics_http.c: the endpoint ---------- */
 
-#define METRICS_CLIENTS 4           /* at once; a fifth connection is closed at once */
+#define METRICS_CLIENTS 4           /* at once; a fifth evicts the oldest still sending its request */
 #define METRICS_REQ 2048            /* a request's head; longer ones are refused */
+#define METRICS_HEAD_MS 1000        /* from the accept to the end of the request's head */
 #define METRICS_CLIENT_MS 5000      /* a client's whole life: read, answer, close */
+#define METRICS_CACHE_MS 1000       /* a rendered text is served again for this long */
+#define METRICS_EMFILE_PAUSE_MS 100 /* accept(2) out of fds: not listening for this long */
 
 struct metrics_client {
     int fd;                         /* -1: a free slot */
-    uint64_t deadline;
+    uint64_t accepted;              /* monotonic ms */
+    uint64_t deadline;              /* the head's (METRICS_HEAD_MS), then the whole life's */
     char req[METRICS_REQ];
     size_t rlen;
     char *resp;                     /* the whole answer, rendered once */
@@ -93,7 +97,12 @@ struct metrics {
     int fd;                         /* the listening socket, or -1 */
     char err[256];                  /* why it is not listening, as last said */
     struct metrics_client c[METRICS_CLIENTS];
-    uint64_t scrapes, refused;
+    uint64_t scrapes, refused, evicted;
+    char *cache;                    /* the last text rendered (malloc'd), or NULL */
+    size_t clen;
+    uint64_t cache_at;              /* when it was rendered (monotonic ms) */
+    uint64_t resume_at;             /* out of fds: the listener is watched again then (0: it is) */
+    uint64_t emfile_said;           /* when running out of fds was last logged */
 };
 
 /* The Prometheus text (malloc'd, *len), or NULL when memory runs out. */
@@ -106,7 +115,7 @@ void metrics_free(struct sup *s);
 /* Each turn: listen as [metrics] listen says now (opened, moved or
  * closed after a reload), and end clients past their deadline. */
 void metrics_step(struct sup *s);
-uint64_t metrics_wakeup(const struct sup *s);   /* the next client deadline, or UINT64_MAX */
+uint64_t metrics_wakeup(const struct sup *s);   /* the next client deadline or resume, or UINT64_MAX */
 void metrics_accept(struct sup *s);             /* EV_METRICS */
 void metrics_client(struct sup *s, int slot, uint32_t events); /* EV_MCLIENT */
 /* Around epoll_wait, and when the timer fires (armed: its deadline). */

@@ -132,7 +132,10 @@ int rtctl_ask(struct rtctl *ctl, const struct proto_req *req, struct proto_ans *
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
         sent = send(fd, text, strlen(text), MSG_NOSIGNAL);
     free(text);
-    if (sent < 0) {
+    /* EPIPE: rtinit refused the connection itself (a peer it does not
+     * answer), said why and closed before the request went; that answer
+     * waits to be read */
+    if (sent < 0 && errno != EPIPE) {
         log_msg(&ctl->log, LOG_ERR, "%s: sending the request: %s", paths.socket, strerror(errno));
         return EXIT_FAIL;
     }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../images/image.h"
+#include "../config/ctlvol.h"
 #include "../config/envfile.h"
 #include "../lib/fileio.h"
 #include "../lib/paths.h"
@@ -113,6 +114,17 @@ static int add_volume(struct rtctl *ctl, struct run_opts *o, const char *arg)
     const char *src = normalize_path(o->a, s, &escapes, &dotdot);
     if (dotdot)
         return bad(ctl, "-v", arg, "'..' is not allowed in the source");
+    struct rt_paths paths;
+    struct rt_err err;
+    char why[2 * PATH_MAX + 32];
+    if (rt_paths_init(&paths, ctl->conf_dir, ctl->root, &err) < 0)
+        return bad(ctl, "-v", arg, arena_strdup(o->a, err.msg));
+    if (volume_exposes_control(src, paths.run_dir, why, sizeof(why))) {
+        char msg[sizeof(why) + 128];
+        snprintf(msg, sizeof(msg), "%s, the directory of rtinit's control socket: the container would get rtinit's "
+                                   "control socket", why);
+        return bad(ctl, "-v", arg, arena_strdup(o->a, msg));
+    }
     o->mounts[o->nmounts++] = (struct ctr_mount){.src = src, .dst = dst, .ro = ro};
     return 0;
 }

@@ -245,3 +245,42 @@ test_a_container_cannot_see_the_control_socket() {
     [ -S root/run/control.sock ]
     bg_stop
 }
+
+# A container's root is uid 0 on the host too (no user namespaces): were
+# the socket in reach of one, SO_PEERCRED alone would let it power the
+# droplet off. rtinit refuses a peer in a pid namespace below its own.
+# config check refuses a volume around the socket, so it is put in reach
+# another way: a hard link to it made in a volume's directory after the
+# container started; and rtctl itself run in the container's pid
+# namespace by nsenter (the host's mounts, so the socket by its path).
+# The host's root, in rtinit's namespace, is still answered.
+test_root_in_a_container_is_refused_by_the_control_socket() {
+    mkdir vol
+    stack peer "volumes = $PWD/vol:/vol
+command = sh -c 'while [ ! -S /vol/control.sock ]; do sleep 0.05; done; probe ctl /vol/control.sock {\\\"v\\\":1,\\\"verb\\\":\\\"poweroff\\\"}; probe ctl /vol/control.sock {\\\"v\\\":1,\\\"verb\\\":\\\"status\\\"}; echo asked; $LOOP'"
+    sed -i 's/^user = app$/user = root/' conf.d/peer.conf
+    bg_start
+    wait_until 10 is_state peer running
+    ln root/run/control.sock vol/control.sock
+    wait_until 10 grep -qs 'asked$' root/log/peer.log
+    local log pid
+    log=$(cat root/log/peer.log)
+    assert_in "$log" "uid 0"
+    [ "$(grep -c "only root outside containers may use rtinit's control socket" <<<"$log")" = 2 ] || { say "$log"; return 1; }
+    assert_in "$log" "is in a container (pid namespace"
+    ! grep -q '"ok": true' <<<"$log" || { say "$log"; return 1; }
+    # rtctl in the service's pid namespace, by the socket's own path
+    pid=$(field peer 4)
+    run nsenter --target "$pid" --pid "$RTCTL" --root "$PWD/root" status
+    assert_rc 1
+    assert_in "$err" "only root outside containers may use rtinit's control socket"
+    run nsenter --target "$pid" --pid "$RTCTL" --root "$PWD/root" stop peer
+    assert_rc 1
+    # said in rtinit's log; the host's root is answered, and peer kept running
+    assert_in "$(cat out.txt)" "control socket: root refused: pid"
+    run "$RTCTL" --root "$PWD/root" status
+    assert_rc 0
+    assert_in "$(ask '{"v":1,"verb":"version"}')" '"ok": true'
+    is_state peer running
+    bg_stop
+}

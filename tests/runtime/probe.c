@@ -19,6 +19,10 @@
  *                    hand, to GATEWAY's MAC address (CVE-2020-8558); prints
  *                    "answer: TEXT" or "no answer". With FROM: one from
  *                    FROM (127.0.0.2, say) for GATEWAY:PORT instead
+ *   probe ctl PATH REQUEST
+ *                    REQUEST (JSON) to the SOCK_SEQPACKET socket PATH (an
+ *                    rtinit control socket), prints "uid N" and the
+ *                    answer, or "connect ERRNO"
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -38,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -491,6 +496,29 @@ static int localnet(const char *gateway, int port, const char *from)
     return 0;
 }
 
+static int ctl_cmd(const char *path, const char *req)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    printf("uid %d\n", (int)getuid());
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        printf("connect %s\n", strerrorname_np(errno));
+        return 1;
+    }
+    /* EPIPE: rtinit refused the connection as it came, said why and
+     * closed; its answer waits to be read */
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 && errno != EPIPE)
+        return perror("send"), 1;
+    static char buf[1 << 16];
+    ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+    if (n < 0)
+        return perror("recv"), 1;
+    buf[n] = '\0';
+    printf("answer %s\n", buf);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -534,7 +562,9 @@ int main(int argc, char **argv)
         return stopper(atoi(argv[2]));
     if (argc == 4 && !strcmp(argv[1], "snoop"))
         return snoop(atoi(argv[2]), argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "ctl"))
+        return ctl_cmd(argv[2], argv[3]);
     fprintf(stderr, "usage: probe syscalls|fds|cwd|mono|hog MIB|localnet GATEWAY PORT [FROM]|open PATH r|w|rw|"
-                    "exe PATH|tiocsti|stopper SECONDS|snoop SECONDS HOSTFILE\n");
+                    "exe PATH|tiocsti|stopper SECONDS|snoop SECONDS HOSTFILE|ctl PATH REQUEST\n");
     return 2;
 }
