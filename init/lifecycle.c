@@ -127,7 +127,8 @@ static void start(struct sup *s, struct svc *v)
                             .store = host ? NULL : &st,
                             .secrets = s->have_secrets ? &s->secrets : NULL,
                             .hosts = s->hosts,
-                            .resolv = s->resolv};
+                            .resolv = s->resolv,
+                            .nofile = s->have_nofile ? &s->nofile : NULL};
     int r = 0;
     if (v->ps->svc->network == NET_BRIDGE) {
         struct ctr_net *net = arena_alloc(&v->a, sizeof(*net));

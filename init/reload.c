@@ -154,7 +154,11 @@ static int describe_all(struct sup *s, const struct plan *p, struct store *st, c
         return -1;
     for (size_t i = 0; i < p->n; i++) {
         const struct plan_svc *ps = &p->svcs[i];
-        struct svcspec_ctx x = {.conf = p->conf, .paths = s->paths, .store = st, .secrets = secrets};
+        struct svcspec_ctx x = {.conf = p->conf,
+                                .paths = s->paths,
+                                .store = st,
+                                .secrets = secrets,
+                                .nofile = s->have_nofile ? &s->nofile : NULL}; /* as lifecycle.c's */
         struct ctr_spec spec;
         struct rt_err err;
         bool host = ps->svc->host; /* no image: no store needed */

@@ -155,29 +155,6 @@ static struct plan *boot_plan(const struct rt_paths *paths, struct image_lookup 
     return p;
 }
 
-/* The soft limit of open files up to the hard one: rtinit holds a few
- * fds per service (logs, pidfds, health checks) and its clients', and
- * the kernel gives PID 1 a soft limit of 1024. Out of fds anyway, the
- * listeners pause (control.c, metrics_http.c). Services inherit it
- * unless their ulimits say otherwise, as docker's containers get
- * containerd's. */
-static void raise_nofile(const struct logger *lg)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-        log_msg(lg, LOG_WARN, "getrlimit(RLIMIT_NOFILE): %s; the limit of open files is left as it is",
-                strerror(errno));
-        return;
-    }
-    if (rl.rlim_cur >= rl.rlim_max)
-        return;
-    unsigned long long was = (unsigned long long)rl.rlim_cur;
-    rl.rlim_cur = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-        log_msg(lg, LOG_WARN, "setrlimit(RLIMIT_NOFILE, %llu): %s; rtinit may open only %llu files",
-                (unsigned long long)rl.rlim_max, strerror(errno), was);
-}
-
 /* Supervise: load and plan conf.d (a service file with errors is left
  * out, see boot_plan), then run it. As PID 1, the system comes up first
  * (hostname, modules, the block volume), and goes down at the end. */
@@ -189,7 +166,6 @@ static int run(const struct logger *lg, const struct rt_paths *paths, struct ima
             image_lookup_close(lk);
         return 1;
     }
-    raise_nofile(lg);
     struct rt_err err;
     struct conf *c = conf_load(paths, &err);
     if (!c)

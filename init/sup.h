@@ -135,6 +135,8 @@ struct sup {
     struct metrics *metrics;    /* the loop's timing and the metrics endpoint (observe.h); NULL: none */
     struct ctl_clients cc;      /* control.c: connections waiting for their request */
     pid_t held_pid;             /* held.c: the child writing STATE/held (0: none) */
+    struct ulimit nofile;       /* RLIMIT_NOFILE as rtinit started, given to services that set none */
+    bool have_nofile;
     bool held_again;            /* ...and the list changed since it began: written again after it */
 };
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/epoll.h>
 #include <poll.h>
 #include <sys/file.h>
@@ -399,12 +400,39 @@ void sup_shutdown(struct sup *s, int sig, const char *by)
     s->shutdown = true;
 }
 
+/* The soft limit of open files up to the hard one: rtinit holds a few
+ * fds per service (logs, pidfds, health checks) and its clients', and
+ * the kernel gives PID 1 a soft limit of 1024. Out of fds anyway, the
+ * listeners pause (control.c, metrics_http.c). What rtinit started with
+ * is kept in s->nofile for the services whose ulimits set none
+ * (svcspec.c), as systemd raises its own and gives services 1024. */
+static void raise_nofile(struct sup *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        say(s, LOG_WARN, "getrlimit(RLIMIT_NOFILE): %s; the limit of open files is left as it is", strerror(errno));
+        return;
+    }
+    s->nofile = (struct ulimit){.resource = RLIMIT_NOFILE,
+                                .soft = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur,
+                                .hard = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_max};
+    s->have_nofile = true;
+    if (rl.rlim_cur >= rl.rlim_max)
+        return;
+    unsigned long long was = (unsigned long long)rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        say(s, LOG_WARN, "setrlimit(RLIMIT_NOFILE, %llu): %s; rtinit may open only %llu files",
+            (unsigned long long)rl.rlim_max, strerror(errno), was);
+}
+
 int supervise(const struct plan *p, const struct skipped_svc *skipped, size_t nskipped, const struct rt_paths *paths,
               const struct logger *lg, int *end)
 {
     *end = SIGTERM;
     struct sup s = {.p = p, .paths = paths, .lg = lg, .ep = -1, .sfd = -1, .tfd = -1, .ctl = -1, .end = SIGTERM};
     s.pid1 = getpid() == 1;
+    raise_nofile(&s);
     s.skipped = skipped; /* the caller's; a reload that succeeds forgets them */
     s.nskipped = nskipped;
     s.lw.pid = -1;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../config/device.h"
 #include "../config/imgvol.h"
@@ -86,6 +87,28 @@ static struct ctr_device *build_devices(struct arena *a, const struct svc_conf *
     return d;
 }
 
+/* The service's rlimits, with x->nofile appended when it sets no nofile
+ * of its own: rtinit raised its own soft limit of open files to the hard
+ * one (supervise()), and a service is not to inherit that (on a systemd
+ * host, 524288: programs that close every fd up to the limit slow down),
+ * as systemd's DefaultLimitNOFILE and containerd's containers get 1024. */
+static const struct ulimit *with_nofile(const struct svcspec_ctx *x, struct arena *a, const struct svc_conf *s,
+                                        size_t *n)
+{
+    *n = s->nulimits;
+    if (!x->nofile)
+        return s->ulimits;
+    for (size_t i = 0; i < s->nulimits; i++)
+        if (s->ulimits[i].resource == RLIMIT_NOFILE)
+            return s->ulimits;
+    struct ulimit *rl = arena_alloc(a, (s->nulimits + 1) * sizeof(*rl));
+    if (s->nulimits)
+        memcpy(rl, s->ulimits, s->nulimits * sizeof(*rl));
+    rl[s->nulimits] = *x->nofile;
+    *n = s->nulimits + 1;
+    return rl;
+}
+
 /* A host service (host = true): no image, so nothing from a store; the
  * command, environment (env files, `environment`, PATH when missing),
  * user, working directory, rlimits and cgroup limits of conf.d, run on
@@ -104,6 +127,8 @@ static int build_host(const struct svcspec_ctx *x, struct arena *a, const struct
     char **env = build_env(x, a, ps, none, NULL, err);
     if (!env)
         return -1;
+    size_t nrl;
+    const struct ulimit *rl = with_nofile(x, a, s, &nrl);
     *out = (struct ctr_spec){
         .name = s->name,
         .state_dir = x->paths->state_dir,
@@ -113,8 +138,8 @@ static int build_host(const struct svcspec_ctx *x, struct arena *a, const struct
         .cwd = ps->workdir ? ps->workdir : "/",
         .user = ps->user,
         .network = NET_HOST,
-        .rlimits = s->ulimits,
-        .nrlimits = s->nulimits,
+        .rlimits = rl,
+        .nrlimits = nrl,
         .limits = {.memory_max = s->memory_max,
                    .cpus_milli = s->cpus_milli,
                    .pids_max = s->pids_max,
@@ -171,6 +196,8 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
     for (size_t i = 0; i < s->ntmpfs; i++)
         m[nm++] = (struct ctr_mount){
             .tmpfs = true, .dst = s->tmpfs[i].path, .flags = s->tmpfs[i].flags, .data = s->tmpfs[i].options};
+    size_t nrl;
+    const struct ulimit *rl = with_nofile(x, a, s, &nrl);
     *out = (struct ctr_spec){
         .name = s->name,
         .state_dir = x->paths->state_dir,
@@ -195,8 +222,8 @@ int svcspec_build(const struct svcspec_ctx *x, struct arena *a, const struct pla
         .cap_drop_all = s->cap_drop_all,
         .seccomp = s->seccomp,
         .seccomp_profile = s->seccomp_profile,
-        .rlimits = s->ulimits,
-        .nrlimits = s->nulimits,
+        .rlimits = rl,
+        .nrlimits = nrl,
         .mounts = m,
         .nmounts = nm,
         .devices = build_devices(a, s),

@@ -22,6 +22,7 @@ struct svcspec_ctx {
     const struct ctr_net *net;   /* network = bridge: its place there (NULL: only lo) */
     const char *hosts;           /* /etc/hosts for the bridge's services (NULL: the default) */
     const char *resolv;          /* their /etc/resolv.conf ([network] dns; NULL: the host's) */
+    const struct ulimit *nofile; /* RLIMIT_NOFILE for a service whose ulimits set none (NULL: inherit rtinit's) */
 };
 
 /* Fill *out (its strings and arrays from a) for ps; stdio is left to the

@@ -594,6 +594,26 @@ command = sh -c '$LOOP'"
     bg_stop
 }
 
+# rtinit raises its own soft limit of open files to the hard one; a
+# service gets what rtinit started with (as systemd's services get 1024,
+# not systemd's own), or its own ulimits, and no reload sees a change
+test_services_get_the_nofile_limit_rtinit_started_with_not_its_raised_one() {
+    stack plain "command = sh -c '$LOOP'" \
+        own "ulimits = nofile=512:1024
+command = sh -c '$LOOP'"
+    WRAP=(prlimit --nofile=1000:4000)
+    bg_start
+    wait_until 10 is_state plain running && wait_until 10 is_state own running
+    local lim
+    lim() { awk '/^Max open files/ { print $4, $5 }' "/proc/$1/limits"; }
+    [ "$(lim "$bgpid")" = "4000 4000" ] || { say "rtinit: $(lim "$bgpid")"; return 1; }
+    [ "$(lim "$(field plain 4)")" = "1000 4000" ] || { say "plain: $(lim "$(field plain 4)")"; return 1; }
+    [ "$(lim "$(field own 4)")" = "512 1024" ] || { say "own: $(lim "$(field own 4)")"; return 1; }
+    run "$RTCTL" --root "$PWD/root" reload --dry-run
+    assert_rc 0 && assert_in "$out" "0 changed"
+    bg_stop
+}
+
 test_a_cosmetic_change_to_conf_d_restarts_nothing() {
     stack a "environment = X=1
 environment = Y=2
