@@ -90,12 +90,22 @@ timeout = 200ms" \
     bg_stop
 }
 
+# the busybox image with secrets in its ENV: a URL with a password and a
+# secret's name
+ENVIMG_EXTRA='{"config": {"Env": ["PATH=/usr/bin:/bin", "CACHE_URL=redis://:img-pass-9@cache:6379/0", "IMAGE_TOKEN=img-token-7"]}}'
+
 test_inspect_shows_the_running_configuration_redacted_and_the_container() {
-    mkdir -p vol
+    mkdir -p vol seen
+    chmod 777 seen
+    [ -d "$TMP/observe-envimg" ] || "$TOP/tests/runtime/mkbusybox.sh" "$TMP/observe-envimg" "$ENVIMG_EXTRA" >/dev/null
+    rt image import -q "$TMP/observe-envimg" bb:1
     observe_stack web "environment = DB_PASSWORD=literal-secret-1
 environment = FROM_SECRETS=\${TOKEN}
-command = sh -c 'echo \$FROM_SECRETS >/tmp/seen; mkdir -p /tmp/w; echo hi >/tmp/w/index.html; exec httpd -f -p 8080 -h /tmp/w'
+environment = DATABASE_URL=postgres://u:conf-pass-3@h/db
+environment = BROKER=amqp://app:\${TOKEN}@mq
+command = sh -c 'env >/seen/env; mkdir -p /tmp/w; echo hi >/tmp/w/index.html; exec httpd -f -p 8080 -h /tmp/w'
 volumes = $PWD/vol:/data:ro
+volumes = $PWD/seen:/seen
 tmpfs = /scratch:size=1M
 pids_max = 50
 [healthcheck]
@@ -107,11 +117,28 @@ timeout = 200ms"
     run rt inspect --json web
     assert_rc 0
     schema inspect <<<"$out"
-    # the secrets: neither the literal nor ${TOKEN}'s value, anywhere
+    # the secrets: neither the literal nor ${TOKEN}'s value, nor a URL's
+    # password in conf.d or in the image's ENV, anywhere
     assert_not_in "$out" "literal-secret-1"
     assert_not_in "$out" "s3cret"
+    assert_not_in "$out" "-pass-"
+    assert_not_in "$out" "img-token-7"
     jqr .config <<<"$out" | grep -qx 'environment = DB_PASSWORD=<redacted>'
     jqr .config <<<"$out" | grep -qx 'environment = FROM_SECRETS=${TOKEN}'
+    jqr .config <<<"$out" | grep -qxF "environment = 'DATABASE_URL=postgres://u:***@h/db'"
+    jqr .config <<<"$out" | grep -qxF 'environment = BROKER=amqp://app:${TOKEN}@mq'
+    jqr .config <<<"$out" | grep -qxF '# environment from the image: CACHE_URL=redis://:***@cache:6379/0'
+    jqr .config <<<"$out" | grep -qxF '# environment from the image: IMAGE_TOKEN=<redacted>'
+    # what runs has every value whole: only what is shown is redacted
+    grep -qx 'DATABASE_URL=postgres://u:conf-pass-3@h/db' seen/env
+    grep -qx 'BROKER=amqp://app:s3cret@mq' seen/env
+    grep -qx 'CACHE_URL=redis://:img-pass-9@cache:6379/0' seen/env
+    grep -qx 'FROM_SECRETS=s3cret' seen/env
+    # config check prints the conf as inspect does
+    run "$RTCTL" --root "$PWD/root" config check --conf conf.d
+    assert_in "$out" "environment = 'DATABASE_URL=postgres://u:***@h/db'"
+    assert_not_in "$out" "-pass-"
+    run rt inspect --json web
     [ "$(jqr .file <<<"$out")" = conf.d/web.conf ]
     # address, MAC (as rtinit sets it: 02:42 and the address), veth on the bridge
     local addr mac
@@ -137,7 +164,9 @@ timeout = 200ms"
     assert_in "$out" "mounts     $PWD/vol -> /data (ro)"
     assert_in "$out" "           tmpfs /scratch (size=1M"
     assert_in "$out" "  environment = DB_PASSWORD=<redacted>"
+    assert_in "$out" "  environment = 'DATABASE_URL=postgres://u:***@h/db'"
     assert_not_in "$out" "literal-secret-1"
+    assert_not_in "$out" "-pass-"
     run rt inspect nope
     assert_rc 1
     assert_in "$err" "no service 'nope'"
