@@ -111,7 +111,10 @@ pids_max = 50
 [healthcheck]
 http = http://localhost:8080/index.html
 interval = 300ms
-timeout = 200ms"
+timeout = 200ms" \
+        quiet "command = sh -c '$LOOP'"
+    # a file with an error: its service is left out at boot, the rest run
+    printf '[service]\nimage = bb:1\nno_such_key = 1\n' >conf.d/broken.conf
     bg_start
     wait_until 10 is_health web healthy
     run rt inspect --json web
@@ -134,8 +137,10 @@ timeout = 200ms"
     grep -qx 'BROKER=amqp://app:s3cret@mq' seen/env
     grep -qx 'CACHE_URL=redis://:img-pass-9@cache:6379/0' seen/env
     grep -qx 'FROM_SECRETS=s3cret' seen/env
-    # config check prints the conf as inspect does
-    run "$RTCTL" --root "$PWD/root" config check --conf conf.d
+    # config check prints the conf as inspect does (of the files without errors)
+    mkdir check.d
+    cp conf.d/droplet.conf conf.d/web.conf check.d/
+    run "$RTCTL" --root "$PWD/root" config check --conf check.d
     assert_in "$out" "environment = 'DATABASE_URL=postgres://u:***@h/db'"
     assert_not_in "$out" "-pass-"
     run rt inspect --json web
@@ -170,6 +175,30 @@ timeout = 200ms"
     run rt inspect nope
     assert_rc 1
     assert_in "$err" "no service 'nope'"
+    # a service without a check: its MAC too, and its usage with its network
+    run rt inspect --json quiet
+    assert_rc 0
+    schema inspect <<<"$out"
+    addr=$(awk '$1 == "quiet" { print $2 }' root/state/net/leases)
+    mac=$(printf '02:42:%02x:%02x:%02x:%02x' ${addr//./ })
+    [ "$(jqr .container.mac <<<"$out")" = "$mac" ]
+    nsenter -t "$(jqr .status.pid <<<"$out")" -n ip -br link show eth0 | grep -q "$mac"
+    [ "$(jqr '.usage.net_rx_packets | type' <<<"$out")" = number ]
+    [ "$(jqr '.status.cpu_usec | type' <<<"$out")" = number ]
+    # the one left out at boot: its status entry (the error), nothing more
+    run rt inspect --json broken
+    assert_rc 0
+    schema inspect <<<"$out"
+    [ "$(jqr '.status.conf_error' <<<"$out")" = true ]
+    [ "$(jqr 'keys | join(" ")' <<<"$out")" = "name status" ]
+    # stopped: its state, no container or usage
+    rt stop quiet >/dev/null
+    wait_until 10 is_state quiet exited
+    run rt inspect --json quiet
+    assert_rc 0
+    schema inspect <<<"$out"
+    [ "$(jqr '.status.state' <<<"$out")" = exited ]
+    [ "$(jqr 'has("container") or has("usage")' <<<"$out")" = false ]
     bg_stop
 }
 
