@@ -273,6 +273,14 @@ bool conf_env_is_secret(const struct env_var *e);
 /* Is word i of a command line a literal secret ("--requirepass X",
  * "--token=X")? *value_off is where the secret starts in the word. */
 bool conf_argv_is_secret(const struct argv *a, size_t i, size_t *value_off);
+/* A value as `config check` and `rtctl inspect` print it, malloc'd (NULL
+ * when memory runs out): "<redacted>" when name (NULL: none, as for a
+ * command-line word) looks like a secret's and the value is a literal
+ * (conf_env_is_secret's rule); otherwise the value with the password of
+ * every URL in it shown as *** and the rest kept
+ * ("postgres://app:***@db/app"), a ${VAR} in the password's place kept
+ * as written. Pure: unit-tested. */
+char *conf_redact_value(const char *name, const char *value);
 
 struct svc_conf *conf_find(const struct conf *c, const char *name);
 

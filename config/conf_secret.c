@@ -2,12 +2,14 @@
  *
  * The parser warns about a secret written into a conf file as a literal
  * (an environment entry, a "--flag value" of a command line), pointing to
- * [droplet] secrets and ${NAME}; `config check` redacts the same values
- * when it prints the conf (conf.h). */
+ * [droplet] secrets and ${NAME}; `config check` and `rtctl inspect`
+ * redact the same values when they print the conf, and the password of
+ * any URL (conf.h). */
 #include "conf_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/util.h"
@@ -76,6 +78,70 @@ bool conf_name_looks_secret(const char *name)
 bool conf_env_is_secret(const struct env_var *e)
 {
     return looks_secret(e->name) && literal_secret_value(e->value);
+}
+
+/* Where the URL whose "://" is at sep has its password, if it has one:
+ * [*from, *to). The authority runs to the first '/', '?' or '#' (as URL
+ * parsers read it; a blank or a quote ends it too, for a URL in a longer
+ * value), its userinfo to the last '@' in it, the password from the
+ * first ':' of the userinfo. */
+static bool url_password(const char *v, const char *sep, const char **from, const char **to)
+{
+    const char *s = sep;
+    while (s > v && (isalnum((unsigned char)s[-1]) || s[-1] == '+' || s[-1] == '-' || s[-1] == '.'))
+        s--;
+    if (s == sep || !isalpha((unsigned char)*s))
+        return false; /* no scheme: not a URL */
+    const char *a = sep + 3, *e = a;
+    while (*e && !strchr("/?#\"' \t\n", *e))
+        e++;
+    const char *at = NULL;
+    for (const char *p = a; p < e; p++)
+        if (*p == '@')
+            at = p;
+    if (!at)
+        return false;
+    const char *colon = memchr(a, ':', (size_t)(at - a));
+    if (!colon || colon + 1 == at)
+        return false; /* a user and no password */
+    *from = colon + 1;
+    *to = at;
+    return true;
+}
+
+char *conf_redact_value(const char *name, const char *value)
+{
+    if (name && looks_secret(name) && literal_secret_value(value))
+        return strdup("<redacted>");
+    /* each password (at least one byte) becomes three: at most twice as long */
+    size_t n = strlen(value);
+    char *out = malloc(2 * n + 1), *o = out;
+    if (!out)
+        return NULL;
+    const char *p = value;
+    for (const char *sep; (sep = strstr(p, "://"));) {
+        const char *from, *to;
+        if (!url_password(value, sep, &from, &to)) {
+            memcpy(o, p, (size_t)(sep + 3 - p));
+            o += sep + 3 - p;
+            p = sep + 3;
+            continue;
+        }
+        char ref[256];
+        size_t rl = (size_t)(to - from);
+        /* ${DB_PASS} in its place is no secret, and says where it comes from */
+        bool is_ref = rl < sizeof(ref) && (memcpy(ref, from, rl), ref[rl] = '\0', only_reference(ref));
+        const char *keep = is_ref ? to : from;
+        memcpy(o, p, (size_t)(keep - p));
+        o += keep - p;
+        if (!is_ref) {
+            memcpy(o, "***", 3);
+            o += 3;
+        }
+        p = to;
+    }
+    strcpy(o, p);
+    return out;
 }
 
 bool conf_argv_is_secret(const struct argv *a, size_t i, size_t *value_off)

@@ -49,7 +49,9 @@ static void kv_argv(FILE *f, const char *k, const struct argv *a)
             snprintf(shown, sizeof(shown), "%.*s<redacted>", (int)(off < 40 ? off : 40), a->v[i]);
             print_json_string(f, shown);
         } else {
-            print_json_string(f, a->v[i]);
+            char *shown = conf_redact_value(NULL, a->v[i]); /* a URL's password */
+            print_json_string(f, shown ? shown : "<redacted>");
+            free(shown);
         }
     }
     fputs("]\n", f);
@@ -136,6 +138,15 @@ static void print_caps(FILE *f, const char *k, uint64_t mask, bool all)
     fputc('\n', f);
 }
 
+/* A value as it may be shown: <redacted> under a secret's name, a URL's
+ * password as *** (conf_redact_value); all of it hidden when memory runs
+ * out rather than shown. */
+static char *shown_value(const char *name, const char *value)
+{
+    char *v = conf_redact_value(name, value);
+    return v ? v : strdup("<redacted>");
+}
+
 static void print_env(const struct svc_conf *s, FILE *f)
 {
     for (size_t i = 0; i < s->nenv; i++) {
@@ -145,9 +156,10 @@ static void print_env(const struct svc_conf *s, FILE *f)
             fprintf(f, "%s=<redacted>\n", e->name);
             continue;
         }
-        char name[256];
+        char name[256], *v = shown_value(e->name, e->value);
         snprintf(name, sizeof(name), "%s=", e->name);
-        print_shell_word2(f, name, e->value);
+        print_shell_word2(f, name, v ? v : "<redacted>");
+        free(v);
         fputc('\n', f);
     }
     for (size_t i = 0; i < s->nenv_files; i++) {
@@ -217,8 +229,19 @@ void plan_print_service(const struct plan_svc *ps, FILE *f, bool header)
     } else {
         fputs("# command: the image's\n", f);
     }
-    for (size_t i = 0; img && i < img->nenv; i++)
-        fprintf(f, "# environment from the image: %s\n", img->env[i]);
+    for (size_t i = 0; img && i < img->nenv; i++) {
+        /* NAME=VALUE, redacted as conf.d's own */
+        const char *eq = strchr(img->env[i], '=');
+        char name[256];
+        snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - img->env[i]) : 0, img->env[i]);
+        char *v = eq ? shown_value(name, eq + 1) : NULL;
+        if (eq)
+            fprintf(f, "# environment from the image: %.*s=%s\n", (int)(eq - img->env[i]), img->env[i],
+                    v ? v : "<redacted>");
+        else
+            fprintf(f, "# environment from the image: %s\n", img->env[i]);
+        free(v);
+    }
     print_env(s, f);
     if (s->user) {
         kv_str(f, "user", s->user);

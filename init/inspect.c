@@ -13,7 +13,6 @@
 
 #include "../config/device.h"
 #include "../config/value.h"
-#include "../netns/link.h"
 #include "../netns/net.h"
 #include "observe.h"
 #include "sup.h"
@@ -74,22 +73,17 @@ static json_t *devices_json(const struct ctr_spec *sp)
     return arr;
 }
 
-/* Its eth0's MAC address as the kernel has it, read in its namespace. */
-static void mac_json(json_t *o, const struct svc *v)
+/* Its eth0's MAC address: rtinit gives it 02:42 and the address
+ * (net_mac, netns/net.c) and pins the gateway's neighbour entry to it, so
+ * it is known without asking the container's namespace (which would mean
+ * setns() into it and back, in PID 1). */
+static void mac_json(json_t *o, uint32_t addr)
 {
-    struct nl nl;
-    struct rt_err err;
-    if (v->netns < 0 || nl_open(&nl, v->netns, &err) < 0)
-        return;
-    int index = nl_link_index(&nl, "eth0", &err);
-    struct nl_link l;
-    if (index > 0 && nl_link_get(&nl, index, &l, &err) == 0 && l.has_mac) {
-        char mac[18];
-        snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l.mac[0], l.mac[1], l.mac[2], l.mac[3],
-                 l.mac[4], l.mac[5]);
-        json_object_set_new(o, "mac", json_string(mac));
-    }
-    nl_close(&nl);
+    uint8_t m[6];
+    char mac[18];
+    net_mac(addr, m);
+    snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    json_object_set_new(o, "mac", json_string(mac));
 }
 
 static json_t *container_json(struct sup *s, const struct svc *v)
@@ -119,7 +113,7 @@ static json_t *container_json(struct sup *s, const struct svc *v)
         }
         net_veth_name(v->c.name, veth);
         json_object_set_new(o, "veth", json_string(veth));
-        mac_json(o, v);
+        mac_json(o, v->c.addr);
     }
     if (sp) {
         json_object_set_new(o, "mounts", mounts_json(sp));
@@ -150,25 +144,14 @@ static json_t *limits_json(const struct svc_conf *c)
 
 json_t *inspect_json(struct sup *s, const char *name)
 {
-    /* its rtctl status entry, the same fields: status_json lists s->v
-     * in order, then the services left out at boot for errors in their
-     * files (which have that and nothing else) */
+    /* its rtctl status entry, built alone: one read of its cgroup and
+     * one of its veth serve the entry and the usage */
     struct svc *v = find(s, name);
-    json_t *all = status_json(s), *st = NULL;
-    if (v) {
-        st = json_array_get(all, (size_t)(v - s->v));
-        const char *n = json_string_value(json_object_get(st, "name"));
-        if (!n || strcmp(n, name)) /* an entry was lost to out of memory */
-            st = NULL;
-    } else {
-        for (size_t k = s->n; k < json_array_size(all) && !st; k++) {
-            const char *n = json_string_value(json_object_get(json_array_get(all, k), "name"));
-            if (n && !strcmp(n, name))
-                st = json_array_get(all, k);
-        }
-    }
-    json_t *o = st ? json_pack("{s:s, s:O}", "name", name, "status", st) : NULL;
-    json_decref(all);
+    struct svc_usage u;
+    if (v)
+        usage_read_one(v, &u);
+    json_t *st = status_entry_json(s, name, v, v ? &u : NULL);
+    json_t *o = st ? json_pack("{s:s, s:o}", "name", name, "status", st) : NULL;
     if (!o || !v)
         return o;
     if (v->ps) {
@@ -179,14 +162,11 @@ json_t *inspect_json(struct sup *s, const char *name)
     }
     if (v->has_ctr) {
         json_object_set_new(o, "container", container_json(s, v));
-        struct usage_round r;
-        struct svc_usage u;
-        usage_begin(&r);
-        usage_read(&r, v, &u);
-        usage_end(&r);
         json_t *uo = json_object();
-        usage_to_json(uo, &u, true);
-        json_object_set_new(o, "usage", uo);
+        if (uo) {
+            usage_to_json(uo, &u, true);
+            json_object_set_new(o, "usage", uo);
+        }
     }
     json_t *h = v->ps ? status_health_json(s, name) : NULL;
     if (h)

@@ -43,6 +43,9 @@ struct usage_round {
 void usage_begin(struct usage_round *r);
 void usage_read(struct usage_round *r, const struct svc *v, struct svc_usage *out);
 void usage_end(struct usage_round *r);
+/* One service alone (inspect): its veth asked for by name, one request
+ * and no dump of every link. */
+void usage_read_one(const struct svc *v, struct svc_usage *out);
 /* u's numbers into o, as docs/observe.md names them; a number that
  * cannot be measured is left out (never 0). with_io: network and block
  * I/O too (stats, inspect; status leaves them out). */
@@ -51,6 +54,13 @@ void usage_to_json(json_t *o, const struct svc_usage *u, bool with_io);
 /* rtctl stats: each service with its usage and the monotonic time of
  * the reads (for rates), as an object {"at_ms": N, "services": [...]}. */
 json_t *stats_json(struct sup *s);
+
+/* ---------- status.c ---------- */
+
+/* The rtctl status entry of one service (v, or NULL for one left out at
+ * boot for errors in its file, looked up by name) with its usage u
+ * already read; NULL when there is none. */
+json_t *status_entry_json(struct sup *s, const char *name, const struct svc *v, const struct svc_usage *u);
 
 /* ---------- inspect.c ---------- */
 

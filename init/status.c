@@ -8,10 +8,17 @@
 #include <string.h>
 
 #include "../config/value.h"
+#include "../lib/proto.h"
 #include "observe.h"
 #include "sup.h"
 
-static const char *const health_names[] = {"", "starting", "healthy", "unhealthy"};
+/* The health as rtctl reads it: the protocol's names (lib/proto.h;
+ * decide.c checks that they name every state), "" when it does not run. */
+static const char *health_name(const struct svc *v)
+{
+    enum health_state h = v->phase == RUNNING ? v->h.state : HEALTH_NONE;
+    return (unsigned)h < PROTO_NHEALTH ? proto_health_names[h] : "";
+}
 
 /* The first line of what a check printed that says something, as valid
  * UTF-8 for JSON (other bytes become '?'); false when there is none. */
@@ -49,9 +56,8 @@ json_t *status_health_json(struct sup *s, const char *name)
             v = &s->v[i];
     if (!v)
         return NULL;
-    json_t *o = json_pack("{s:s, s:s, s:i, s:b}", "name", v->name, "health",
-                          health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "fails", (int)v->h.fails,
-                          "has_check", v->ps->hc != NULL);
+    json_t *o = json_pack("{s:s, s:s, s:i, s:b}", "name", v->name, "health", health_name(v), "fails",
+                          (int)v->h.fails, "has_check", v->ps->hc != NULL);
     json_t *arr = json_array();
     if (!o || !arr) {
         json_decref(o);
@@ -105,62 +111,85 @@ static void where(json_t *o, const struct svc *v)
         json_object_set_new(o, "ports", ports);
 }
 
+/* One service's entry, its usage u already read. */
+static json_t *entry(const struct svc *v, uint64_t now, const struct svc_usage *u)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_name(v->phase), "health",
+                          health_name(v), "pid", v->has_ctr ? (int)v->c.pid : 0, "restarts", (int)v->restarts,
+                          "waiting_for", v->phase == WAITING ? v->waiting : "");
+    if (!o)
+        return NULL;
+    if (v->phase == RUNNING)
+        json_object_set_new(o, "up_ms", json_integer((json_int_t)(now - v->started_at)));
+    if (v->note[0])
+        json_object_set_new(o, "note", json_string(v->note));
+    json_object_set_new(o, "starts", json_integer((json_int_t)v->generation));
+    if (v->h.hc && v->phase == RUNNING) {
+        json_object_set_new(o, "last_check", json_string(v->h.last));
+        json_object_set_new(o, "fails", json_integer((json_int_t)v->h.fails));
+        json_object_set_new(o, "retries", json_integer((json_int_t)v->h.hc->retries));
+        const struct health_result *r = health_latest(&v->h);
+        char line[201];
+        if (r && first_line(r, line, sizeof(line)))
+            json_object_set_new(o, "last_output", json_string(line));
+    }
+    if (v->checks)
+        json_object_set_new(o, "checks", json_integer((json_int_t)v->checks));
+    if (v->q.dropped_total)
+        json_object_set_new(o, "log_dropped", json_integer((json_int_t)v->q.dropped_total));
+    if (v->ps ? v->ps->svc->host : v->c.host) /* root on the host, in no container: said */
+        json_object_set_new(o, "host", json_true());
+    if (v->held)
+        json_object_set_new(o, "held", json_true());
+    if (!v->ps)
+        json_object_set_new(o, "removed", json_true());
+    where(o, v);
+    usage_to_json(o, u, false);
+    if (v->has_ctr && v->c.missing[0])
+        json_object_set_new(o, "limits_missing", json_string(v->c.missing));
+    return o;
+}
+
+/* A service left out at boot for errors in its file: that, and nothing
+ * else. */
+static json_t *skipped_entry(const struct skipped_svc *k)
+{
+    char note[sizeof(k->why) + 64];
+    snprintf(note, sizeof(note), "not started: %s", k->why);
+    return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:b}", "name", k->name, "state", phase_name(FAILED),
+                     "health", "", "pid", 0, "restarts", 0, "waiting_for", "", "note", note, "conf_error", 1);
+}
+
 json_t *status_json(struct sup *s)
 {
     json_t *arr = json_array();
+    if (!arr)
+        return NULL;
     uint64_t now = now_ms();
     struct usage_round ur;
     usage_begin(&ur);
     for (size_t i = 0; i < s->n; i++) {
-        const struct svc *v = &s->v[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "state", phase_name(v->phase),
-                              "health", health_names[v->phase == RUNNING ? v->h.state : HEALTH_NONE], "pid",
-                              v->has_ctr ? (int)v->c.pid : 0, "restarts", (int)v->restarts, "waiting_for",
-                              v->phase == WAITING ? v->waiting : "");
-        if (!o)
-            continue;
-        if (v->phase == RUNNING)
-            json_object_set_new(o, "up_ms", json_integer((json_int_t)(now - v->started_at)));
-        if (v->note[0])
-            json_object_set_new(o, "note", json_string(v->note));
-        json_object_set_new(o, "starts", json_integer((json_int_t)v->generation));
-        if (v->h.hc && v->phase == RUNNING) {
-            json_object_set_new(o, "last_check", json_string(v->h.last));
-            json_object_set_new(o, "fails", json_integer((json_int_t)v->h.fails));
-            json_object_set_new(o, "retries", json_integer((json_int_t)v->h.hc->retries));
-            const struct health_result *r = health_latest(&v->h);
-            char line[201];
-            if (r && first_line(r, line, sizeof(line)))
-                json_object_set_new(o, "last_output", json_string(line));
-        }
-        if (v->checks)
-            json_object_set_new(o, "checks", json_integer((json_int_t)v->checks));
-        if (v->q.dropped_total)
-            json_object_set_new(o, "log_dropped", json_integer((json_int_t)v->q.dropped_total));
-        if (v->ps ? v->ps->svc->host : v->c.host) /* root on the host, in no container: said */
-            json_object_set_new(o, "host", json_true());
-        if (v->held)
-            json_object_set_new(o, "held", json_true());
-        if (!v->ps)
-            json_object_set_new(o, "removed", json_true());
-        where(o, v);
         struct svc_usage u;
-        usage_read(&ur, v, &u);
-        usage_to_json(o, &u, false);
-        if (v->has_ctr && v->c.missing[0])
-            json_object_set_new(o, "limits_missing", json_string(v->c.missing));
-        json_array_append_new(arr, o);
+        usage_read(&ur, &s->v[i], &u);
+        json_t *o = entry(&s->v[i], now, &u);
+        if (o)
+            json_array_append_new(arr, o);
     }
     usage_end(&ur);
     for (size_t i = 0; i < s->nskipped; i++) {
-        const struct skipped_svc *k = &s->skipped[i];
-        char note[sizeof(k->why) + 64];
-        snprintf(note, sizeof(note), "not started: %s", k->why);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:b}", "name", k->name, "state", "failed", "health",
-                              "", "pid", 0, "restarts", 0, "waiting_for", "", "note", note, "conf_error", 1);
+        json_t *o = skipped_entry(&s->skipped[i]);
         if (o)
             json_array_append_new(arr, o);
     }
     return arr;
 }
 
+json_t *status_entry_json(struct sup *s, const char *name, const struct svc *v, const struct svc_usage *u)
+{
+    if (v)
+        return entry(v, now_ms(), u);
+    for (size_t i = 0; i < s->nskipped; i++)
+        if (!strcmp(s->skipped[i].name, name))
+            return skipped_entry(&s->skipped[i]);
+    return NULL;
+}

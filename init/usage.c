@@ -41,15 +41,33 @@ static void on_veth(void *ud, const char *name, const struct nl_link *l)
     c->tx_packets = l->tx_packets;
 }
 
-void usage_read(struct usage_round *r, const struct svc *v, struct svc_usage *out)
+/* Its cgroup's numbers; false when it has no veth of its own to count. */
+static bool read_cgroup(const struct svc *v, struct svc_usage *out)
 {
     memset(out, 0, sizeof(*out));
     if (!v->has_ctr || !v->c.has_cgroup || v->c.cg.fd < 0)
-        return;
+        return false;
     out->measured = true;
     cg_stats_read(v->c.cg.fd, &out->cg);
-    if (!v->c.attached)
-        return; /* network none or host: no link of its own to count */
+    return v->c.attached; /* network none or host: no link of its own */
+}
+
+/* The host end of its veth counts the other way round: what it receives
+ * the container sent. */
+static void put_net(struct svc_usage *out, uint64_t rx_bytes, uint64_t tx_bytes, uint64_t rx_packets,
+                    uint64_t tx_packets)
+{
+    out->has_net = true;
+    out->rx_bytes = tx_bytes;
+    out->tx_bytes = rx_bytes;
+    out->rx_packets = tx_packets;
+    out->tx_packets = rx_packets;
+}
+
+void usage_read(struct usage_round *r, const struct svc *v, struct svc_usage *out)
+{
+    if (!read_cgroup(v, out))
+        return;
     if (!r->tried) {
         /* rtinit's namespace, where the bridge and the host ends are */
         struct nl nl;
@@ -60,21 +78,31 @@ void usage_read(struct usage_round *r, const struct svc *v, struct svc_usage *ou
             nl_close(&nl);
         }
     }
-    /* the host end of its veth: what it receives the container sent,
-     * and the other way */
     char veth[16];
     net_veth_name(v->c.name, veth);
     for (size_t i = 0; i < r->nveths; i++) {
         const struct veth_count *c = &r->veths[i];
-        if (strcmp(c->name, veth))
-            continue;
-        out->has_net = true;
-        out->rx_bytes = c->tx_bytes;
-        out->tx_bytes = c->rx_bytes;
-        out->rx_packets = c->tx_packets;
-        out->tx_packets = c->rx_packets;
-        break;
+        if (!strcmp(c->name, veth)) {
+            put_net(out, c->rx_bytes, c->tx_bytes, c->rx_packets, c->tx_packets);
+            break;
+        }
     }
+}
+
+void usage_read_one(const struct svc *v, struct svc_usage *out)
+{
+    if (!read_cgroup(v, out))
+        return;
+    struct nl nl;
+    struct nl_link l;
+    struct rt_err err;
+    char veth[16];
+    net_veth_name(v->c.name, veth);
+    if (nl_open(&nl, -1, &err) < 0)
+        return; /* uncounted: "-" */
+    if (nl_link_get_name(&nl, veth, &l, &err) == 1 && l.has_stats)
+        put_net(out, l.rx_bytes, l.tx_bytes, l.rx_packets, l.tx_packets);
+    nl_close(&nl);
 }
 
 static void put_int(json_t *o, const char *k, uint64_t v)

@@ -274,6 +274,21 @@ int nl_link_get(struct nl *n, int index, struct nl_link *l, struct rt_err *err)
     return 0;
 }
 
+int nl_link_get_name(struct nl *n, const char *name, struct nl_link *l, struct rt_err *err)
+{
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, 0);
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    memset(l, 0, sizeof(*l));
+    l->port_state = -1;
+    int r = talk(n, nlh, on_get, l);
+    if (r == -ENODEV)
+        return 0;
+    if (r < 0)
+        return rt_error(err, -r, "looking up link %s: %s", name, strerror(-r));
+    return 1;
+}
+
 /* A neighbour request: family's ndmsg on index, state and flags. */
 static struct nlmsghdr *neigh_msg(char *buf, uint16_t type, uint16_t flags, uint8_t family, int index,
                                   uint16_t state, uint8_t ntf)

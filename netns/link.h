@@ -46,6 +46,9 @@ struct nl_link {
     uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
 };
 int nl_link_get(struct nl *n, int index, struct nl_link *l, struct rt_err *err);
+/* The same by name, in one request: 1, 0 when there is no such link, or
+ * -1 with err. */
+int nl_link_get_name(struct nl *n, const char *name, struct nl_link *l, struct rt_err *err);
 /* A permanent neighbour entry addr (host byte order) -> mac on link
  * index, replacing what is there: ARP packets do not change it. */
 int nl_neigh_pin(struct nl *n, int index, uint32_t addr, const uint8_t mac[6], struct rt_err *err);

@@ -55,24 +55,107 @@ bool cg_flat_key(const char *text, const char *key, uint64_t *out)
     return false;
 }
 
-void cg_io_sum(const char *text, uint64_t *rbytes, uint64_t *wbytes)
+/* The rbytes= and wbytes= of one line (len bytes, no newline). */
+static void io_line(const char *line, size_t len, uint64_t *rbytes, uint64_t *wbytes)
 {
-    *rbytes = *wbytes = 0;
-    for (const char *line = text; line && *line;) {
-        const char *eol = strchr(line, '\n');
-        size_t len = eol ? (size_t)(eol - line) : strlen(line);
-        /* "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" */
-        for (const char *p = line; p && p < line + len; p = memchr(p, ' ', (size_t)(line + len - p))) {
-            while (*p == ' ')
-                p++;
+    /* "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" */
+    const char *end = line + len;
+    for (const char *p = line; p < end;) {
+        while (p < end && *p == ' ')
+            p++;
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        const char *we = sp ? sp : end;
+        char word[32];
+        size_t wl = (size_t)(we - p);
+        if (wl < sizeof(word)) {
+            memcpy(word, p, wl);
+            word[wl] = '\0';
             uint64_t v;
-            if (!strncmp(p, "rbytes=", 7) && parse_u64(p + 7, &v))
+            if (!strncmp(word, "rbytes=", 7) && parse_u64(word + 7, &v))
                 *rbytes += v;
-            else if (!strncmp(p, "wbytes=", 7) && parse_u64(p + 7, &v))
+            else if (!strncmp(word, "wbytes=", 7) && parse_u64(word + 7, &v))
                 *wbytes += v;
         }
-        line = eol ? eol + 1 : NULL;
+        p = we;
     }
+}
+
+void cg_io_begin(struct cg_io *io)
+{
+    memset(io, 0, sizeof(*io));
+}
+
+void cg_io_feed(struct cg_io *io, const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '\n') {
+            if (!io->skip)
+                io_line(io->line, io->len, &io->rbytes, &io->wbytes);
+            io->len = 0;
+            io->skip = false;
+        } else if (io->len < sizeof(io->line)) {
+            io->line[io->len++] = c;
+        } else {
+            io->skip = io->bad = true; /* no line of io.stat is this long */
+        }
+    }
+}
+
+bool cg_io_end(struct cg_io *io)
+{
+    if (io->len && !io->skip) /* the last line without its newline */
+        io_line(io->line, io->len, &io->rbytes, &io->wbytes);
+    io->len = 0;
+    io->skip = false;
+    return !io->bad;
+}
+
+void cg_io_sum(const char *text, uint64_t *rbytes, uint64_t *wbytes)
+{
+    struct cg_io io;
+    cg_io_begin(&io);
+    cg_io_feed(&io, text, strlen(text));
+    cg_io_end(&io);
+    *rbytes = io.rbytes;
+    *wbytes = io.wbytes;
+}
+
+/* io.stat, a line per device the cgroup has used, whole: read in pieces
+ * (the kernel may cut a line between two reads) and summed as it comes,
+ * so no buffer holds it all. false when it cannot be read whole: a
+ * total of part of the devices would be a wrong number, not a "-". */
+static bool read_io_stat(int dirfd, struct cg_stats *st)
+{
+    int fd = openat(dirfd, "io.stat", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    struct cg_io io;
+    cg_io_begin(&io);
+    char buf[4096];
+    size_t total = 0;
+    bool ok = false;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        if (n == 0) {
+            ok = cg_io_end(&io);
+            break;
+        }
+        total += (size_t)n;
+        if (total > CG_IO_STAT_MAX)
+            break;
+        cg_io_feed(&io, buf, (size_t)n);
+    }
+    close(fd);
+    if (!ok)
+        return false;
+    st->io_rbytes = io.rbytes;
+    st->io_wbytes = io.wbytes;
+    return true;
 }
 
 bool cg_limit_value(const char *text, uint64_t *out)
@@ -110,10 +193,6 @@ void cg_stats_read(int dirfd, struct cg_stats *st)
         st->has_pids = parse_u64(buf, &st->pids);
     if (pids && read_small(dirfd, "pids.max", buf, sizeof(buf)))
         st->has_pids_max = cg_limit_value(buf, &st->pids_max);
-    /* a line per device the cgroup has used: a few at most on a droplet */
-    char iostat[4096];
-    if (io && read_small(dirfd, "io.stat", iostat, sizeof(iostat))) {
-        st->has_io = true;
-        cg_io_sum(iostat, &st->io_rbytes, &st->io_wbytes);
-    }
+    if (io)
+        st->has_io = read_io_stat(dirfd, st);
 }

@@ -8,11 +8,13 @@
  * the exception: the kernel keeps usage_usec for every cgroup2 directory,
  * controller or not. Every read is of a small virtual file through the
  * cgroup's directory fd, with fixed buffers: cheap enough for PID 1's
- * loop (a few microseconds a file). */
+ * loop (a few microseconds a file). io.stat, a line per block device,
+ * is read whole in pieces, however many devices the machine has. */
 #ifndef RT_CGSTATS_H
 #define RT_CGSTATS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CG_NOLIMIT UINT64_MAX
@@ -43,6 +45,23 @@ void cg_stats_read(int dirfd, struct cg_stats *st);
  * pure, for the unit tests. */
 bool cg_flat_key(const char *text, const char *key, uint64_t *out);
 void cg_io_sum(const char *text, uint64_t *rbytes, uint64_t *wbytes);
+
+/* io.stat as it is read, piece by piece (a piece may end mid-line): its
+ * bytes summed over every device, in fixed memory however many devices
+ * there are. cg_io_end() is false when a line was too long to read (not
+ * io.stat's format): the sums then miss it. */
+struct cg_io {
+    uint64_t rbytes, wbytes;
+    char line[512];            /* the line so far; a real one is under 200 bytes */
+    size_t len;
+    bool skip, bad;
+};
+void cg_io_begin(struct cg_io *io);
+void cg_io_feed(struct cg_io *io, const char *buf, size_t len);
+bool cg_io_end(struct cg_io *io);
+/* More than this much io.stat is not read (a "-", not a part's total):
+ * a line per device is about 90 bytes, so some 11,000 devices. */
+#define CG_IO_STAT_MAX (1024 * 1024)
 /* memory.max, pids.max: a number or "max" (CG_NOLIMIT); false otherwise */
 bool cg_limit_value(const char *text, uint64_t *out);
 

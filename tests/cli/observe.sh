@@ -90,28 +90,60 @@ timeout = 200ms" \
     bg_stop
 }
 
+# the busybox image with secrets in its ENV: a URL with a password and a
+# secret's name
+ENVIMG_EXTRA='{"config": {"Env": ["PATH=/usr/bin:/bin", "CACHE_URL=redis://:img-pass-9@cache:6379/0", "IMAGE_TOKEN=img-token-7"]}}'
+
 test_inspect_shows_the_running_configuration_redacted_and_the_container() {
-    mkdir -p vol
+    mkdir -p vol seen
+    chmod 777 seen
+    [ -d "$TMP/observe-envimg" ] || "$TOP/tests/runtime/mkbusybox.sh" "$TMP/observe-envimg" "$ENVIMG_EXTRA" >/dev/null
+    rt image import -q "$TMP/observe-envimg" bb:1
     observe_stack web "environment = DB_PASSWORD=literal-secret-1
 environment = FROM_SECRETS=\${TOKEN}
-command = sh -c 'echo \$FROM_SECRETS >/tmp/seen; mkdir -p /tmp/w; echo hi >/tmp/w/index.html; exec httpd -f -p 8080 -h /tmp/w'
+environment = DATABASE_URL=postgres://u:conf-pass-3@h/db
+environment = BROKER=amqp://app:\${TOKEN}@mq
+command = sh -c 'env >/seen/env; mkdir -p /tmp/w; echo hi >/tmp/w/index.html; exec httpd -f -p 8080 -h /tmp/w'
 volumes = $PWD/vol:/data:ro
+volumes = $PWD/seen:/seen
 tmpfs = /scratch:size=1M
 pids_max = 50
 [healthcheck]
 http = http://localhost:8080/index.html
 interval = 300ms
-timeout = 200ms"
+timeout = 200ms" \
+        quiet "command = sh -c '$LOOP'"
+    # a file with an error: its service is left out at boot, the rest run
+    printf '[service]\nimage = bb:1\nno_such_key = 1\n' >conf.d/broken.conf
     bg_start
     wait_until 10 is_health web healthy
     run rt inspect --json web
     assert_rc 0
     schema inspect <<<"$out"
-    # the secrets: neither the literal nor ${TOKEN}'s value, anywhere
+    # the secrets: neither the literal nor ${TOKEN}'s value, nor a URL's
+    # password in conf.d or in the image's ENV, anywhere
     assert_not_in "$out" "literal-secret-1"
     assert_not_in "$out" "s3cret"
+    assert_not_in "$out" "-pass-"
+    assert_not_in "$out" "img-token-7"
     jqr .config <<<"$out" | grep -qx 'environment = DB_PASSWORD=<redacted>'
     jqr .config <<<"$out" | grep -qx 'environment = FROM_SECRETS=${TOKEN}'
+    jqr .config <<<"$out" | grep -qxF "environment = 'DATABASE_URL=postgres://u:***@h/db'"
+    jqr .config <<<"$out" | grep -qxF 'environment = BROKER=amqp://app:${TOKEN}@mq'
+    jqr .config <<<"$out" | grep -qxF '# environment from the image: CACHE_URL=redis://:***@cache:6379/0'
+    jqr .config <<<"$out" | grep -qxF '# environment from the image: IMAGE_TOKEN=<redacted>'
+    # what runs has every value whole: only what is shown is redacted
+    grep -qx 'DATABASE_URL=postgres://u:conf-pass-3@h/db' seen/env
+    grep -qx 'BROKER=amqp://app:s3cret@mq' seen/env
+    grep -qx 'CACHE_URL=redis://:img-pass-9@cache:6379/0' seen/env
+    grep -qx 'FROM_SECRETS=s3cret' seen/env
+    # config check prints the conf as inspect does (of the files without errors)
+    mkdir check.d
+    cp conf.d/droplet.conf conf.d/web.conf check.d/
+    run "$RTCTL" --root "$PWD/root" config check --conf check.d
+    assert_in "$out" "environment = 'DATABASE_URL=postgres://u:***@h/db'"
+    assert_not_in "$out" "-pass-"
+    run rt inspect --json web
     [ "$(jqr .file <<<"$out")" = conf.d/web.conf ]
     # address, MAC (as rtinit sets it: 02:42 and the address), veth on the bridge
     local addr mac
@@ -137,10 +169,36 @@ timeout = 200ms"
     assert_in "$out" "mounts     $PWD/vol -> /data (ro)"
     assert_in "$out" "           tmpfs /scratch (size=1M"
     assert_in "$out" "  environment = DB_PASSWORD=<redacted>"
+    assert_in "$out" "  environment = 'DATABASE_URL=postgres://u:***@h/db'"
     assert_not_in "$out" "literal-secret-1"
+    assert_not_in "$out" "-pass-"
     run rt inspect nope
     assert_rc 1
     assert_in "$err" "no service 'nope'"
+    # a service without a check: its MAC too, and its usage with its network
+    run rt inspect --json quiet
+    assert_rc 0
+    schema inspect <<<"$out"
+    addr=$(awk '$1 == "quiet" { print $2 }' root/state/net/leases)
+    mac=$(printf '02:42:%02x:%02x:%02x:%02x' ${addr//./ })
+    [ "$(jqr .container.mac <<<"$out")" = "$mac" ]
+    nsenter -t "$(jqr .status.pid <<<"$out")" -n ip -br link show eth0 | grep -q "$mac"
+    [ "$(jqr '.usage.net_rx_packets | type' <<<"$out")" = number ]
+    [ "$(jqr '.status.cpu_usec | type' <<<"$out")" = number ]
+    # the one left out at boot: its status entry (the error), nothing more
+    run rt inspect --json broken
+    assert_rc 0
+    schema inspect <<<"$out"
+    [ "$(jqr '.status.conf_error' <<<"$out")" = true ]
+    [ "$(jqr 'keys | join(" ")' <<<"$out")" = "name status" ]
+    # stopped: its state, no container or usage
+    rt stop quiet >/dev/null
+    wait_until 10 is_state quiet exited
+    run rt inspect --json quiet
+    assert_rc 0
+    schema inspect <<<"$out"
+    [ "$(jqr '.status.state' <<<"$out")" = exited ]
+    [ "$(jqr 'has("container") or has("usage")' <<<"$out")" = false ]
     bg_stop
 }
 

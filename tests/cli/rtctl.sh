@@ -189,6 +189,46 @@ test_bash_completion_of_verbs_options_services_and_images() {
     bg_stop
 }
 
+# Services come from `rtctl status --json`, read by jq, by python3 without
+# jq, and by bash alone without either; never from the table, which an
+# rtctl here fakes (and whose columns a long name would widen).
+test_bash_completion_takes_services_from_status_json() {
+    local long=a-service-name-as-long-as-conf-d-allows-sixty-three-bytes-in-al
+    [ ${#long} = 63 ]
+    stack alpha "command = sh -c '$LOOP'" "$long" "command = sh -c '$LOOP'"
+    bg_start
+    # shellcheck source=../../tools/completion/rtctl.bash
+    source "$TOP/tools/completion/rtctl.bash"
+    local R=$PWD/root want py
+    mkdir bin nojq bare
+    cat >bin/rtctl <<EOF
+#!/bin/bash
+echo "\$*" >>$PWD/calls
+json= st=
+for a; do [ "\$a" = status ] && st=1; [ "\$a" = --json ] && json=1; done
+if [ -n "\$st" ] && [ -z "\$json" ]; then printf 'SERVICE  STATE\nfrom-the-table  running\n'; exit 0; fi
+exec $RTCTL "\$@"
+EOF
+    chmod +x bin/rtctl
+    want=$(printf '%s\n' alpha "$long" | sort)
+    [ "$(complete_words "$PWD/bin/rtctl" --root "$R" restart "")" = "$want" ]
+    grep -qx -- "--root $R status --json" calls
+    ! grep -qx -- "--root $R status" calls
+    [ "$(complete_words "$PWD/bin/rtctl" --root "$R" logs a)" = "$want" ]
+    # without jq: python3; without either: bash
+    py=$(python3 -c 'import sys; print(sys.executable)')
+    ln -s "$(command -v sort)" nojq/sort
+    ln -s "$py" nojq/python3
+    ln -s "$(command -v sort)" bare/sort
+    [ "$(PATH=$PWD/nojq complete_words "$PWD/bin/rtctl" --root "$R" restart "")" = "$want" ]
+    [ "$(PATH=$PWD/bare complete_words "$PWD/bin/rtctl" --root "$R" restart "")" = "$want" ]
+    [ "$(PATH=$PWD/bare complete_words "$PWD/bin/rtctl" --root "$R" stop a-)" = "$long" ]
+    # rtinit not running: nothing, and no error
+    bg_stop
+    [ -z "$(complete_words "$PWD/bin/rtctl" --root "$R" restart "")" ]
+    [ -z "$(PATH=$PWD/bare complete_words "$PWD/bin/rtctl" --root "$R" restart "")" ]
+}
+
 # --- rtctl logs ---
 
 # Two services that each print N numbered lines as fast as they can, at

@@ -3,6 +3,8 @@
  * not). */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +41,91 @@ TEST(cgstats_io_stat_adds_devices)
     CHECK(r == 0 && w == 0);
     cg_io_sum("8:0 rios=1 wbytes=7", &r, &w); /* no newline at the end, fields in any order */
     CHECK(r == 0 && w == 7);
+}
+
+/* io.stat of a machine with many block devices: n lines, device i
+ * reading i * 1000 + 7 bytes and writing i * 3 (sums known). */
+static char *many_devices(size_t n, uint64_t *r, uint64_t *w)
+{
+    size_t cap = n * 128 + 1, len = 0;
+    char *t = malloc(cap);
+    *r = *w = 0;
+    for (size_t i = 0; t && i < n; i++) {
+        uint64_t rb = i * 1000 + 7, wb = i * 3;
+        len += (size_t)snprintf(t + len, cap - len, "%zu:%zu rbytes=%llu wbytes=%llu rios=%zu wios=%zu dbytes=0 dios=0\n",
+                                259 + i / 16, i % 16, (unsigned long long)rb, (unsigned long long)wb, i, i);
+        *r += rb;
+        *w += wb;
+    }
+    return t;
+}
+
+TEST(cgstats_io_stat_longer_than_4k)
+{
+    uint64_t wr, ww, r, w;
+    char *t = many_devices(200, &wr, &ww);
+    CHECK(t != NULL);
+    CHECK(strlen(t) > 3 * 4096);
+    cg_io_sum(t, &r, &w);
+    CHECK(r == wr && w == ww);
+    /* fed in pieces of every size, lines cut anywhere: the same sums */
+    size_t len = strlen(t);
+    for (size_t piece = 1; piece < 200; piece += 13) {
+        struct cg_io io;
+        cg_io_begin(&io);
+        for (size_t off = 0; off < len; off += piece)
+            cg_io_feed(&io, t + off, len - off < piece ? len - off : piece);
+        CHECK(cg_io_end(&io));
+        CHECK(io.rbytes == wr && io.wbytes == ww);
+    }
+    /* a line longer than any of io.stat's: said, not summed in part */
+    struct cg_io io;
+    cg_io_begin(&io);
+    char junk[2048];
+    memset(junk, 'x', sizeof(junk));
+    cg_io_feed(&io, "8:0 rbytes=5 wbytes=6\n", 22);
+    cg_io_feed(&io, junk, sizeof(junk));
+    cg_io_feed(&io, " rbytes=1000\n8:1 rbytes=1 wbytes=1\n", 35);
+    CHECK(!cg_io_end(&io));
+    CHECK(io.rbytes == 6 && io.wbytes == 7);
+    free(t);
+}
+
+/* cg_stats_read through a directory fd, as rtinit reads a cgroup: a
+ * plain directory holding the files stands for one whose io.stat is
+ * 13 KiB (the whole of it counted), then more than CG_IO_STAT_MAX ("-"). */
+TEST(cgstats_reads_a_long_io_stat_whole)
+{
+    char dir[] = "/tmp/rt-cgstats-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK(dfd >= 0);
+    int fd = openat(dfd, "cgroup.controllers", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    CHECK(fd >= 0 && write(fd, "cpu io memory\n", 14) == 14);
+    close(fd);
+    uint64_t wr, ww;
+    char *t = many_devices(200, &wr, &ww);
+    CHECK(t != NULL);
+    fd = openat(dfd, "io.stat", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    CHECK(fd >= 0 && write(fd, t, strlen(t)) == (ssize_t)strlen(t));
+    close(fd);
+    struct cg_stats st;
+    cg_stats_read(dfd, &st);
+    CHECK(st.has_io);
+    CHECK(st.io_rbytes == wr && st.io_wbytes == ww);
+    free(t);
+    /* too much to be io.stat: no number rather than part of one */
+    t = many_devices(CG_IO_STAT_MAX / 60, &wr, &ww);
+    CHECK(t != NULL && strlen(t) > CG_IO_STAT_MAX);
+    fd = openat(dfd, "io.stat", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    CHECK(fd >= 0 && write(fd, t, strlen(t)) == (ssize_t)strlen(t));
+    close(fd);
+    cg_stats_read(dfd, &st);
+    CHECK(!st.has_io);
+    free(t);
+    CHECK(unlinkat(dfd, "io.stat", 0) == 0 && unlinkat(dfd, "cgroup.controllers", 0) == 0);
+    close(dfd);
+    CHECK(rmdir(dir) == 0);
 }
 
 TEST(cgstats_limits)

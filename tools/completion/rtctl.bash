@@ -8,8 +8,8 @@
 # no change here: the verbs from `rtctl help --verbs`; a verb's options,
 # which of them take a value, its subcommands and its operands from the
 # help of `rtctl VERB --help` (its "usage:" lines, and the option lines
-# that start with two spaces and a dash); services from `rtctl status`
-# (the first column; rtinit must run), images from `rtctl image ls`.
+# that start with two spaces and a dash); services from `rtctl status
+# --json` (rtinit must run), images from `rtctl image ls`.
 # --conf and --root on the line are passed on to those calls.
 
 # The words of the line, with those bash split at ':' (COMP_WORDBREAKS)
@@ -108,8 +108,26 @@ _rtctl_operands() {
     printf '%s\n' $out
 }
 
+# The services, from `rtctl status --json` (rtinit's answer, not the table
+# a person reads, whose columns and colours may change): read by jq, or
+# python3, or, with neither, by bash from the "name" field of each entry
+# (rtctl indents by two: an entry's own fields, and only they, start with
+# four spaces; a name with a quote or backslash, which conf.d never has,
+# is left out).
 _rtctl_services() {
-    "${_rtctl_cmd[@]}" status 2>/dev/null | awk 'NR > 1 && NF == 0 { exit } NR > 1 { print $1 }'
+    local json line re='^    "name": "([^"\\]*)",?$'
+    json=$("${_rtctl_cmd[@]}" status --json 2>/dev/null) || return 0
+    if command -v jq >/dev/null 2>&1; then
+        jq -r '.[].name' <<<"$json" 2>/dev/null
+    elif command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import json, sys
+for s in json.load(sys.stdin):
+    print(s["name"])' <<<"$json" 2>/dev/null
+    else
+        while IFS= read -r line; do
+            [[ $line =~ $re ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+        done <<<"$json"
+    fi
 }
 
 _rtctl_images() {
