@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "observe.h"
+#include "../lib/proto.h"
 #include "sup.h"
 
 static uint64_t now_us(void)
@@ -230,24 +231,17 @@ static int cur_state(const struct svc *v)
     return (int)v->phase;
 }
 
-static const char *const health_values[] = {"starting", "healthy", "unhealthy"};
+/* The health label's values: lib/proto.h's names less the first, "" (no
+ * check or not running), which gets no series; cur_health indexes them. */
+static const char *const *const health_values = proto_health_names + 1;
 
 static int cur_health(const struct svc *v)
 {
     if (!v->ps || !v->ps->hc)
         return -2; /* no check: no health */
-    if (v->phase != RUNNING)
+    if (v->phase != RUNNING || v->h.state == HEALTH_NONE)
         return -1; /* not running: none of them */
-    switch (v->h.state) {
-    case HEALTH_STARTING:
-        return 0;
-    case HEALTH_HEALTHY:
-        return 1;
-    case HEALTH_UNHEALTHY:
-        return 2;
-    default:
-        return -1;
-    }
+    return (int)v->h.state - 1; /* enum health_state is proto_health_names' order */
 }
 
 /* rtinit's own: resident memory, fds, CPU */
@@ -334,7 +328,7 @@ char *metrics_render(struct sup *s, size_t *len)
     }
     enum_metric(f, "rt_service_health", "health",
                 "The health of a running service that has a check: 1 for the current one.", ps, n, health_values,
-                3, cur_health);
+                PROTO_NHEALTH - 1, cur_health);
     each(f, "rt_service_restarts_total", "counter", "Restarts by its restart policy since rtinit started it.", ps,
          n, g_restarts);
     each(f, "rt_service_starts_total", "counter", "Starts of the service (a container each).", ps, n, g_starts);
