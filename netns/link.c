@@ -14,41 +14,83 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A socket of NETLINK_ROUTE in the network namespace netns, without the
+ * caller ever leaving its own: a socket keeps the namespace it was made
+ * in, so a child that shares our file table (CLONE_FILES, no copy of the
+ * memory) enters netns, makes it, and puts it on the fd number slot we
+ * reserved. Entering and coming back ourselves, as before, left no way
+ * out when the way back failed but abort(), and this runs in PID 1 at a
+ * container's start. The wait is for a child doing three syscalls. */
+static int socket_in_netns(int netns, struct rt_err *err)
+{
+    int slot = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (slot < 0)
+        return rt_syserror(err, "/dev/null");
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+    if (pid == 0) {
+        if (setns(netns, CLONE_NEWNET) < 0)
+            _exit(1);
+        int sk = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (sk < 0)
+            _exit(2);
+        /* the table is shared: the socket moves to slot, for both of us */
+        int r = dup3(sk, slot, O_CLOEXEC);
+        close(sk);
+        _exit(r < 0 ? 3 : 0);
+    }
+    if (pid < 0) {
+        rt_syserror(err, "a process to open rtnetlink in the container's network namespace");
+        close(slot);
+        return -1;
+    }
+    int st;
+    pid_t w;
+    while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+        ;
+    if (w < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+        static const char *const what[] = {"", "entering the container's network namespace",
+                                           "an rtnetlink socket in it", "placing the socket"};
+        int code = w >= 0 && WIFEXITED(st) && WEXITSTATUS(st) < 4 ? WEXITSTATUS(st) : 0;
+        close(slot);
+        return rt_error(err, EIO, "rtnetlink in the container's network namespace: %s",
+                        code ? what[code] : "its helper process failed");
+    }
+    return slot;
+}
 
 int nl_open(struct nl *n, int netns, struct rt_err *err)
 {
     n->sk = NULL;
-    int own = -1;
     if (netns >= 0) {
-        own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (own < 0)
-            return rt_syserror(err, "/proc/thread-self/ns/net");
-        if (setns(netns, CLONE_NEWNET) < 0) {
-            rt_syserror(err, "entering the container's network namespace");
-            close(own);
+        int fd = socket_in_netns(netns, err);
+        if (fd < 0)
             return -1;
+        n->sk = mnl_socket_fdopen(fd);
+        if (!n->sk) {
+            int e = errno;
+            close(fd);
+            return rt_error(err, e, "rtnetlink socket: %s", strerror(e));
         }
+    } else {
+        n->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+        if (!n->sk)
+            return rt_error(err, errno, "rtnetlink socket: %s", strerror(errno));
     }
-    n->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    int e = errno;
-    if (n->sk && mnl_socket_bind(n->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
-        e = errno;
+    if (mnl_socket_bind(n->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
+        int e = errno;
         mnl_socket_close(n->sk);
         n->sk = NULL;
-    }
-    if (own >= 0) {
-        /* Back home. Failing that, this thread would go on in the
-         * container's namespace: nothing may continue. */
-        if (setns(own, CLONE_NEWNET) < 0)
-            abort();
-        close(own);
-    }
-    if (!n->sk)
         return rt_error(err, e, "rtnetlink socket: %s", strerror(e));
+    }
     n->portid = mnl_socket_get_portid(n->sk);
     n->seq = (unsigned)time(NULL);
     return 0;

@@ -54,6 +54,14 @@ test_a_service_keeps_its_address_across_restarts_and_rtinit_restarts() {
     [ -n "$a" ] && [ -n "$b" ]
     "$RTCTL" --root "$PWD/root" restart a >/dev/null
     in_ns busybox ping -c 1 -W 2 "$a" >/dev/null
+    # each start opens rtnetlink inside the container's namespace (a child
+    # makes the socket there: rtinit never leaves its own); none is left
+    local fds
+    fds=$(ls "/proc/$bgpid/fd" | wc -l)
+    for _ in 1 2 3 4 5; do "$RTCTL" --root "$PWD/root" restart a >/dev/null; done
+    wait_until 10 is_state a running
+    [ "$(ls "/proc/$bgpid/fd" | wc -l)" -le "$fds" ] || { say "rtinit's fds: $fds, then $(ls -l "/proc/$bgpid/fd")"; return 1; }
+    [ "$(addr_of a)" = "$a" ]
     bg_stop
     # a service added in front (by name order) does not move the others
     printf '[service]\nimage = bb:1\nuser = app\ncommand = sh -c %s\n' "'$LOOP'" >conf.d/0first.conf
