@@ -5,8 +5,8 @@
  * rt-api: File exists"). A socket belongs to the network namespace it was
  * opened in; nl_open() with a namespace fd opens one in that namespace
  * (made by a child that enters it, the caller never leaving its own), so
- * a container's eth0 is
- * configured without entering the container. No `ip` command runs. */
+ * a container's eth0 is configured without entering the container. No
+ * `ip` command runs. */
 #ifndef RT_NETNS_LINK_H
 #define RT_NETNS_LINK_H
 
