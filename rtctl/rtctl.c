@@ -26,7 +26,7 @@
  * `rtctl help`. */
 const struct verb rtctl_verbs[] = {
     /* ---------- Services ---------- */
-    {.name = "status", .fn = cmd_status, .group = VG_SERVICES,
+    {.name = "status", .options_anywhere = true, .fn = cmd_status, .group = VG_SERVICES,
      .summary = "each service's state, health, usage, image and address, and why",
      .usage = "status [--json] [SERVICE...]",
      .about = "One line a service: state (running, starting, stopped, failed...), health, pid,\n"
@@ -36,9 +36,9 @@ const struct verb rtctl_verbs[] = {
      .options = "-j, --json\tevery field of every service as JSON (docs/schema/rtctl.schema.json)",
      .example = "rtctl status\n"
                 "rtctl status --json api | jq .[0].health"},
-    {.name = "ps", .fn = cmd_status, .group = VG_SERVICES, .alias_of = "status",
+    {.name = "ps", .options_anywhere = true, .fn = cmd_status, .group = VG_SERVICES, .alias_of = "status",
      .summary = "the same as status"},
-    {.name = "inspect", .fn = cmd_inspect, .group = VG_SERVICES,
+    {.name = "inspect", .options_anywhere = true, .fn = cmd_inspect, .group = VG_SERVICES,
      .summary = "one service as it runs: configuration, container, usage, checks",
      .usage = "inspect [--json] SERVICE",
      .about = "Its state; its configuration as config check prints it (secrets redacted); its\n"
@@ -47,7 +47,7 @@ const struct verb rtctl_verbs[] = {
      .options = "-j, --json\tthe same as JSON",
      .example = "rtctl inspect redis\n"
                 "rtctl inspect --json api"},
-    {.name = "stats", .fn = cmd_stats, .group = VG_SERVICES,
+    {.name = "stats", .options_anywhere = true, .fn = cmd_stats, .group = VG_SERVICES,
      .summary = "live CPU %, memory, pids, network and block I/O per service",
      .usage = "stats [--no-stream] [--json] [SERVICE...]",
      .about = "As docker stats: redrawn every second on a terminal, from the services' cgroups and\n"
@@ -56,7 +56,7 @@ const struct verb rtctl_verbs[] = {
                 "--json\tone JSON object a line, a reading a second (with --no-stream, one)",
      .example = "rtctl stats --no-stream\n"
                 "rtctl stats --json api gateway"},
-    {.name = "logs", .fn = cmd_logs, .group = VG_SERVICES,
+    {.name = "logs", .options_anywhere = true, .fn = cmd_logs, .group = VG_SERVICES,
      .summary = "services' logs, merged in time order; -f follows them",
      .usage = "logs [-f] [-n N] [--since WHEN] [--until WHEN] [-t|--no-timestamps] [--no-color]\n"
               "     [--no-prefix] [SERVICE...]",
@@ -77,7 +77,7 @@ const struct verb rtctl_verbs[] = {
      .example = "rtctl logs -f -n 20 api gateway\n"
                 "rtctl logs --since 1h --until 30m --no-timestamps redis\n"
                 "rtctl logs -n 50 rtinit"},
-    {.name = "start", .fn = cmd_start, .group = VG_SERVICES,
+    {.name = "start", .options_anywhere = true, .fn = cmd_start, .group = VG_SERVICES,
      .summary = "start stopped services and wait until they run",
      .usage = "start [-t SECONDS] SERVICE... | --all",
      .about = "Undoes rtctl stop: the service is started (after what it depends on) and rtctl waits\n"
@@ -85,7 +85,7 @@ const struct verb rtctl_verbs[] = {
      .options = "-t, --timeout SECONDS\twait at most this long (default 60)\n"
                 "-a, --all\tevery service (stop: the last started first)",
      .example = "rtctl start api"},
-    {.name = "stop", .fn = cmd_stop, .group = VG_SERVICES,
+    {.name = "stop", .options_anywhere = true, .fn = cmd_stop, .group = VG_SERVICES,
      .summary = "stop services and keep them down until rtctl start",
      .usage = "stop [-t SECONDS] SERVICE... | --all",
      .about = "Sends the service its stop_signal, then SIGKILL after its stop_timeout, and waits until\n"
@@ -93,13 +93,13 @@ const struct verb rtctl_verbs[] = {
      .options = "-t, --timeout SECONDS\twait at most this long (default 60)\n"
                 "-a, --all\tevery service (stop: the last started first)",
      .example = "rtctl stop search"},
-    {.name = "restart", .fn = cmd_restart, .group = VG_SERVICES,
+    {.name = "restart", .options_anywhere = true, .fn = cmd_restart, .group = VG_SERVICES,
      .summary = "restart services in fresh containers",
      .usage = "restart [-t SECONDS] SERVICE... | --all",
      .options = "-t, --timeout SECONDS\twait at most this long (default 60)\n"
                 "-a, --all\tevery service (stop: the last started first)",
      .example = "rtctl restart -t 120 api gateway"},
-    {.name = "kill", .fn = cmd_kill, .group = VG_SERVICES,
+    {.name = "kill", .options_anywhere = true, .fn = cmd_kill, .group = VG_SERVICES,
      .summary = "send services' main processes a signal (SIGKILL)",
      .usage = "kill [-s SIGNAL] SERVICE...",
      .about = "As docker kill. The service then ends or not as the signal makes it, and its restart\n"
@@ -122,7 +122,7 @@ const struct verb rtctl_verbs[] = {
                 "-w, --workdir DIR\tthe working directory (default the service's)",
      .example = "rtctl exec redis redis-cli info memory\n"
                 "rtctl exec -it -u root api sh"},
-    {.name = "health", .fn = cmd_health, .group = VG_SERVICES,
+    {.name = "health", .options_anywhere = true, .fn = cmd_health, .group = VG_SERVICES,
      .summary = "a service's last health checks and what they printed",
      .usage = "health SERVICE",
      .example = "rtctl health api"},
@@ -302,9 +302,12 @@ int rtctl_getopt(struct rtctl *ctl, int argc, char **argv, const char *shortopts
     all[n] = (struct option){0};
     char spec[64];
     /* '+': stop at the first operand, so a command's own arguments (say,
-     * the command line given to `exec`) are never taken for ours. ':' makes
+     * the command line given to `exec`) are never taken for ours; a verb
+     * of service names only takes options after them too (getopt moves
+     * the operands to the end, and `--` still ends the options). ':' makes
      * getopt report a missing argument as ':' so we word the error. */
-    snprintf(spec, sizeof(spec), "+:%sh", shortopts ? shortopts : "");
+    snprintf(spec, sizeof(spec), "%s:%sh", ctl->verb && ctl->verb->options_anywhere ? "" : "+",
+             shortopts ? shortopts : "");
     optind = 0; /* glibc: 0 resets getopt's state fully between parses */
     opterr = 0;
     for (;;) {

@@ -37,6 +37,8 @@ struct verb {
     const char *options;   /* "OPTION\tWHAT IT DOES" lines; a line starting with a tab continues the one above */
     const char *example;   /* command lines, one a line */
     const char *alias_of;  /* another verb's name: this is that verb, under another name */
+    bool options_anywhere; /* options may follow the operands (`inspect api --json`, as docker's CLI
+                              allows): for verbs whose operands are service names only, never a command */
 };
 
 extern const struct verb rtctl_verbs[];

@@ -181,6 +181,14 @@ command = sh -c 'trap \"echo got-hup\" HUP; while :; do sleep 0.1; done'"
     assert_rc 0 && assert_in "$out" "sent SIGHUP to hup (pid $hup)"
     wait_until 5 grep -q 'got-hup$' root/log/hup.log
     [ "$(field hup 4)" = "$hup" ]
+    # options after the service's name, as docker's CLI takes them, for
+    # the verbs of service names only (exec and run keep theirs in front)
+    run "$RTCTL" --root "$PWD/root" kill hup -s WINCH
+    assert_rc 0 && assert_in "$out" "sent SIGWINCH to hup (pid $hup)"
+    run "$RTCTL" --root "$PWD/root" inspect hup --json
+    assert_rc 0 && [ "$(jq -r .name <<<"$out")" = hup ]
+    run "$RTCTL" --root "$PWD/root" status hup --json
+    assert_rc 0 && [ "$(jq -r '.[0].name' <<<"$out")" = hup ]
     # a service that does not run: refused, exit 1
     run "$RTCTL" --root "$PWD/root" kill once
     assert_rc 1
