@@ -197,6 +197,14 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
     wait_for_stage2(pid);
 }
 
+/* Messages read by one call of stage1_word at most. Stage 1 sends two
+ * (the pty, then its word); the rest can only come from a process of the
+ * container that got hold of the socket, which may send without end.
+ * rtinit (PID 1) calls this from its loop when the socket is readable:
+ * after this many it gets back to everything else, and the check's own
+ * timeout ends a stage 1 that never speaks. */
+#define STAGE1_MSGS 8
+
 /* Stage 1's one word: "ok" (stage 2 is made and execs), or why it failed.
  * Only its own messages count: SO_PASSCRED gives each message's sender,
  * which nobody can forge, so a process of the container that got hold of
@@ -204,10 +212,15 @@ static __attribute__((noreturn)) void exec_stage1(struct child *ch, int pidfd, c
  * neither speak for it nor, by keeping it open, delay the answer. With
  * -t, "pty" comes first with the pty's master, kept in *tty; a descriptor
  * from anyone else is closed unread.
+ *
+ * It never blocks (MSG_DONTWAIT) and never loops without end: each
+ * message is one read into a fixed buffer (a longer one is cut, the
+ * socket keeps message boundaries), and at most STAGE1_MSGS are read, an
+ * EINTR counting as one.
  * 0 "ok", 1 nothing yet, -1 failed. */
 static int stage1_word(int sock, pid_t stage1, const char *name, int *tty, struct rt_err *err)
 {
-    for (;;) {
+    for (int i = 0; i < STAGE1_MSGS; i++) {
         char msg[MSG_MAX + 1];
         pid_t from;
         int fd;
@@ -216,7 +229,12 @@ static int stage1_word(int sock, pid_t stage1, const char *name, int *tty, struc
             continue;
         if (n < 0 && errno == EAGAIN)
             return 1;
-        if (n <= 0) /* every end closed: stage 1 died without a word */
+        if (n < 0)
+            return rt_error(err, errno, "exec in %s: reading from the process entering it: %s", name,
+                            strerror(errno));
+        /* the end of the socket carries no sender; an empty message from
+         * someone else is just another message of theirs */
+        if (n == 0 && from == 0) /* every end closed: stage 1 died without a word */
             return rt_error(err, EINVAL, "exec in %s: the process died before exec", name);
         if (from != stage1) {
             if (fd >= 0)
@@ -227,10 +245,13 @@ static int stage1_word(int sock, pid_t stage1, const char *name, int *tty, struc
             continue;
         if (!strcmp(msg, "ok"))
             return 0;
+        if (!msg[0])
+            return rt_error(err, EINVAL, "exec in %s: the process died before exec", name);
         if (strstr(msg, "is not running"))
             return rt_error(err, ESRCH, "container %s is not running", name);
         return rt_error(err, EINVAL, "exec in %s: %s", name, msg);
     }
+    return 1; /* more to read: the caller comes back when it is readable */
 }
 
 /* Is NAME (up to '=') of e set in env[0..n)? Its index, else n. */

@@ -26,7 +26,14 @@ transcript on stderr and exit status 1):
   oneshot -- CMD   CMD runs to its end; its output is printed without \\r
                    (with -t but no -i our terminal is not raw and adds
                    one), then "status N", and whether the terminal's mode
-                   is unchanged ("mode kept" or "mode changed")
+                   is unchanged ("mode kept" or "mode changed"), then
+                   "tail R": R the repr of what came after the last line
+                   "@@END@@" CMD printed (what rtctl wrote after the
+                   process's own output)
+  stall SIG -- CMD CMD's command writes without end and the test stops
+                   reading the terminal, so that rtctl's stdout is full;
+                   then SIG to CMD (rtctl): it must pass it on and exit
+                   128+SIG within 2 s, the terminal's mode put back
 """
 import fcntl
 import os
@@ -199,6 +206,45 @@ def oneshot(cmd):
     sys.stdout.write(bytes(TRANSCRIPT).decode(errors="replace").replace("\r", ""))
     print("status %d" % rc)
     print("mode kept" if termios.tcgetattr(slave) == mode else "mode changed")
+    end = TRANSCRIPT.rfind(b"@@END@@")
+    if end >= 0:
+        print("tail %r" % bytes(TRANSCRIPT[end + 7:]).lstrip(b"\r\n"))
+
+
+def stall(sig, cmd):
+    p, master, slave, mode = start(cmd)
+    rd = Reader(master)
+    wait_raw(slave, "raw")
+    # read nothing more: the host terminal's buffer fills, rtctl's stdout
+    # with it, and then the container's pty
+    end = time.time() + 10
+    queued = last = 0
+    while time.time() < end:
+        time.sleep(0.2)
+        queued = struct.unpack("i", fcntl.ioctl(master, termios.FIONREAD, b"\0\0\0\0"))[0]
+        if queued and queued == last:
+            break
+        last = queued
+    else:
+        fail("stall", "(the terminal never filled: %d bytes queued)" % queued)
+    print("ok output stalled with %d bytes unread" % queued)
+    t0 = time.time()
+    p.send_signal(sig)
+    while p.poll() is None and time.time() < t0 + 10:
+        time.sleep(0.01)
+    took = time.time() - t0
+    if p.poll() is None:
+        p.kill()
+        fail("exit after signal", "(still running 10 s after signal %d with its output not read)" % sig)
+    if took > 2:
+        fail("exit after signal", "(took %.2f s)" % took)
+    print("ok exited %d ms after signal %d with its output not read" % (took * 1000, sig))
+    if p.returncode != 128 + sig:
+        fail("exit status", "(%s, expected %d)" % (p.returncode, 128 + sig))
+    print("ok exit status %d" % p.returncode)
+    if termios.tcgetattr(slave) != mode:
+        fail("mode restored", "(%r, was %r)" % (termios.tcgetattr(slave), mode))
+    print("ok terminal mode restored")
 
 
 def main():
@@ -213,6 +259,8 @@ def main():
         send_signal(int(getattr(signal, opts[0]) if opts[0].startswith("SIG") else opts[0]), cmd)
     elif mode == "oneshot":
         oneshot(cmd)
+    elif mode == "stall":
+        stall(int(getattr(signal, opts[0]) if opts[0].startswith("SIG") else opts[0]), cmd)
     else:
         sys.exit(__doc__)
 

@@ -119,3 +119,46 @@ test_option_errors_are_named() {
     run bash -c "echo ls | '$RTCTL' --root '$PWD/root' run --rm -it bb:1 sh"
     assert_rc 1 && assert_in "$err" "-i with -t: stdin is not a terminal"
 }
+
+# A terminal nobody reads (rtctl's stdout full) does not make rtctl deaf:
+# a signal is still passed on, and rtctl ends with the terminal put back.
+test_a_signal_acts_while_the_output_is_not_read() {
+    setup && svc && rtr
+    drive stall SIGTERM -- "${R[@]}" exec -it svc yes
+    assert_rc 0 || { say "$out"; return 1; }
+    say "$(grep 'ok exited' <<<"$out")"
+    assert_ok "exit status 143" && assert_ok "terminal mode restored"
+    # --init: yes as PID 1 would ignore the SIGHUP it is passed
+    drive stall SIGHUP -- "${R[@]}" run -it --rm --init bb:1 yes
+    assert_rc 0 || { say "$out"; return 1; }
+    assert_ok "exit status 129" && assert_ok "terminal mode restored"
+}
+
+# The terminal modes a program set through its output and left set when
+# it ended (alternate screen, mouse, bracketed paste, hidden cursor) are
+# reset after it, those only; a session that set none gets nothing.
+test_modes_left_set_are_reset() {
+    setup && svc && rtr
+    drive oneshot -- "${R[@]}" exec -t svc sh -c \
+        'printf "\033[?1049h\033[?10"; sleep 0.3; printf "00h\033[?2004h\033[?25l\033[?1002h\033[?1002l"; echo @@END@@'
+    assert_rc 0 || { say "$out"; return 1; }
+    assert_in "$out" "tail b'\\x1b[?1049l\\x1b[?1000l\\x1b[?2004l\\x1b[?25h'"
+    # killed by a signal to rtctl, the same
+    drive oneshot -- "${R[@]}" exec -t svc sh -c 'printf "\033[?1000h\033[?1006h@@END@@\n"; kill -9 $$'
+    assert_in "$out" "status 137" && assert_in "$out" "tail b'\\x1b[?1000l\\x1b[?1006l'"
+    # RIS (ESC c) resets them itself; a plain session gets no escape at all
+    drive oneshot -- "${R[@]}" exec -t svc sh -c 'printf "\033[?1049h\033c"; echo @@END@@'
+    assert_in "$out" "tail b''"
+    drive oneshot -- "${R[@]}" run -t --rm bb:1 sh -c 'echo @@END@@'
+    assert_in "$out" "tail b''" && assert_in "$out" "status 0"
+}
+
+# -u with a uid: the terminal is that uid's, group tty (devpts' gid=5),
+# including a uid the image's /etc/passwd lacks.
+test_the_terminal_is_the_numeric_users() {
+    setup && svc && rtr
+    drive oneshot -- "${R[@]}" exec -t -u 1000 svc sh -c 'stat -c "owner %u:%g" $(tty); ls -ln $(tty) | cut -c1-10'
+    assert_in "$out" "owner 1000:5" && assert_in "$out" "crw--w----" && assert_in "$out" "status 0"
+    drive oneshot -- "${R[@]}" exec -t -u 4242:4242 svc sh -c 'stat -c "owner %u:%g" $(tty); chmod 600 $(tty) && echo chmod ok'
+    assert_in "$out" "owner 4242:5" && assert_in "$out" "chmod ok"
+}
