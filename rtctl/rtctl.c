@@ -114,8 +114,8 @@ const struct verb rtctl_verbs[] = {
               "and seccomp filter. SERVICE is the container's name: a service's, or a --name of\n"
               "rtctl run. rtctl exits with the command's status (128+N when killed by signal N).\n"
               "With -t it gets a terminal of the container's own devpts, as docker exec -it.",
-     .options = "-i, --interactive\twith -t: your terminal's input goes to it, raw (stdin is passed\n"
-                "\tin any case without -t)\n"
+     .options = "-i, --interactive\tpass stdin to the command (without -i it reads /dev/null, as\n"
+                "\twith docker); with -t, your terminal's input, raw\n"
                 "-t, --tty\ta pseudo-terminal inside the container; window-size changes passed on\n"
                 "-u, --user USER\trun as USER (name or uid[:gid]; default: the service's user)\n"
                 "-e, --env NAME[=VALUE]\tset a variable (NAME alone: rtctl's own value); repeatable\n"
@@ -180,7 +180,8 @@ const struct verb rtctl_verbs[] = {
               "    IMAGE [COMMAND [ARG...]]",
      .about = "As docker run, with no daemon: stdin, stdout and stderr are the container's, signals\n"
               "to rtctl go to it, and rtctl exits with its status (128+N when killed by signal N).",
-     .options = "-i, --interactive\twith -t: your terminal's input goes to it, raw\n"
+     .options = "-i, --interactive\tpass stdin to the container (without -i it reads /dev/null, as\n"
+                "\twith docker); with -t, your terminal's input, raw\n"
                 "-t, --tty\ta pseudo-terminal of the container's own devpts\n"
                 "--rm\tremove the writable layer (and a bridge address) when it ends\n"
                 "--name NAME\tthe container's name (default run-XXXXXXXX); also its hostname\n"

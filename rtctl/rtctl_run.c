@@ -306,19 +306,25 @@ static int supervise(struct rtctl *ctl, struct ctr *c, int sfd, int *status)
     }
 }
 
-/* -t: /dev/null as the fds the runtime starts with (the pty replaces
- * them inside the container: our terminal is never passed in). */
-static int tty_stdio(struct rtctl *ctl, bool tty, int stdio[3])
+/* The fds the runtime starts the process with. -t: /dev/null for all
+ * three (the pty replaces them inside the container: our terminal is
+ * never passed in). Without -i, /dev/null for stdin, as docker gives:
+ * a command that reads stdin must not eat the caller's (`while read s;
+ * do rtctl exec "$s" ...; done <list` would run once), and -i is how to
+ * pass it. */
+static int tty_stdio(struct rtctl *ctl, bool tty, bool interactive, int stdio[3])
 {
     stdio[0] = 0, stdio[1] = 1, stdio[2] = 2;
-    if (!tty)
+    if (!tty && interactive)
         return 0;
     int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         log_msg(&ctl->log, LOG_ERR, "/dev/null: %s", strerror(errno));
         return -1;
     }
-    stdio[0] = stdio[1] = stdio[2] = fd;
+    stdio[0] = fd;
+    if (tty)
+        stdio[1] = stdio[2] = fd;
     return 0;
 }
 
@@ -519,20 +525,20 @@ static int run_main(struct rtctl *ctl, struct run_opts *o, int argc, char **argv
         spec.net = &net;
         spec.hosts = bridge_hosts(ctl, a, &paths, name, hostname, net.addr);
     }
-    if (tty_stdio(ctl, o->tty, stdio) < 0)
+    if (tty_stdio(ctl, o->tty, o->interactive, stdio) < 0)
         goto out_net;
     memcpy(spec.stdio, stdio, sizeof(stdio));
     sigset_t set;
     int sfd = forward_signals(&set);
     if (sfd < 0) {
         log_msg(&ctl->log, LOG_ERR, "signalfd: %s", strerror(errno));
-        if (o->tty)
+        if (stdio[0] > 2)
             close(stdio[0]);
         goto out_net;
     }
     struct ctr c;
     int started = ctr_start(&spec, &c, &err);
-    if (o->tty)
+    if (stdio[0] > 2)
         close(stdio[0]);
     if (started == 0 && o->tty && c.tty < 0) {
         /* cannot happen: the child sends it before it execs */
@@ -675,7 +681,7 @@ int cmd_exec(struct rtctl *ctl, int argc, char **argv)
     env[o.nenv] = NULL;
     struct tty_link tl;
     struct ctr_exec_opts eo = {.user = o.user, .cwd = o.workdir, .env = env, .tty = o.tty};
-    if ((o.tty && tty_link_init(ctl, &tl, o.interactive, &eo.rows, &eo.cols) < 0) || tty_stdio(ctl, o.tty, stdio) < 0)
+    if ((o.tty && tty_link_init(ctl, &tl, o.interactive, &eo.rows, &eo.cols) < 0) || tty_stdio(ctl, o.tty, o.interactive, stdio) < 0)
         goto out;
     sigset_t set;
     sfd = forward_signals(&set);
@@ -684,7 +690,7 @@ int cmd_exec(struct rtctl *ctl, int argc, char **argv)
         log_msg(&ctl->log, LOG_ERR, "%s", sfd < 0 ? strerror(errno) : err.msg);
         goto out;
     }
-    if (stdio[0] > 2) /* -t's /dev/null */
+    if (stdio[0] > 2) /* /dev/null: -t's, or stdin's without -i */
         close(stdio[0]);
     stdio[0] = -1;
     int status = 0;

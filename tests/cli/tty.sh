@@ -79,13 +79,21 @@ test_exec_t_with_user_env_and_workdir() {
 
 # Without -t nothing changes: stdin passes through, with or without -i,
 # and -e / -w / -u apply.
-test_exec_without_t_passes_stdin() {
+# -i passes stdin; without it the command reads /dev/null, as with
+# docker, so a loop over a list keeps its list
+test_exec_i_passes_stdin_and_without_i_the_command_reads_dev_null() {
     setup && svc
     run bash -c "echo hello | timeout 20 '$RTCTL' --root '$PWD/root' exec -i svc cat"
     assert_rc 0 && assert_in "$out" "hello"
-    run bash -c "echo hello | timeout 20 '$RTCTL' --root '$PWD/root' exec -e A=1 -w /data -u app svc sh -c 'cat; echo \$A; pwd; id -u; tty || true'"
+    run bash -c "echo hello | timeout 20 '$RTCTL' --root '$PWD/root' exec -i -e A=1 -w /data -u app svc sh -c 'cat; echo \$A; pwd; id -u; tty || true'"
     assert_rc 0
     [ "$out" = $'hello\n1\n/data\n1000\nnot a tty' ] || { say "got: $out"; return 1; }
+    run bash -c "printf 'a\nb\nc\n' | while read -r x; do timeout 20 '$RTCTL' --root '$PWD/root' exec svc sh -c \"cat; echo \$x\"; done"
+    assert_rc 0
+    [ "$out" = $'a\nb\nc' ] || { say "got: $out"; return 1; }
+    run bash -c "printf 'a\nb\n' | while read -r x; do timeout 20 '$RTCTL' --root '$PWD/root' run --rm bb:1 sh -c \"cat; echo \$x\"; done"
+    assert_rc 0
+    [ "$out" = $'a\nb' ] || { say "got: $out"; return 1; }
 }
 
 # Usage errors name the option as it was written, and fail before anything runs.
