@@ -253,17 +253,22 @@ test_a_dangling_symlink_target_is_made_inside_the_root() {
 # and another spelling of the same directory is caught too.
 test_a_volume_source_swapped_for_a_symlink_is_refused() {
     setup
-    mkdir -p vols/shared/inner && echo "host-secret-$$" >secret
+    # the link's target is a host directory with a secret (a link to /
+    # is refused before that check: / holds rtinit's control socket)
+    mkdir -p vols/shared/inner secdir && echo "host-secret-$$" >secdir/secret
     ln -s vols/shared alias
-    run rt run --rm -v "$PWD/vols/shared:/s" bb:1 sh -c 'rm -rf /s/inner && ln -s / /s/inner && echo swapped'
+    run rt run --rm -v "$PWD/vols/shared:/s" bb:1 sh -c "rm -rf /s/inner && ln -s $PWD/secdir /s/inner && echo swapped"
     assert_rc 0 && assert_line swapped
     local why="is a symbolic link in a directory that a container can write"
-    run rt run --rm -v "$PWD/vols/shared/inner:/x:ro" bb:1 cat "/x$PWD/secret"
+    run rt run --rm -v "$PWD/vols/shared/inner:/x:ro" bb:1 cat /x/secret
     assert_rc 1 && assert_not_in "$out" "host-secret"
     assert_in "$err" "volume source $PWD/vols/shared/inner: $PWD/vols/shared/inner $why"
-    run rt run --rm -v "$PWD/alias/inner:/x:ro" bb:1 cat "/x$PWD/secret"
+    run rt run --rm -v "$PWD/alias/inner:/x:ro" bb:1 cat /x/secret
     assert_rc 1 && assert_not_in "$out" "host-secret"
     assert_in "$err" "$why"
+    run rt run --rm -v "$PWD/vols/shared:/s" bb:1 sh -c 'rm -f /s/inner && ln -s / /s/inner'
+    run rt run --rm -v "$PWD/vols/shared/inner:/x:ro" bb:1 cat "/x$PWD/secdir/secret"
+    [ "$rc" != 0 ] && assert_not_in "$out" "host-secret" && assert_in "$err" "the container would get rtinit's control socket"
     # what the administrator writes is followed as written: a host path
     # through a symlink above any writable directory works
     run rt run --rm -v "$PWD/alias:/r:ro" -v /etc/localtime:/etc/localtime:ro bb:1 ls /r
@@ -271,12 +276,12 @@ test_a_volume_source_swapped_for_a_symlink_is_refused() {
     # the directory is known by what it is, not by its name: mounted rw
     # through an administrator's symlink, then renamed
     mkdir -p vols/real && ln -s "$PWD/vols/real" vols/link
-    run rt run --rm -v "$PWD/vols/link:/s" bb:1 ln -s / /s/inner
+    run rt run --rm -v "$PWD/vols/link:/s" bb:1 ln -s "$PWD/secdir" /s/inner
     assert_rc 0
-    run rt run --rm -v "$PWD/vols/link/inner:/x:ro" bb:1 cat "/x$PWD/secret"
+    run rt run --rm -v "$PWD/vols/link/inner:/x:ro" bb:1 cat /x/secret
     assert_rc 1 && assert_not_in "$out" "host-secret" && assert_in "$err" "$why"
     mv vols/real vols/moved
-    run rt run --rm -v "$PWD/vols/moved/inner:/x:ro" bb:1 cat "/x$PWD/secret"
+    run rt run --rm -v "$PWD/vols/moved/inner:/x:ro" bb:1 cat /x/secret
     assert_rc 1 && assert_not_in "$out" "host-secret" && assert_in "$err" "$why"
     # a path no line of the record could hold is refused
     mkdir "nl
@@ -306,12 +311,12 @@ test_capabilities_the_host_lacks_are_named() {
 # in a session of its own.
 test_the_callers_terminal_is_not_the_containers() {
     setup
-    script -qec "timeout 20 $RTCTL --root $PWD/root run --rm bb:1 probe tiocsti" /dev/null >run.txt </dev/null
+    script -qec "timeout 20 $RTCTL --root $PWD/root run -i --rm bb:1 probe tiocsti" /dev/null >run.txt </dev/null
     grep -q '^tiocsti EPERM' run.txt && grep -q '^dev_tty ENXIO' run.txt || { say "run: $(cat run.txt)"; return 1; }
     rt run --name tty bb:1 sleep 30 >/dev/null &
     local p=$!
     wait_running tty
-    script -qec "timeout 20 $RTCTL --root $PWD/root exec tty probe tiocsti" /dev/null >exec.txt </dev/null
+    script -qec "timeout 20 $RTCTL --root $PWD/root exec -i tty probe tiocsti" /dev/null >exec.txt </dev/null
     kill "$p"; wait "$p" 2>/dev/null || true
     grep -q '^tiocsti EPERM' exec.txt && grep -q '^dev_tty ENXIO' exec.txt || { say "exec: $(cat exec.txt)"; return 1; }
 }
