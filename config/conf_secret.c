@@ -84,7 +84,13 @@ bool conf_env_is_secret(const struct env_var *e)
  * [*from, *to). The authority runs to the first '/', '?' or '#' (as URL
  * parsers read it; a blank or a quote ends it too, for a URL in a longer
  * value), its userinfo to the last '@' in it, the password from the
- * first ':' of the userinfo. */
+ * first ':' of the userinfo. Without an '@' there, the last one before
+ * the next blank or quote: a base64 password has '/' and '+' unescaped
+ * (postgresql://app:Zx/9k+Q@db/app, which SQLAlchemy reads so), and too
+ * much hidden beats a password shown; not past a '?' or '#' (a query's
+ * mail=a@b), nor after a port (h:8080/x@y). A user alone of 20 bytes or more
+ * is taken for a token (https://ghp_...@github.com/org/repo.git) and
+ * hidden whole; a short one (git@, postgres@) is a name. */
 static bool url_password(const char *v, const char *sep, const char **from, const char **to)
 {
     const char *s = sep;
@@ -99,9 +105,19 @@ static bool url_password(const char *v, const char *sep, const char **from, cons
     for (const char *p = a; p < e; p++)
         if (*p == '@')
             at = p;
-    if (!at)
+    const char *c0 = memchr(a, ':', (size_t)(e - a));
+    bool port = c0 && c0 + 1 < e && strspn(c0 + 1, "0123456789") == (size_t)(e - c0 - 1);
+    for (const char *p = e; !at && c0 && !port && *p && !strchr("?#\"' \t\n", *p); p++)
+        if (*p == '@')
+            at = p;
+    if (!at || at < a) /* (at < a cannot be: said for the compiler) */
         return false;
     const char *colon = memchr(a, ':', (size_t)(at - a));
+    if (!colon && at - a >= 20) { /* a token as the user */
+        *from = a;
+        *to = at;
+        return true;
+    }
     if (!colon || colon + 1 == at)
         return false; /* a user and no password */
     *from = colon + 1;

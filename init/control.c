@@ -315,8 +315,12 @@ static bool peer_in_container(int c, const struct ucred *cr, char *why, size_t w
     int pidfd = -1;
     socklen_t l = sizeof(pidfd);
     int r = getsockopt(c, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &l);
-    if (r < 0 && errno != ENOPROTOOPT && errno != EINVAL) {
-        snprintf(why, wlen, "SO_PEERPIDFD: %s", strerror(errno));
+    /* only a kernel without the option (ENOPROTOOPT) falls back to the
+     * number: a kernel that has it says EINVAL or ESRCH for a peer that
+     * has ended, and then the number may already be another process's */
+    if (r < 0 && errno != ENOPROTOOPT) {
+        snprintf(why, wlen, "pid %d: %s", (int)cr->pid,
+                 errno == EINVAL || errno == ESRCH ? "gone before it was asked" : strerror(errno));
         return true;
     }
     if (r < 0 || l != sizeof(pidfd) || pidfd < 0) {

@@ -27,6 +27,7 @@
  * leaves those two open in rtinit, which is the lesser cost. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,9 +114,28 @@ bool held_reaped(struct sup *s, pid_t pid, int status)
     return true;
 }
 
+/* At most HELD_FINISH_MS for the writer at the end: a child stuck in
+ * fsync on a disk that no longer answers (a detached block volume) must
+ * not keep the droplet from powering off; the list may then be stale,
+ * and that is said. */
+#define HELD_FINISH_MS 5000
+
 void held_finish(struct sup *s)
 {
     while (s->held_pid > 0) {
+        int pfd = (int)syscall(SYS_pidfd_open, s->held_pid, 0);
+        if (pfd >= 0) {
+            struct pollfd p = {.fd = pfd, .events = POLLIN};
+            int r;
+            while ((r = poll(&p, 1, HELD_FINISH_MS)) < 0 && errno == EINTR)
+                ;
+            close(pfd);
+            if (r == 0) {
+                held_failed(s, "its writer did not finish within 5 s (the disk?); the list may be the one before");
+                s->held_pid = 0;
+                break;
+            }
+        }
         int status;
         pid_t pid = waitpid(s->held_pid, &status, 0);
         if (pid < 0 && errno == EINTR)

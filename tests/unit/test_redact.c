@@ -30,6 +30,14 @@ TEST(redact_url_passwords_keep_the_rest)
     SHOWN(NULL, "mysql://root:p@ss@w0rd@db/x", "mysql://root:***@db/x");
     /* a ':' in the password: from the first ':' */
     SHOWN(NULL, "ftp://u:a:b@h", "ftp://u:***@h");
+    /* a '/' or '+' in it (base64, unescaped): to the '@' past the '/' */
+    SHOWN(NULL, "postgresql://app:Zx/9k+Q@db/app", "postgresql://app:***@db/app");
+    SHOWN("OPTS", "--db mysql://u:a/b/c@h/d --x", "--db mysql://u:***@h/d --x");
+    /* a token as the user, 20 bytes or more: hidden; a name is kept */
+    SHOWN(NULL, "https://ghp_0123456789abcdefghij@github.com/o/r.git", "https://***@github.com/o/r.git");
+    SHOWN(NULL, "https://git@github.com/o/r.git", "https://git@github.com/o/r.git");
+    /* a port, then an '@' in the path: no password */
+    SHOWN(NULL, "http://h:8080/users/a@b", "http://h:8080/users/a@b");
     /* every URL of the value, and what is around them */
     SHOWN("BROKERS", "amqp://a:one@h1,amqp://b:two@h2", "amqp://a:***@h1,amqp://b:***@h2");
     SHOWN("OPTS", "--db postgres://u:x@h/d --cache 'redis://:y@r'", "--db postgres://u:***@h/d --cache 'redis://:***@r'");
