@@ -18,6 +18,9 @@ vm_busybox_image "$work/bbimg"
 rm -rf "$work/imp"
 "$VM_TOP/${BUILD:-build}/rtctl" --root "$work/imp" image import -q "$work/bbimg" bb:1
 mkdir -p "$root/var/lib/rt" "$root/etc/rt"
+# the droplet's users: peek.conf runs as app on the host
+printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/tmp:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\napp:x:1000:\n' >"$root/etc/group"
 mv "$work/imp/state/images" "$root/var/lib/rt/images"
 cp -a "$(dirname "$0")/droplet-conf.d" "$root/etc/rt/conf.d"
 rm -f "$work/disk.img" "$work/vol.img"
