@@ -30,6 +30,9 @@ static inline bool startswith(const char *s, const char *prefix)
 
 bool endswith(const char *s, const char *suffix);
 
+/* word in a blank-separated list, as cgroup.controllers has them. */
+bool word_in_list(const char *list, const char *word);
+
 /* A malloc'd formatted string; NULL when memory runs out. */
 char *strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -54,15 +54,6 @@ static int cg_write(int dirfd, const char *file, const char *value)
     return n == (ssize_t)strlen(value) ? 0 : -1;
 }
 
-static bool has_word(const char *list, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = list; (p = strstr(p, word)); p += n)
-        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
-            return true;
-    return false;
-}
-
 static void read_small(int dirfd, const char *file, char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -80,10 +71,10 @@ static bool enable(int dirfd, const char *ctl)
 {
     char have[512], on[512], plus[32];
     read_small(dirfd, "cgroup.subtree_control", on, sizeof(on));
-    if (has_word(on, ctl))
+    if (word_in_list(on, ctl))
         return true;
     read_small(dirfd, "cgroup.controllers", have, sizeof(have));
-    if (!has_word(have, ctl))
+    if (!word_in_list(have, ctl))
         return false;
     snprintf(plus, sizeof(plus), "+%s", ctl);
     return cg_write(dirfd, "cgroup.subtree_control", plus) == 0;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 /* The file's first len - 1 bytes, NUL-terminated; false when it cannot
  * be opened or read (no such controller here). */
 static bool read_small(int dirfd, const char *file, char *buf, size_t len)
@@ -24,15 +26,6 @@ static bool read_small(int dirfd, const char *file, char *buf, size_t len)
         return false;
     buf[n] = '\0';
     return true;
-}
-
-static bool has_word(const char *list, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = list; (p = strstr(p, word)); p += n)
-        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
-            return true;
-    return false;
 }
 
 static bool parse_u64(const char *p, uint64_t *out)
@@ -177,7 +170,7 @@ void cg_stats_read(int dirfd, struct cg_stats *st)
     char ctl[256], buf[1024];
     if (!read_small(dirfd, "cgroup.controllers", ctl, sizeof(ctl)))
         ctl[0] = '\0';
-    bool mem = has_word(ctl, "memory"), pids = has_word(ctl, "pids"), io = has_word(ctl, "io");
+    bool mem = word_in_list(ctl, "memory"), pids = word_in_list(ctl, "pids"), io = word_in_list(ctl, "io");
     if (read_small(dirfd, "cpu.stat", buf, sizeof(buf)) && cg_flat_key(buf, "usage_usec", &st->cpu_usec)) {
         st->has_cpu = true;
         cg_flat_key(buf, "user_usec", &st->cpu_user_usec);
